@@ -1,0 +1,269 @@
+package io.vigil;
+
+import io.vigil.config.ListenerConfig;
+import io.vigil.config.UpstreamConfig;
+import io.vigil.config.VigilConfig;
+import io.vigil.log.AccessLog;
+import io.vigil.loop.BufferPool;
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.LoopDrain;
+import io.vigil.loop.SelectorIdleStrategy;
+import io.vigil.net.SocketTuning;
+import io.vigil.tcp.Acceptor;
+import io.vigil.tcp.ListenerShard;
+import io.vigil.tcp.SessionObserver;
+import io.vigil.tcp.TcpListener;
+import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.UpstreamGroup;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A running Vigil: event loops, bound listeners and the access log, built from a {@link VigilConfig}.
+ * {@link #start} binds every listener before any loop runs, so a bad address fails startup as a whole.
+ * {@link #shutdown()} stops accepting, lets sessions finish for the grace period, then closes the rest.
+ */
+public final class VigilServer implements AutoCloseable
+{
+    private static final int COMMAND_CAPACITY = 16 * 1024;
+    private static final int MAX_RETAINED_BUFFERS = 4096;
+
+    private final VigilConfig config;
+    private final EventLoop[] loops;
+    private final List<List<Acceptor>> acceptorsByLoop = new ArrayList<>();
+    private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
+    private final AtomicLong socketOptionFailures = new AtomicLong();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final AccessLog accessLog;
+    private volatile boolean shuttingDown;
+
+    private VigilServer(final VigilConfig config, final OutputStream accessLogOut)
+    {
+        this.config = config;
+        this.loops = new EventLoop[config.eventLoops()];
+        for (int i = 0; i < loops.length; i++)
+        {
+            loops[i] = new EventLoop(i, COMMAND_CAPACITY);
+            acceptorsByLoop.add(new ArrayList<>());
+        }
+        this.accessLog = new AccessLog(accessLogOut);
+    }
+
+    /**
+     * Build, bind and start.
+     *
+     * @param config       a validated configuration.
+     * @param observer     session hooks ({@link SessionObserver#NONE} in production).
+     * @param accessLogOut where access-log lines go.
+     * @return the running server.
+     * @throws IllegalStateException when an option is unsupported or a listener cannot bind; nothing is left open.
+     */
+    public static VigilServer start(
+        final VigilConfig config, final SessionObserver observer, final OutputStream accessLogOut)
+    {
+        final VigilServer server = new VigilServer(config, accessLogOut);
+        try
+        {
+            server.build(observer);
+        }
+        catch (final RuntimeException ex)
+        {
+            server.close();
+            throw ex;
+        }
+        server.startLoops();
+        return server;
+    }
+
+    private void build(final SessionObserver observer)
+    {
+        final Map<String, UpstreamGroup> groups = new HashMap<>();
+        for (final UpstreamConfig upstream : config.upstreams().values())
+        {
+            final UpstreamGroup group = new UpstreamGroup(upstream, true, socketOptionFailures);
+            group.tuning().verifySupported();
+            groups.put(upstream.name(), group);
+        }
+
+        final List<Map<String, PeerPicker>> pickers = new ArrayList<>();
+        final List<Map<Integer, BufferPool>> pools = new ArrayList<>();
+        for (int i = 0; i < loops.length; i++)
+        {
+            pickers.add(new HashMap<>());
+            pools.add(new HashMap<>());
+        }
+
+        for (final ListenerConfig listenerConfig : config.listeners())
+        {
+            final UpstreamGroup group = groups.get(listenerConfig.upstream());
+            final TcpListener listener = new TcpListener(listenerConfig, group, observer, socketOptionFailures);
+            listener.downstreamTuning().verifySupported();
+            final ListenerShard[] shards = new ListenerShard[loops.length];
+            for (int i = 0; i < loops.length; i++)
+            {
+                final EventLoop loop = loops[i];
+                final PeerPicker picker = pickers.get(i).computeIfAbsent(group.name(), name -> group.newPicker());
+                final BufferPool pool = pools.get(i).computeIfAbsent(
+                    listenerConfig.bufferSize(), size -> new BufferPool(size, MAX_RETAINED_BUFFERS));
+                shards[i] = new ListenerShard(loop, listener, picker, pool, accessLog.newLine());
+            }
+            bind(listener, shards);
+        }
+    }
+
+    private void bind(final TcpListener listener, final ListenerShard[] shards)
+    {
+        final ListenerConfig lc = listener.config();
+        InetSocketAddress address = lc.listen();
+        final int sockets = lc.reuseport() ? loops.length : 1;
+        for (int i = 0; i < sockets; i++)
+        {
+            ServerSocketChannel channel = null;
+            try
+            {
+                channel = ServerSocketChannel.open();
+                channel.configureBlocking(false);
+                SocketTuning.applyListen(channel, lc.reuseport());
+                channel.bind(address, lc.backlog());
+                // an ephemeral port (0) is chosen once; the other reuseport sockets join it
+                address = (InetSocketAddress)channel.getLocalAddress();
+                final ListenerShard[] targets = lc.reuseport() ? new ListenerShard[] {shards[i]} : shards;
+                final Acceptor acceptor = new Acceptor(loops[i], channel, listener, targets);
+                acceptor.register();
+                acceptorsByLoop.get(i).add(acceptor);
+            }
+            catch (final IOException ex)
+            {
+                CloseHelper.quietClose(channel);
+                throw new IllegalStateException("listener " + lc.name() + ": cannot listen on " +
+                    io.vigil.net.HostPort.format(lc.listen()) + ": " + ex.getMessage(), ex);
+            }
+        }
+        boundAddresses.put(lc.name(), address);
+    }
+
+    private void startLoops()
+    {
+        for (final EventLoop loop : loops)
+        {
+            final AgentRunner runner = new AgentRunner(new SelectorIdleStrategy(loop), this::onLoopError, null, loop);
+            runners.add(runner);
+            AgentRunner.startOnThread(runner);
+        }
+    }
+
+    private void onLoopError(final Throwable ex)
+    {
+        System.err.println("ERROR event loop: " + ex);
+        ex.printStackTrace();
+    }
+
+    /**
+     * @param listener a listener's name.
+     * @return the address it is bound to (with the real port when 0 was configured).
+     */
+    public InetSocketAddress boundAddress(final String listener)
+    {
+        return boundAddresses.get(listener);
+    }
+
+    /**
+     * @return socket options that failed at runtime (each logged once per listener or upstream).
+     */
+    public long socketOptionFailures()
+    {
+        return socketOptionFailures.get();
+    }
+
+    /**
+     * @return the configuration this server runs.
+     */
+    public VigilConfig config()
+    {
+        return config;
+    }
+
+    /**
+     * Graceful stop: close listening sockets, let sessions finish for up to shutdown-timeout, close the rest,
+     * stop the loops and flush the access log. Safe from any thread; returns when done.
+     *
+     * @return true when every loop drained in time.
+     */
+    public boolean shutdown()
+    {
+        if (shuttingDown)
+        {
+            return true;
+        }
+        shuttingDown = true;
+        final CountDownLatch drained = new CountDownLatch(loops.length);
+        final long graceNs = config.shutdownTimeoutNs();
+        for (int i = 0; i < loops.length; i++)
+        {
+            final EventLoop loop = loops[i];
+            final List<Acceptor> acceptors = acceptorsByLoop.get(i);
+            final boolean queued = loop.execute(() ->
+            {
+                acceptors.forEach(Acceptor::close);
+                new LoopDrain(loop, System.nanoTime() + graceNs, drained).start();
+            });
+            if (!queued)
+            {
+                drained.countDown();
+            }
+        }
+        boolean inTime;
+        try
+        {
+            inTime = drained.await(graceNs + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            inTime = false;
+        }
+        close();
+        return inTime;
+    }
+
+    /**
+     * Stop immediately: loops close their sessions and listening sockets.
+     */
+    @Override
+    public void close()
+    {
+        shuttingDown = true;
+        for (final EventLoop loop : loops)
+        {
+            loop.terminate();
+        }
+        CloseHelper.closeAll(runners);
+        for (int i = 0; i < loops.length; i++)
+        {
+            if (runners.size() <= i)
+            {
+                // never started: close what build() opened
+                acceptorsByLoop.get(i).forEach(Acceptor::close);
+                loops[i].onClose();
+            }
+            else
+            {
+                acceptorsByLoop.get(i).forEach(Acceptor::close);
+            }
+        }
+        accessLog.close();
+    }
+}

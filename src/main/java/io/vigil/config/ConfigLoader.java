@@ -1,0 +1,310 @@
+package io.vigil.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.vigil.net.HostPort;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads a HOCON file over the jar's {@code reference.conf} into an immutable {@link VigilConfig}. Every value
+ * is checked here, once, so nothing is decided per connection; any refusal is a {@link ConfigError} naming the
+ * file, line and key. Each listener is layered over {@code vigil.listener-defaults} and each upstream over
+ * {@code vigil.upstream-defaults} (nginx's create + merge).
+ */
+public final class ConfigLoader
+{
+    private static final Set<String> LISTENER_REQUIRED = Set.of("name", "listen", "upstream");
+    private static final Set<String> UPSTREAM_REQUIRED = Set.of("servers");
+    private static final long MIN_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private ConfigLoader()
+    {
+    }
+
+    /**
+     * @param file a HOCON file.
+     * @return the validated configuration.
+     * @throws ConfigError on any bad value, naming file, line and key.
+     */
+    public static VigilConfig load(final File file)
+    {
+        if (!file.isFile())
+        {
+            throw new ConfigError(file + ": cannot read configuration file (missing or not a file)");
+        }
+        final Config user;
+        try
+        {
+            user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults()
+                .setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+        }
+        catch (final ConfigException ex)
+        {
+            throw new ConfigError(ex.getMessage());
+        }
+        return build(user, file.getPath());
+    }
+
+    /**
+     * @param text        HOCON text.
+     * @param description how to name the source in messages.
+     * @return the validated configuration.
+     * @throws ConfigError on any bad value.
+     */
+    public static VigilConfig parse(final String text, final String description)
+    {
+        final Config user;
+        try
+        {
+            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(description));
+        }
+        catch (final ConfigException ex)
+        {
+            throw new ConfigError(ex.getMessage());
+        }
+        return build(user, description);
+    }
+
+    private static VigilConfig build(final Config user, final String source)
+    {
+        final Config reference = ConfigFactory.defaultReference();
+        final Config merged;
+        try
+        {
+            merged = user.withFallback(reference).resolve();
+        }
+        catch (final ConfigException ex)
+        {
+            throw new ConfigError(ex.getMessage());
+        }
+        if (user.hasPath("vigil") && user.getValue("vigil").valueType() != ConfigValueType.OBJECT)
+        {
+            throw new ConfigError(ConfigNode.describe(user.getValue("vigil").origin()), "vigil", "expected an object");
+        }
+
+        final ConfigNode root = new ConfigNode(merged.getConfig("vigil"), "vigil", merged.getValue("vigil").origin());
+        if (user.hasPath("vigil"))
+        {
+            root.rejectUnknownKeys(user.getObject("vigil"), reference.getObject("vigil").keySet());
+        }
+
+        final int cores = Runtime.getRuntime().availableProcessors();
+        final int loopsWritten = root.integer("event-loops", 0, 1024);
+        final int eventLoops = loopsWritten == 0 ? cores : loopsWritten;
+        final long shutdownTimeoutNs = root.durationNs("shutdown-timeout", 0);
+
+        final Config listenerDefaults = merged.getConfig("vigil.listener-defaults");
+        final Config upstreamDefaults = merged.getConfig("vigil.upstream-defaults");
+        final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults);
+        final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams);
+        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, List.copyOf(listeners), Map.copyOf(upstreams));
+    }
+
+    private static Map<String, UpstreamConfig> upstreams(final ConfigNode root, final Config defaults)
+    {
+        final Set<String> known = union(defaults.root().keySet(), UPSTREAM_REQUIRED);
+        final ConfigObject written = root.object("upstreams");
+        final Map<String, UpstreamConfig> result = new LinkedHashMap<>();
+        for (final Map.Entry<String, ConfigValue> entry : written.entrySet())
+        {
+            final String name = entry.getKey();
+            final ConfigValue value = entry.getValue();
+            final String path = "vigil.upstreams." + name;
+            if (value.valueType() != ConfigValueType.OBJECT)
+            {
+                throw new ConfigError(ConfigNode.describe(value.origin()), path, "expected an object { servers = [...] }");
+            }
+            final ConfigObject object = (ConfigObject)value;
+            final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
+            node.rejectUnknownKeys(object, known);
+            result.put(name, upstream(name, node));
+        }
+        return result;
+    }
+
+    private static UpstreamConfig upstream(final String name, final ConfigNode node)
+    {
+        final List<ConfigValue> serverValues = node.list("servers");
+        if (serverValues.isEmpty())
+        {
+            throw node.error("servers", "at least one server is required");
+        }
+        final List<ServerConfig> servers = new ArrayList<>();
+        for (int i = 0; i < serverValues.size(); i++)
+        {
+            final ConfigValue value = serverValues.get(i);
+            final String key = node.key("servers") + "[" + i + "]";
+            if (value.valueType() != ConfigValueType.STRING)
+            {
+                throw new ConfigError(ConfigNode.describe(value.origin()), key,
+                    "expected a string \"host:port [weight=N]\"");
+            }
+            try
+            {
+                servers.add(server((String)value.unwrapped()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new ConfigError(ConfigNode.describe(value.origin()), key, ex.getMessage());
+            }
+        }
+        return new UpstreamConfig(
+            name,
+            List.copyOf(servers),
+            node.durationNs("connect-timeout", MIN_TIMEOUT_NS),
+            node.integer("next-upstream-tries", 0, 1000),
+            keepAlive(node));
+    }
+
+    static ServerConfig server(final String spec)
+    {
+        final String[] parts = spec.trim().split("\\s+");
+        final InetSocketAddress address = HostPort.parseServer(parts[0]);
+        int weight = 1;
+        for (int i = 1; i < parts.length; i++)
+        {
+            final String option = parts[i];
+            if (option.startsWith("weight="))
+            {
+                try
+                {
+                    weight = Integer.parseInt(option.substring("weight=".length()));
+                }
+                catch (final NumberFormatException ex)
+                {
+                    throw new IllegalArgumentException("invalid weight in \"" + option + "\": expected 1..1000", ex);
+                }
+                if (weight < 1 || weight > 1000)
+                {
+                    throw new IllegalArgumentException("weight " + weight + " is out of range 1..1000");
+                }
+            }
+            else
+            {
+                throw new IllegalArgumentException("unsupported server option \"" + option + "\" (supported: weight=N)");
+            }
+        }
+        return new ServerConfig(spec, address, weight);
+    }
+
+    private static List<ListenerConfig> listeners(
+        final ConfigNode root, final Config defaults, final Map<String, UpstreamConfig> upstreams)
+    {
+        final Set<String> known = union(defaults.root().keySet(), LISTENER_REQUIRED);
+        final List<ConfigValue> values = root.list("listeners");
+        if (values.isEmpty())
+        {
+            throw root.error("listeners", "at least one listener is required");
+        }
+        final List<ListenerConfig> result = new ArrayList<>();
+        final Set<String> names = new HashSet<>();
+        final Map<InetSocketAddress, String> bound = new HashMap<>();
+        for (int i = 0; i < values.size(); i++)
+        {
+            final ConfigValue value = values.get(i);
+            final String path = "vigil.listeners[" + i + "]";
+            if (value.valueType() != ConfigValueType.OBJECT)
+            {
+                throw new ConfigError(ConfigNode.describe(value.origin()), path,
+                    "expected an object { name = ..., listen = ..., upstream = ... }");
+            }
+            final ConfigObject object = (ConfigObject)value;
+            final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
+            node.rejectUnknownKeys(object, known);
+            final ListenerConfig listener = listener(node, upstreams);
+            if (!names.add(listener.name()))
+            {
+                throw node.error("name", "duplicate listener name \"" + listener.name() + "\"");
+            }
+            final String previous = bound.put(listener.listen(), listener.name());
+            if (previous != null)
+            {
+                throw node.error("listen", "address " + HostPort.format(listener.listen()) +
+                    " is already used by listener \"" + previous + "\"");
+            }
+            result.add(listener);
+        }
+        return result;
+    }
+
+    private static ListenerConfig listener(final ConfigNode node, final Map<String, UpstreamConfig> upstreams)
+    {
+        final String name = node.string("name");
+        if (name.isBlank())
+        {
+            throw node.error("name", "must not be empty");
+        }
+        final InetSocketAddress listen;
+        try
+        {
+            listen = HostPort.parseListen(node.string("listen"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw node.error("listen", ex.getMessage());
+        }
+        final String modeText = node.string("mode");
+        final ListenerConfig.Mode mode;
+        try
+        {
+            mode = ListenerConfig.Mode.valueOf(modeText.toUpperCase(Locale.ROOT));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw node.error("mode", "unknown mode \"" + modeText + "\" (supported: tcp)");
+        }
+        final String upstream = node.string("upstream");
+        if (!upstreams.containsKey(upstream))
+        {
+            throw node.error("upstream", "no upstream named \"" + upstream + "\" (defined: " +
+                String.join(", ", upstreams.keySet()) + ")");
+        }
+        return new ListenerConfig(
+            name,
+            listen,
+            mode,
+            upstream,
+            keepAlive(node),
+            node.durationNs("proxy-timeout", MIN_TIMEOUT_NS),
+            node.integer("backlog", 1, 65535),
+            node.bool("reuseport"),
+            node.bool("tcp-nodelay"),
+            node.bytes("buffer-size", 1024, 16 * 1024 * 1024));
+    }
+
+    private static KeepAliveConfig keepAlive(final ConfigNode node)
+    {
+        try
+        {
+            return KeepAliveConfig.parse(node.string("so-keepalive"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw node.error("so-keepalive", ex.getMessage());
+        }
+    }
+
+    private static Set<String> union(final Set<String> a, final Set<String> b)
+    {
+        final Set<String> result = new HashSet<>(a);
+        result.addAll(b);
+        return result;
+    }
+}

@@ -1,0 +1,203 @@
+package io.vigil.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigValue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A HOCON object seen through Vigil's rules: typed getters whose failures name the file, line and full key,
+ * and a check that every key the user wrote is one Vigil knows. Used only while loading.
+ */
+final class ConfigNode
+{
+    private final Config config;
+    private final String path;
+    private final ConfigOrigin origin;
+
+    ConfigNode(final Config config, final String path, final ConfigOrigin origin)
+    {
+        this.config = config;
+        this.path = path;
+        this.origin = origin;
+    }
+
+    String path()
+    {
+        return path;
+    }
+
+    String key(final String name)
+    {
+        return path + "." + name;
+    }
+
+    /**
+     * @param name a key of this node.
+     * @return "file:line" of the value, or of this node when the value is not there.
+     */
+    String location(final String name)
+    {
+        return config.hasPathOrNull(name) ? describe(config.getValue(name).origin()) : describe(origin);
+    }
+
+    String location()
+    {
+        return describe(origin);
+    }
+
+    ConfigError error(final String name, final String problem)
+    {
+        return new ConfigError(location(name), key(name), problem);
+    }
+
+    void rejectUnknownKeys(final ConfigObject written, final Set<String> known)
+    {
+        for (final String name : written.keySet())
+        {
+            if (!known.contains(name))
+            {
+                throw new ConfigError(describe(written.get(name).origin()), key(name),
+                    "unknown key (known keys: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+            }
+        }
+    }
+
+    void require(final String name)
+    {
+        if (!config.hasPath(name))
+        {
+            throw new ConfigError(location(), key(name), "missing required key");
+        }
+    }
+
+    String string(final String name)
+    {
+        require(name);
+        try
+        {
+            return config.getString(name);
+        }
+        catch (final ConfigException.WrongType ex)
+        {
+            throw error(name, "expected a string, got " + valueType(name));
+        }
+    }
+
+    int integer(final String name, final int min, final int max)
+    {
+        require(name);
+        final int value;
+        try
+        {
+            value = config.getInt(name);
+        }
+        catch (final ConfigException.WrongType ex)
+        {
+            throw error(name, "expected a whole number, got " + valueType(name));
+        }
+        if (value < min || value > max)
+        {
+            throw error(name, value + " is out of range " + min + ".." + max);
+        }
+        return value;
+    }
+
+    boolean bool(final String name)
+    {
+        require(name);
+        try
+        {
+            return config.getBoolean(name);
+        }
+        catch (final ConfigException.WrongType ex)
+        {
+            throw error(name, "expected true or false, got " + valueType(name));
+        }
+    }
+
+    long durationNs(final String name, final long minNs)
+    {
+        require(name);
+        final long ns;
+        try
+        {
+            ns = config.getDuration(name, TimeUnit.NANOSECONDS);
+        }
+        catch (final ConfigException.WrongType | ConfigException.BadValue ex)
+        {
+            throw error(name, "expected a duration such as 500ms, 5s, 10m or 1h, got " + valueType(name));
+        }
+        if (ns < minNs)
+        {
+            throw error(name, "must be at least " + TimeUnit.NANOSECONDS.toMillis(minNs) + "ms");
+        }
+        return ns;
+    }
+
+    int bytes(final String name, final int min, final int max)
+    {
+        require(name);
+        final long value;
+        try
+        {
+            value = config.getBytes(name);
+        }
+        catch (final ConfigException.WrongType | ConfigException.BadValue ex)
+        {
+            throw error(name, "expected a size such as 16k or 65536, got " + valueType(name));
+        }
+        if (value < min || value > max)
+        {
+            throw error(name, value + " is out of range " + min + ".." + max + " bytes");
+        }
+        return (int)value;
+    }
+
+    List<ConfigValue> list(final String name)
+    {
+        require(name);
+        try
+        {
+            return new ArrayList<>(config.getList(name));
+        }
+        catch (final ConfigException.WrongType ex)
+        {
+            throw error(name, "expected a list [ ... ], got " + valueType(name));
+        }
+    }
+
+    ConfigObject object(final String name)
+    {
+        require(name);
+        try
+        {
+            return config.getObject(name);
+        }
+        catch (final ConfigException.WrongType ex)
+        {
+            throw error(name, "expected an object { ... }, got " + valueType(name));
+        }
+    }
+
+    private String valueType(final String name)
+    {
+        final ConfigValue value = config.getValue(name);
+        return value.valueType().name().toLowerCase() + " " + value.render();
+    }
+
+    static String describe(final ConfigOrigin origin)
+    {
+        if (origin.filename() != null && origin.lineNumber() > 0)
+        {
+            return origin.filename() + ":" + origin.lineNumber();
+        }
+        return origin.description();
+    }
+}

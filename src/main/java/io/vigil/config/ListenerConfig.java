@@ -1,0 +1,37 @@
+package io.vigil.config;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One listener: where to accept, how to tune accepted sockets and where to send their traffic. Immutable.
+ *
+ * @param name           operator-facing name, used in logs.
+ * @param listen         the bind address.
+ * @param mode           the protocol mode.
+ * @param upstream       name of the upstream group sessions are forwarded to.
+ * @param soKeepalive    TCP keepalive for accepted (downstream) sockets.
+ * @param proxyTimeoutNs close a session after this long with no traffic either way (nginx proxy_timeout).
+ * @param backlog        listen backlog.
+ * @param reuseport      bind one socket per event loop with SO_REUSEPORT (nginx {@code reuseport}).
+ * @param tcpNodelay     set TCP_NODELAY on both sides of a session.
+ * @param bufferSize     bytes buffered per direction per session while data is in flight.
+ */
+public record ListenerConfig(
+    String name,
+    InetSocketAddress listen,
+    Mode mode,
+    String upstream,
+    KeepAliveConfig soKeepalive,
+    long proxyTimeoutNs,
+    int backlog,
+    boolean reuseport,
+    boolean tcpNodelay,
+    int bufferSize)
+{
+    /** Listener protocol mode. */
+    public enum Mode
+    {
+        /** Relay bytes both ways. */
+        TCP
+    }
+}

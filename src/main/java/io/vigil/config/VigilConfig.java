@@ -1,0 +1,22 @@
+package io.vigil.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole, validated configuration. Immutable.
+ *
+ * @param source            where it was read from, for messages.
+ * @param eventLoops        number of selector loops.
+ * @param shutdownTimeoutNs on SIGTERM, how long sessions may finish before they are closed.
+ * @param listeners         listeners in the order written.
+ * @param upstreams         upstream groups by name.
+ */
+public record VigilConfig(
+    String source,
+    int eventLoops,
+    long shutdownTimeoutNs,
+    List<ListenerConfig> listeners,
+    Map<String, UpstreamConfig> upstreams)
+{
+}

@@ -1,0 +1,125 @@
+package io.vigil.log;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Builds one access-log line in a reusable buffer and hands it to the {@link AccessLog} ring. One per loop;
+ * not thread safe. Appending allocates nothing; text longer than the line buffer is cut.
+ */
+public final class LogLine
+{
+    private static final int MAX_LINE = 2048;
+
+    private final AccessLog log;
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[MAX_LINE]);
+    private int length;
+
+    LogLine(final AccessLog log)
+    {
+        this.log = log;
+    }
+
+    /**
+     * @return this, emptied.
+     */
+    public LogLine begin()
+    {
+        length = 0;
+        return this;
+    }
+
+    /**
+     * @param text ASCII text; other characters are written as '?'.
+     * @return this.
+     */
+    public LogLine append(final CharSequence text)
+    {
+        final int n = Math.min(text.length(), MAX_LINE - 1 - length);
+        for (int i = 0; i < n; i++)
+        {
+            final char c = text.charAt(i);
+            buffer.putByte(length++, (byte)(c < 0x20 || c > 0x7e ? '?' : c));
+        }
+        return this;
+    }
+
+    /**
+     * @param c an ASCII character.
+     * @return this.
+     */
+    public LogLine append(final char c)
+    {
+        if (length < MAX_LINE - 1)
+        {
+            buffer.putByte(length++, (byte)c);
+        }
+        return this;
+    }
+
+    /**
+     * @param value a number.
+     * @return this.
+     */
+    public LogLine append(final long value)
+    {
+        if (length < MAX_LINE - 21)
+        {
+            length += buffer.putLongAscii(length, value);
+        }
+        return this;
+    }
+
+    /**
+     * Append an ISO-8601 UTC timestamp with milliseconds, e.g. {@code 2026-11-24T09:30:00.123Z}.
+     *
+     * @param epochMs milliseconds since the epoch.
+     * @return this.
+     */
+    public LogLine appendTimestamp(final long epochMs)
+    {
+        final long days = Math.floorDiv(epochMs, 86_400_000L);
+        final long msOfDay = Math.floorMod(epochMs, 86_400_000L);
+        // days to civil date (H. Hinnant's algorithm)
+        final long z = days + 719_468;
+        final long era = Math.floorDiv(z, 146_097);
+        final long doe = z - era * 146_097;
+        final long yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        final long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        final long mp = (5 * doy + 2) / 153;
+        final long day = doy - (153 * mp + 2) / 5 + 1;
+        final long month = mp < 10 ? mp + 3 : mp - 9;
+        final long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+        append(year).append('-');
+        pad2(month).append('-');
+        pad2(day).append('T');
+        pad2(msOfDay / 3_600_000).append(':');
+        pad2(msOfDay / 60_000 % 60).append(':');
+        pad2(msOfDay / 1000 % 60).append('.');
+        final long ms = msOfDay % 1000;
+        if (ms < 100)
+        {
+            append('0');
+        }
+        return pad2(ms).append('Z');
+    }
+
+    private LogLine pad2(final long value)
+    {
+        if (value < 10)
+        {
+            append('0');
+        }
+        return append(value);
+    }
+
+    /**
+     * End the line and queue it.
+     *
+     * @return false when the ring was full and the line was dropped.
+     */
+    public boolean commit()
+    {
+        buffer.putByte(length++, (byte)'\n');
+        return log.offer(buffer, length);
+    }
+}

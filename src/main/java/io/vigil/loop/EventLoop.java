@@ -1,0 +1,341 @@
+package io.vigil.loop;
+
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One selector loop: owns a {@link Selector}, a {@link DeadlineTimerWheel} and everything registered with them
+ * for their whole life, so nothing it owns needs a lock. Other threads reach it only through
+ * {@link #execute(Runnable)}, which wakes the selector only when the loop is blocked in it.
+ *
+ * <p>Each duty cycle drains commands, handles ready keys and expires timers; when there was nothing to do,
+ * {@link SelectorIdleStrategy} blocks in {@code select} until the next timer tick.
+ */
+public final class EventLoop implements Agent
+{
+    /** Timer tick: 2^24 ns (~16.8 ms). Timeouts here are seconds long; coarse ticks mean few wakeups. */
+    private static final long TICK_NS = 1L << 24;
+    private static final int TICKS_PER_WHEEL = 1024;
+    private static final int COMMAND_LIMIT = 256;
+    private static final int TIMER_LIMIT = 1024;
+
+    private final int index;
+    private final Selector selector;
+    private final DeadlineTimerWheel timers;
+    private final Long2ObjectHashMap<TimerTarget> timerTargets = new Long2ObjectHashMap<>();
+    private final ManyToOneConcurrentArrayQueue<Runnable> commands;
+    private final Consumer<SelectionKey> onSelected = this::onSelected;
+    private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
+    private final Consumer<Runnable> runCommand = Runnable::run;
+    private final LoopSession sessionHead;
+
+    private volatile boolean selecting;
+    private volatile boolean terminating;
+    private long nowNs;
+    private int sessionCount;
+    private long handlerFailures;
+
+    /**
+     * @param index           this loop's number, for its thread name.
+     * @param commandCapacity how many cross-thread commands may wait.
+     */
+    public EventLoop(final int index, final int commandCapacity)
+    {
+        this.index = index;
+        try
+        {
+            this.selector = Selector.open();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot open selector for loop " + index, ex);
+        }
+        this.nowNs = System.nanoTime();
+        this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, TICKS_PER_WHEEL);
+        this.commands = new ManyToOneConcurrentArrayQueue<>(commandCapacity);
+        this.sessionHead = new LoopSession()
+        {
+            @Override
+            public void shutdown()
+            {
+            }
+        };
+        sessionHead.next = sessionHead;
+        sessionHead.previous = sessionHead;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "vigil-loop-" + index;
+    }
+
+    /**
+     * @return this loop's number.
+     */
+    public int index()
+    {
+        return index;
+    }
+
+    /**
+     * @return the selector; register channels with it only from this loop's thread (or before it starts).
+     */
+    public Selector selector()
+    {
+        return selector;
+    }
+
+    /**
+     * @return the loop's clock, read once per duty cycle (System.nanoTime).
+     */
+    public long nowNs()
+    {
+        return nowNs;
+    }
+
+    @Override
+    public int doWork()
+    {
+        if (terminating)
+        {
+            throw new AgentTerminationException(roleName() + " closing", true);
+        }
+        nowNs = System.nanoTime();
+        int work = commands.drain(runCommand, COMMAND_LIMIT);
+        try
+        {
+            work += selector.selectNow(onSelected);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("selectNow failed on " + roleName(), ex);
+        }
+        work += pollTimers();
+        return work;
+    }
+
+    /**
+     * Block in select until a key is ready, a command arrives or the next timer tick is due.
+     */
+    void blockInSelect()
+    {
+        final long timeoutMs;
+        if (timers.timerCount() == 0)
+        {
+            timeoutMs = 0; // no timers: wait for I/O or a command
+        }
+        else
+        {
+            final long untilTickNs = timers.currentTickTime() - System.nanoTime();
+            timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(untilTickNs) + 1);
+        }
+        selecting = true;
+        try
+        {
+            if (commands.isEmpty())
+            {
+                selector.select(onSelected, timeoutMs);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("select failed on " + roleName(), ex);
+        }
+        finally
+        {
+            selecting = false;
+        }
+    }
+
+    private int pollTimers()
+    {
+        if (timers.timerCount() == 0)
+        {
+            // nothing pending: jump the wheel to now so a new timer does not wait for it to catch up
+            timers.currentTickTime(nowNs);
+            return 0;
+        }
+        int expired = 0;
+        int rounds = 0;
+        do
+        {
+            expired += timers.poll(nowNs, onTimerExpiry, TIMER_LIMIT);
+        }
+        while (timers.currentTickTime() <= nowNs && ++rounds < TICKS_PER_WHEEL && expired < TIMER_LIMIT);
+        return expired;
+    }
+
+    private boolean onTimerExpiry(final TimeUnit unit, final long now, final long timerId)
+    {
+        final TimerTarget target = timerTargets.remove(timerId);
+        if (target != null)
+        {
+            try
+            {
+                target.onTimer(timerId, nowNs);
+            }
+            catch (final RuntimeException ex)
+            {
+                handlerFailures++;
+                if (target instanceof SelectHandler)
+                {
+                    ((SelectHandler)target).onFailure(ex);
+                }
+            }
+        }
+        return true;
+    }
+
+    private void onSelected(final SelectionKey key)
+    {
+        final SelectHandler handler = (SelectHandler)key.attachment();
+        try
+        {
+            if (key.isValid())
+            {
+                handler.onSelect(key);
+            }
+        }
+        catch (final Exception ex)
+        {
+            // one failing session never stops the loop
+            handlerFailures++;
+            handler.onFailure(ex);
+        }
+    }
+
+    /**
+     * @param deadlineNs when, on the {@link #nowNs()} clock.
+     * @param target     who to call.
+     * @return the timer id, for {@link #cancel(long)}.
+     */
+    public long schedule(final long deadlineNs, final TimerTarget target)
+    {
+        final long timerId = timers.scheduleTimer(deadlineNs);
+        timerTargets.put(timerId, target);
+        return timerId;
+    }
+
+    /**
+     * @param timerId a scheduled timer, or {@link DeadlineTimerWheel#NULL_DEADLINE}.
+     */
+    public void cancel(final long timerId)
+    {
+        if (timerId != DeadlineTimerWheel.NULL_DEADLINE)
+        {
+            timers.cancelTimer(timerId);
+            timerTargets.remove(timerId);
+        }
+    }
+
+    /**
+     * Run a command on this loop's thread. Safe from any thread.
+     *
+     * @param command what to run.
+     * @return false when the queue is full and the command was not taken.
+     */
+    public boolean execute(final Runnable command)
+    {
+        if (!commands.offer(command))
+        {
+            return false;
+        }
+        if (selecting)
+        {
+            selector.wakeup();
+        }
+        return true;
+    }
+
+    /**
+     * Ask the loop to stop after its current duty cycle, waking it if it is blocked. Safe from any thread.
+     */
+    public void terminate()
+    {
+        terminating = true;
+        selector.wakeup();
+    }
+
+    /**
+     * @param session a session this loop now owns.
+     */
+    public void add(final LoopSession session)
+    {
+        session.next = sessionHead;
+        session.previous = sessionHead.previous;
+        sessionHead.previous.next = session;
+        sessionHead.previous = session;
+        session.linked = true;
+        sessionCount++;
+    }
+
+    /**
+     * @param session a session that ended; unlinking twice is harmless.
+     */
+    public void remove(final LoopSession session)
+    {
+        if (session.linked)
+        {
+            session.previous.next = session.next;
+            session.next.previous = session.previous;
+            session.previous = null;
+            session.next = null;
+            session.linked = false;
+            sessionCount--;
+        }
+    }
+
+    /**
+     * @return sessions open on this loop.
+     */
+    public int sessionCount()
+    {
+        return sessionCount;
+    }
+
+    /**
+     * @return handler exceptions caught by this loop.
+     */
+    public long handlerFailures()
+    {
+        return handlerFailures;
+    }
+
+    /**
+     * Shut down every open session. Called on this loop's thread.
+     */
+    public void shutdownSessions()
+    {
+        while (sessionHead.next != sessionHead)
+        {
+            final LoopSession session = sessionHead.next;
+            session.shutdown();
+            remove(session); // in case shutdown() did not
+        }
+    }
+
+    @Override
+    public void onClose()
+    {
+        shutdownSessions();
+        try
+        {
+            selector.close();
+        }
+        catch (final IOException ex)
+        {
+            // closing anyway
+        }
+    }
+}

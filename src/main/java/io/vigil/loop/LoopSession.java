@@ -1,0 +1,17 @@
+package io.vigil.loop;
+
+/**
+ * Something a loop owns until it ends, linked into the loop's session list without allocation so the loop can
+ * count and close what is open when it shuts down.
+ */
+public abstract class LoopSession
+{
+    LoopSession previous;
+    LoopSession next;
+    boolean linked;
+
+    /**
+     * End now because Vigil is shutting down. Must unlink itself with {@link EventLoop#remove(LoopSession)}.
+     */
+    public abstract void shutdown();
+}

@@ -1,0 +1,151 @@
+package io.vigil.net;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+
+/**
+ * Parses addresses as nginx's {@code listen} and {@code server} do: {@code host:port}, {@code [v6]:port},
+ * {@code *:port} (all addresses) and a bare {@code port}.
+ */
+public final class HostPort
+{
+    private HostPort()
+    {
+    }
+
+    /**
+     * Parse a listen address; a bare port or {@code *} binds every address.
+     *
+     * @param text the address as written.
+     * @return a resolved socket address.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static InetSocketAddress parseListen(final String text)
+    {
+        final String value = text.trim();
+        if (isPort(value))
+        {
+            return new InetSocketAddress(port(value, text));
+        }
+        final int colon = portSeparator(value, text);
+        final String host = host(value, colon, text);
+        final int port = port(value.substring(colon + 1), text);
+        if ("*".equals(host))
+        {
+            return new InetSocketAddress(port);
+        }
+        return resolve(host, port, text);
+    }
+
+    /**
+     * Parse an upstream server address; host and port are both required.
+     *
+     * @param text the address as written.
+     * @return a resolved socket address.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static InetSocketAddress parseServer(final String text)
+    {
+        final String value = text.trim();
+        final int colon = portSeparator(value, text);
+        final String host = host(value, colon, text);
+        if ("*".equals(host))
+        {
+            throw new IllegalArgumentException("invalid server address \"" + text + "\": * is only for listen");
+        }
+        return resolve(host, port(value.substring(colon + 1), text), text);
+    }
+
+    /**
+     * Format an address as {@code host:port} or {@code [v6]:port}, without a hostname lookup.
+     *
+     * @param address the address.
+     * @return its text form.
+     */
+    public static String format(final InetSocketAddress address)
+    {
+        final InetAddress ip = address.getAddress();
+        final String host = ip != null ? ip.getHostAddress() : address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    private static boolean isPort(final String value)
+    {
+        if (value.isEmpty())
+        {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++)
+        {
+            if (!Character.isDigit(value.charAt(i)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int portSeparator(final String value, final String text)
+    {
+        final int colon = value.lastIndexOf(':');
+        if (colon <= 0 || colon == value.length() - 1)
+        {
+            throw new IllegalArgumentException("invalid address \"" + text +
+                "\": expected host:port, [ipv6]:port or *:port");
+        }
+        return colon;
+    }
+
+    private static String host(final String value, final int colon, final String text)
+    {
+        String host = value.substring(0, colon);
+        if (host.startsWith("["))
+        {
+            if (!host.endsWith("]"))
+            {
+                throw new IllegalArgumentException("invalid address \"" + text + "\": unclosed [");
+            }
+            host = host.substring(1, host.length() - 1);
+        }
+        else if (host.indexOf(':') >= 0)
+        {
+            throw new IllegalArgumentException("invalid address \"" + text + "\": write IPv6 as [addr]:port");
+        }
+        if (host.isEmpty())
+        {
+            throw new IllegalArgumentException("invalid address \"" + text + "\": empty host");
+        }
+        return host;
+    }
+
+    private static int port(final String digits, final String text)
+    {
+        final int port;
+        try
+        {
+            port = Integer.parseInt(digits);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("invalid port \"" + digits + "\" in \"" + text + "\"", ex);
+        }
+        if (port < 1 || port > 65535)
+        {
+            throw new IllegalArgumentException("port " + port + " in \"" + text + "\" is out of range 1..65535");
+        }
+        return port;
+    }
+
+    private static InetSocketAddress resolve(final String host, final int port, final String text)
+    {
+        try
+        {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalArgumentException("cannot resolve host \"" + host + "\" in \"" + text + "\"", ex);
+        }
+    }
+}

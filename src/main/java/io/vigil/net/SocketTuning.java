@@ -1,0 +1,177 @@
+package io.vigil.net;
+
+import io.vigil.config.KeepAliveConfig;
+import jdk.net.ExtendedSocketOptions;
+
+import java.io.IOException;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The socket options of one side of a listener or upstream, decided once at startup and applied to each
+ * socket: accepted sockets before they are registered, upstream sockets before connect. The listening socket's
+ * options are not inherited reliably from Java (SO_KEEPALIVE cannot be set on a ServerSocketChannel), so every
+ * accepted socket gets its own. The only place {@code jdk.net.ExtendedSocketOptions} is used.
+ *
+ * <p>Thread safety: immutable apart from the failure flag and counter, which any loop may touch.
+ */
+public final class SocketTuning
+{
+    private final String owner;
+    private final KeepAliveConfig keepAlive;
+    private final boolean tcpNodelay;
+    private final AtomicBoolean failureLogged = new AtomicBoolean();
+    private final AtomicLong failures;
+
+    /**
+     * @param owner      what these options belong to, for the failure log ("listener public").
+     * @param keepAlive  the keepalive to apply.
+     * @param tcpNodelay whether to set TCP_NODELAY.
+     * @param failures   counter of options that failed at runtime (shared, rarely written).
+     */
+    public SocketTuning(
+        final String owner, final KeepAliveConfig keepAlive, final boolean tcpNodelay, final AtomicLong failures)
+    {
+        this.owner = owner;
+        this.keepAlive = keepAlive;
+        this.tcpNodelay = tcpNodelay;
+        this.failures = failures;
+    }
+
+    /**
+     * Check at startup that this JDK and OS support every option the config asks for, so an unsupported
+     * tunable fails at load time (nginx refuses them while parsing) rather than on each connection.
+     *
+     * @throws IllegalStateException naming the unsupported option.
+     */
+    public void verifySupported()
+    {
+        if (keepAlive.mode() == KeepAliveConfig.Mode.NOT_SET)
+        {
+            return;
+        }
+        try (SocketChannel probe = SocketChannel.open())
+        {
+            final Set<SocketOption<?>> supported = probe.supportedOptions();
+            requireSupported(supported, StandardSocketOptions.SO_KEEPALIVE);
+            if (keepAlive.idleSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+            {
+                requireSupported(supported, ExtendedSocketOptions.TCP_KEEPIDLE);
+            }
+            if (keepAlive.intervalSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+            {
+                requireSupported(supported, ExtendedSocketOptions.TCP_KEEPINTERVAL);
+            }
+            if (keepAlive.count() != KeepAliveConfig.SYSTEM_DEFAULT)
+            {
+                requireSupported(supported, ExtendedSocketOptions.TCP_KEEPCOUNT);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(owner + ": cannot open a socket to check options: " + ex, ex);
+        }
+    }
+
+    private void requireSupported(final Set<SocketOption<?>> supported, final SocketOption<?> option)
+    {
+        if (!supported.contains(option))
+        {
+            throw new IllegalStateException(owner + ": so-keepalive \"" + keepAlive + "\" needs " + option.name() +
+                ", which this JDK/OS does not support");
+        }
+    }
+
+    /**
+     * @return the keepalive this tuning applies.
+     */
+    public KeepAliveConfig keepAlive()
+    {
+        return keepAlive;
+    }
+
+    /**
+     * @return true when sockets tuned by this have SO_KEEPALIVE on.
+     */
+    public boolean keepAliveEnabled()
+    {
+        return keepAlive.enabled();
+    }
+
+    /**
+     * Apply the options to one socket. A failing option is logged once per owner, counted, and skipped:
+     * the connection still works, only without that tuning.
+     *
+     * @param channel an accepted socket, or an upstream socket before connect.
+     */
+    public void apply(final SocketChannel channel)
+    {
+        if (tcpNodelay)
+        {
+            set(channel, StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
+        }
+        switch (keepAlive.mode())
+        {
+            case OFF:
+                set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.FALSE);
+                break;
+            case ON:
+                // tunables first, so the timer starts with the right idle when SO_KEEPALIVE arms it
+                if (keepAlive.idleSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+                {
+                    set(channel, ExtendedSocketOptions.TCP_KEEPIDLE, keepAlive.idleSec());
+                }
+                if (keepAlive.intervalSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+                {
+                    set(channel, ExtendedSocketOptions.TCP_KEEPINTERVAL, keepAlive.intervalSec());
+                }
+                if (keepAlive.count() != KeepAliveConfig.SYSTEM_DEFAULT)
+                {
+                    set(channel, ExtendedSocketOptions.TCP_KEEPCOUNT, keepAlive.count());
+                }
+                set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.TRUE);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /**
+     * Options for a listening socket: only what a listener supports (SO_REUSEPORT when asked).
+     *
+     * @param channel   the listening socket, before bind.
+     * @param reuseport whether to set SO_REUSEPORT.
+     * @throws IOException when the option cannot be set; a listener that cannot be set up must not start.
+     */
+    public static void applyListen(final ServerSocketChannel channel, final boolean reuseport) throws IOException
+    {
+        channel.setOption(StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
+        if (reuseport)
+        {
+            channel.setOption(StandardSocketOptions.SO_REUSEPORT, Boolean.TRUE);
+        }
+    }
+
+    private <T> void set(final NetworkChannel channel, final SocketOption<T> option, final T value)
+    {
+        try
+        {
+            channel.setOption(option, value);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            failures.incrementAndGet();
+            if (failureLogged.compareAndSet(false, true))
+            {
+                System.err.println("WARN " + owner + ": setting " + option.name() + "=" + value +
+                    " failed, ignored (logged once, counted in socket_option_failures): " + ex);
+            }
+        }
+    }
+}

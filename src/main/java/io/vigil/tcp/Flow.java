@@ -1,0 +1,162 @@
+package io.vigil.tcp;
+
+import io.vigil.loop.BufferPool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * One direction of a session: bytes read from {@code src} wait in a borrowed buffer until written to
+ * {@code dst}. Bytes are always read at {@code tail} and written from {@code head}; when all are written the
+ * buffer goes back to the pool, so an idle direction holds no memory. Owned by one loop.
+ */
+final class Flow
+{
+    static final int IDLE = 0;
+    static final int MOVED = 1;
+
+    SocketChannel src;
+    SocketChannel dst;
+    ByteBuffer buffer;
+    int head;
+    int tail;
+    /** src may have bytes (or EOF, or an error) to read. */
+    boolean readReady;
+    /** dst may take more bytes. */
+    boolean writeReady = true;
+    /** src sent FIN. */
+    boolean srcEof;
+    /** FIN forwarded to dst. */
+    boolean dstShut;
+    long bytes;
+
+    boolean pending()
+    {
+        return head < tail;
+    }
+
+    /**
+     * @return true while reading from src is possible and has room.
+     */
+    boolean wantsRead(final int capacity)
+    {
+        return !srcEof && tail < capacity;
+    }
+
+    /**
+     * @return true once src has ended and everything, including the FIN, reached dst.
+     */
+    boolean finished()
+    {
+        return dstShut;
+    }
+
+    /**
+     * Read from src into the free part of the buffer.
+     *
+     * @return {@link #MOVED} when bytes or EOF arrived, {@link #IDLE} otherwise.
+     * @throws IOException from the read: a failure of the src side.
+     */
+    int read(final BufferPool pool) throws IOException
+    {
+        if (!readReady || srcEof)
+        {
+            return IDLE;
+        }
+        if (buffer == null)
+        {
+            buffer = pool.acquire();
+        }
+        final ByteBuffer b = buffer;
+        if (tail == b.capacity())
+        {
+            return IDLE;
+        }
+        b.limit(b.capacity()).position(tail);
+        final int room = b.remaining();
+        final int n = src.read(b);
+        if (n < 0)
+        {
+            srcEof = true;
+            readReady = false;
+            return MOVED;
+        }
+        if (n < room)
+        {
+            // the socket is drained; the selector says when more comes
+            readReady = false;
+        }
+        if (n == 0)
+        {
+            return IDLE;
+        }
+        tail += n;
+        bytes += n;
+        return MOVED;
+    }
+
+    /**
+     * Write pending bytes to dst, and forward EOF once all are written.
+     *
+     * @return {@link #MOVED} when bytes (or the FIN) went out, {@link #IDLE} otherwise.
+     * @throws IOException from the write or shutdown: a failure of the dst side.
+     */
+    int write() throws IOException
+    {
+        int result = IDLE;
+        if (head < tail && writeReady)
+        {
+            final ByteBuffer b = buffer;
+            b.limit(tail).position(head);
+            final int n = dst.write(b);
+            head += n;
+            if (head < tail)
+            {
+                writeReady = false;
+            }
+            else
+            {
+                head = 0;
+                tail = 0;
+            }
+            if (n > 0)
+            {
+                result = MOVED;
+            }
+        }
+        if (srcEof && head == tail && !dstShut)
+        {
+            // half-close: the peer learns the stream ended, the other direction keeps flowing
+            dstShut = true;
+            dst.shutdownOutput();
+            result = MOVED;
+        }
+        return result;
+    }
+
+    /**
+     * Give the buffer back when nothing is waiting in it.
+     */
+    void releaseIfEmpty(final BufferPool pool)
+    {
+        if (buffer != null && head == tail)
+        {
+            pool.release(buffer);
+            buffer = null;
+            head = 0;
+            tail = 0;
+        }
+    }
+
+    void release(final BufferPool pool)
+    {
+        if (buffer != null)
+        {
+            pool.release(buffer);
+            buffer = null;
+        }
+        head = 0;
+        tail = 0;
+    }
+}

@@ -1,0 +1,407 @@
+package io.vigil.tcp;
+
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.LoopSession;
+import io.vigil.loop.SelectHandler;
+import io.vigil.loop.TimerTarget;
+import io.vigil.net.CloseReason;
+import io.vigil.net.HostPort;
+import io.vigil.net.SocketProbe;
+import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.UpstreamGroup;
+import org.agrona.CloseHelper;
+import org.agrona.DeadlineTimerWheel;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One proxied pair: the accepted (downstream) socket and its upstream socket, on one loop for its whole life.
+ *
+ * <p>Connect: non-blocking, bounded by connect-timeout, moving to the next server on failure. Relay: two
+ * {@link Flow}s pumped the same way with ends swapped; interest ops are derived after each pump, so a full
+ * buffer stops reading (backpressure) and pending bytes ask for OP_WRITE. EOF is forwarded as a half-close.
+ * Any socket error closes both sides at once with a {@link CloseReason}; ETIMEDOUT on a keepalive socket is the
+ * kernel's dead-peer verdict. A socket left with no interest ops is invisible to epoll, so while one exists a
+ * liveness timer asks the kernel about it ({@link SocketProbe}).
+ */
+final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
+{
+    /** How often a socket that epoll cannot see (interest ops 0) is asked whether it failed. */
+    static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    private static final int CONNECTING = 0;
+    private static final int RELAYING = 1;
+    private static final int CLOSED = 2;
+    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
+
+    private final ListenerShard shard;
+    private final EventLoop loop;
+    private final SocketChannel downstream;
+    private final Flow toUpstream = new Flow();
+    private final Flow toDownstream = new Flow();
+    private final long startNs;
+    private final long startEpochMs;
+    private final InetSocketAddress clientAddress;
+
+    private SelectionKey downstreamKey;
+    private SocketChannel upstream;
+    private SelectionKey upstreamKey;
+    private InetSocketAddress upstreamAddress;
+    private int state = CONNECTING;
+    private int tries;
+    private long triedMask;
+    private long lastActivityNs;
+    private long timerId = NO_TIMER;
+    private long livenessTimerId = NO_TIMER;
+
+    TcpSession(final ListenerShard shard, final SocketChannel downstream)
+    {
+        this.shard = shard;
+        this.loop = shard.loop;
+        this.downstream = downstream;
+        this.startNs = loop.nowNs();
+        this.startEpochMs = System.currentTimeMillis();
+        this.lastActivityNs = startNs;
+        this.clientAddress = remoteAddress(downstream);
+    }
+
+    void start() throws IOException
+    {
+        loop.add(this);
+        // client bytes wait in the kernel until the upstream is connected
+        downstreamKey = downstream.register(loop.selector(), 0, this);
+        connectNext();
+    }
+
+    private void connectNext()
+    {
+        final UpstreamGroup group = shard.picker.group();
+        final int maxTries = group.config().maxTries();
+        while (tries < maxTries)
+        {
+            final int server = shard.picker.next(triedMask);
+            if (server == PeerPicker.NONE)
+            {
+                break;
+            }
+            tries++;
+            if (server < Long.SIZE)
+            {
+                triedMask |= 1L << server;
+            }
+            upstreamAddress = group.address(server);
+            SocketChannel channel = null;
+            try
+            {
+                channel = SocketChannel.open();
+                channel.configureBlocking(false);
+                group.tuning().apply(channel);
+                upstream = channel;
+                if (channel.connect(upstreamAddress))
+                {
+                    upstreamKey = channel.register(loop.selector(), 0, this);
+                    onConnected();
+                }
+                else
+                {
+                    upstreamKey = channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
+                    timerId = loop.schedule(loop.nowNs() + group.config().connectTimeoutNs(), this);
+                }
+                return;
+            }
+            catch (final IOException ex)
+            {
+                CloseHelper.quietClose(channel);
+                upstream = null;
+                upstreamKey = null;
+            }
+        }
+        close(CloseReason.CONNECT_FAILED, Side.UPSTREAM);
+    }
+
+    private void onConnectReady()
+    {
+        try
+        {
+            if (upstream.finishConnect())
+            {
+                loop.cancel(timerId);
+                timerId = NO_TIMER;
+                onConnected();
+            }
+        }
+        catch (final IOException ex)
+        {
+            abandonAttempt();
+            connectNext();
+        }
+    }
+
+    private void abandonAttempt()
+    {
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        CloseHelper.quietClose(upstream);
+        upstream = null;
+        upstreamKey = null;
+    }
+
+    private void onConnected()
+    {
+        state = RELAYING;
+        toUpstream.src = downstream;
+        toUpstream.dst = upstream;
+        toDownstream.src = upstream;
+        toDownstream.dst = downstream;
+        // the client may have sent bytes while we connected
+        toUpstream.readReady = true;
+        lastActivityNs = loop.nowNs();
+        timerId = loop.schedule(lastActivityNs + shard.listener.config().proxyTimeoutNs(), this);
+        shard.listener.observer().onEstablished(shard.listener.name(), downstream, upstream);
+        relay();
+    }
+
+    @Override
+    public void onSelect(final SelectionKey key)
+    {
+        final int ready = key.readyOps();
+        if (state == CONNECTING)
+        {
+            if (key == upstreamKey && (ready & SelectionKey.OP_CONNECT) != 0)
+            {
+                onConnectReady();
+            }
+            return;
+        }
+        if (state != RELAYING)
+        {
+            return;
+        }
+        final Flow inbound = key == downstreamKey ? toUpstream : toDownstream;
+        final Flow outbound = key == downstreamKey ? toDownstream : toUpstream;
+        if ((ready & SelectionKey.OP_READ) != 0)
+        {
+            inbound.readReady = true;
+        }
+        if ((ready & SelectionKey.OP_WRITE) != 0)
+        {
+            outbound.writeReady = true;
+        }
+        relay();
+    }
+
+    private void relay()
+    {
+        if (pump(toUpstream, Side.CLIENT, Side.UPSTREAM) && pump(toDownstream, Side.UPSTREAM, Side.CLIENT))
+        {
+            if (toUpstream.finished() && toDownstream.finished())
+            {
+                close(CloseReason.EOF, Side.PROXY);
+            }
+            else
+            {
+                updateInterest();
+            }
+        }
+    }
+
+    /**
+     * Move bytes from src to dst until neither moves.
+     *
+     * @return false when the session was closed.
+     */
+    private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
+    {
+        final int capacity = shard.buffers.bufferSize();
+        int moved;
+        do
+        {
+            moved = 0;
+            try
+            {
+                if (flow.wantsRead(capacity))
+                {
+                    moved += flow.read(shard.buffers);
+                }
+            }
+            catch (final IOException ex)
+            {
+                close(CloseReason.of(ex, keepAliveOn(srcSide)), srcSide);
+                return false;
+            }
+            try
+            {
+                moved += flow.write();
+            }
+            catch (final IOException ex)
+            {
+                close(CloseReason.of(ex, keepAliveOn(dstSide)), dstSide);
+                return false;
+            }
+            if (moved != 0)
+            {
+                lastActivityNs = loop.nowNs();
+            }
+        }
+        while (moved != 0 && !flow.finished());
+        flow.releaseIfEmpty(shard.buffers);
+        return true;
+    }
+
+    private void updateInterest()
+    {
+        final int capacity = shard.buffers.bufferSize();
+        final int downstreamOps = (toUpstream.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
+            (toDownstream.pending() ? SelectionKey.OP_WRITE : 0);
+        final int upstreamOps = (toDownstream.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
+            (toUpstream.pending() ? SelectionKey.OP_WRITE : 0);
+        if (downstreamKey.interestOps() != downstreamOps)
+        {
+            downstreamKey.interestOps(downstreamOps);
+        }
+        if (upstreamKey.interestOps() != upstreamOps)
+        {
+            upstreamKey.interestOps(upstreamOps);
+        }
+        if (livenessTimerId == NO_TIMER && (downstreamOps == 0 || upstreamOps == 0) && SocketProbe.available())
+        {
+            livenessTimerId = loop.schedule(loop.nowNs() + LIVENESS_CHECK_NS, this);
+        }
+    }
+
+    @Override
+    public void onTimer(final long firedTimerId, final long nowNs)
+    {
+        if (firedTimerId == livenessTimerId)
+        {
+            livenessTimerId = NO_TIMER;
+            checkLiveness();
+        }
+        else if (firedTimerId == timerId)
+        {
+            timerId = NO_TIMER;
+            if (state == CONNECTING)
+            {
+                // connect timeout: this server is not answering, try the next
+                abandonAttempt();
+                connectNext();
+            }
+            else if (state == RELAYING)
+            {
+                final long idleDeadlineNs = lastActivityNs + shard.listener.config().proxyTimeoutNs();
+                if (nowNs >= idleDeadlineNs)
+                {
+                    close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
+                }
+                else
+                {
+                    timerId = loop.schedule(idleDeadlineNs, this);
+                }
+            }
+        }
+    }
+
+    private void checkLiveness()
+    {
+        if (state != RELAYING)
+        {
+            return;
+        }
+        if (downstreamKey.interestOps() == 0 && !(toUpstream.srcEof && toDownstream.dstShut) &&
+            SocketProbe.hasFailed(downstream))
+        {
+            closeOnProbe(downstream, Side.CLIENT);
+            return;
+        }
+        if (upstreamKey.interestOps() == 0 && !(toDownstream.srcEof && toUpstream.dstShut) &&
+            SocketProbe.hasFailed(upstream))
+        {
+            closeOnProbe(upstream, Side.UPSTREAM);
+            return;
+        }
+        if (downstreamKey.interestOps() == 0 || upstreamKey.interestOps() == 0)
+        {
+            livenessTimerId = loop.schedule(loop.nowNs() + LIVENESS_CHECK_NS, this);
+        }
+    }
+
+    private void closeOnProbe(final SocketChannel channel, final Side side)
+    {
+        final int errno = SocketProbe.pendingError(channel);
+        close(CloseReason.ofErrno(errno, keepAliveOn(side)), side);
+    }
+
+    private boolean keepAliveOn(final Side side)
+    {
+        return side == Side.CLIENT ?
+            shard.listener.downstreamTuning().keepAliveEnabled() :
+            shard.picker.group().tuning().keepAliveEnabled();
+    }
+
+    @Override
+    public void onFailure(final Exception ex)
+    {
+        close(ex instanceof IOException ? CloseReason.of((IOException)ex, false) : CloseReason.ERROR, Side.PROXY);
+    }
+
+    @Override
+    public void shutdown()
+    {
+        close(CloseReason.SHUTDOWN, Side.PROXY);
+    }
+
+    /**
+     * The one teardown: cancel timers, return buffers, close both sockets, log.
+     */
+    void close(final CloseReason reason, final Side side)
+    {
+        if (state == CLOSED)
+        {
+            return;
+        }
+        state = CLOSED;
+        loop.cancel(timerId);
+        loop.cancel(livenessTimerId);
+        timerId = NO_TIMER;
+        livenessTimerId = NO_TIMER;
+        toUpstream.release(shard.buffers);
+        toDownstream.release(shard.buffers);
+        CloseHelper.quietClose(downstream);
+        CloseHelper.quietClose(upstream);
+        loop.remove(this);
+        writeAccessLog(reason, side);
+        shard.listener.observer().onClosed(shard.listener.name(), reason, side);
+    }
+
+    private void writeAccessLog(final CloseReason reason, final Side side)
+    {
+        final long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        shard.logLine.begin()
+            .appendTimestamp(startEpochMs + durationMs)
+            .append(" listener=").append(shard.listener.name())
+            .append(" client=").append(clientAddress == null ? "-" : HostPort.format(clientAddress))
+            .append(" upstream=").append(upstreamAddress == null ? "-" : HostPort.format(upstreamAddress))
+            .append(" from_client=").append(toUpstream.bytes)
+            .append(" from_upstream=").append(toDownstream.bytes)
+            .append(" duration_ms=").append(durationMs)
+            .append(" reason=").append(reason.logName())
+            .append(" side=").append(side.logName())
+            .commit();
+    }
+
+    private static InetSocketAddress remoteAddress(final SocketChannel channel)
+    {
+        try
+        {
+            return (InetSocketAddress)channel.getRemoteAddress();
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+    }
+}

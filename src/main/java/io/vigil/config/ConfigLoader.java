@@ -233,7 +233,8 @@ public final class ConfigLoader
             {
                 throw node.error("name", "duplicate listener name \"" + listener.name() + "\"");
             }
-            final String previous = bound.put(listener.listen(), listener.name());
+            // port 0 (ephemeral) never collides
+            final String previous = listener.listen().getPort() == 0 ? null : bound.put(listener.listen(), listener.name());
             if (previous != null)
             {
                 throw node.error("listen", "address " + HostPort.format(listener.listen()) +

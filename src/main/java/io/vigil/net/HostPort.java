@@ -15,7 +15,7 @@ public final class HostPort
     }
 
     /**
-     * Parse a listen address; a bare port or {@code *} binds every address.
+     * Parse a listen address; a bare port or {@code *} binds every address; port 0 takes an ephemeral port.
      *
      * @param text the address as written.
      * @return a resolved socket address.
@@ -26,11 +26,11 @@ public final class HostPort
         final String value = text.trim();
         if (isPort(value))
         {
-            return new InetSocketAddress(port(value, text));
+            return new InetSocketAddress(port(value, text, 0));
         }
         final int colon = portSeparator(value, text);
         final String host = host(value, colon, text);
-        final int port = port(value.substring(colon + 1), text);
+        final int port = port(value.substring(colon + 1), text, 0);
         if ("*".equals(host))
         {
             return new InetSocketAddress(port);
@@ -54,7 +54,7 @@ public final class HostPort
         {
             throw new IllegalArgumentException("invalid server address \"" + text + "\": * is only for listen");
         }
-        return resolve(host, port(value.substring(colon + 1), text), text);
+        return resolve(host, port(value.substring(colon + 1), text, 1), text);
     }
 
     /**
@@ -119,7 +119,7 @@ public final class HostPort
         return host;
     }
 
-    private static int port(final String digits, final String text)
+    private static int port(final String digits, final String text, final int min)
     {
         final int port;
         try
@@ -130,9 +130,10 @@ public final class HostPort
         {
             throw new IllegalArgumentException("invalid port \"" + digits + "\" in \"" + text + "\"", ex);
         }
-        if (port < 1 || port > 65535)
+        if (port < min || port > 65535)
         {
-            throw new IllegalArgumentException("port " + port + " in \"" + text + "\" is out of range 1..65535");
+            throw new IllegalArgumentException("port " + port + " in \"" + text + "\" is out of range " + min +
+                "..65535");
         }
         return port;
     }

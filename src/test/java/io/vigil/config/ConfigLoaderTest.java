@@ -1,0 +1,158 @@
+package io.vigil.config;
+
+import io.vigil.test.TempFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest
+{
+    private static final String GOOD = String.join("\n",
+        "vigil {",
+        "  event-loops = 3",
+        "  listeners = [",
+        "    { name = public, listen = \"127.0.0.1:8443\", mode = tcp, upstream = backend,",
+        "      so-keepalive = \"120:30:5\", proxy-timeout = 10m }",
+        "    { name = other, listen = \"[::1]:8444\", upstream = backend, reuseport = true }",
+        "    { name = any, listen = \"*:8445\", upstream = backend, so-keepalive = on, buffer-size = 32k }",
+        "  ]",
+        "  upstreams {",
+        "    backend { servers = [\"127.0.0.1:9000\", \"127.0.0.1:9001 weight=2\"],",
+        "              connect-timeout = 2s, so-keepalive = \"60:10:3\", next-upstream-tries = 1 }",
+        "  }",
+        "}");
+
+    @Test
+    void shouldLoadAndLayerListenerDefaults()
+    {
+        final VigilConfig config = ConfigLoader.parse(GOOD, "good.conf");
+        assertEquals(3, config.eventLoops());
+        assertEquals(3, config.listeners().size());
+
+        final ListenerConfig pub = config.listeners().get(0);
+        assertEquals("public", pub.name());
+        assertEquals(8443, pub.listen().getPort());
+        assertEquals(KeepAliveConfig.parse("120:30:5"), pub.soKeepalive());
+        assertEquals(TimeUnit.MINUTES.toNanos(10), pub.proxyTimeoutNs());
+        assertEquals(511, pub.backlog());
+        assertFalse(pub.reuseport());
+
+        final ListenerConfig other = config.listeners().get(1);
+        assertEquals(KeepAliveConfig.NOT_SET, other.soKeepalive(), "not set means leave the socket alone");
+        assertTrue(other.reuseport());
+        assertEquals(16 * 1024, other.bufferSize());
+        assertTrue(other.listen().getAddress().isLoopbackAddress());
+
+        final ListenerConfig any = config.listeners().get(2);
+        assertTrue(any.listen().getAddress().isAnyLocalAddress());
+        assertEquals(32 * 1024, any.bufferSize());
+
+        final UpstreamConfig backend = config.upstreams().get("backend");
+        assertEquals(2, backend.servers().size());
+        assertEquals(2, backend.servers().get(1).weight());
+        assertEquals(TimeUnit.SECONDS.toNanos(2), backend.connectTimeoutNs());
+        assertEquals(KeepAliveConfig.parse("60:10:3"), backend.soKeepalive());
+        assertEquals(1, backend.maxTries());
+    }
+
+    @Test
+    void shouldLoadTheShippedExampleConfig()
+    {
+        final VigilConfig config = ConfigLoader.load(new File("conf/vigil.conf"));
+        assertEquals("public", config.listeners().get(0).name());
+    }
+
+    static Stream<Arguments> badConfigs()
+    {
+        return Stream.of(
+            Arguments.of("unknown listener key (typo)",
+                listener("proxy-timout = 5s"), 3, "vigil.listeners[0].proxy-timout", "unknown key"),
+            Arguments.of("unknown root key",
+                "vigil {\n  listners = []\n" + upstreams() + "\n}", 2, "vigil.listners", "unknown key"),
+            Arguments.of("out-of-range keepalive idle",
+                listener("so-keepalive = \"40000:1:1\""), 3, "vigil.listeners[0].so-keepalive", "1..32767"),
+            Arguments.of("out-of-range keepalive count",
+                listener("so-keepalive = \"1:1:128\""), 3, "vigil.listeners[0].so-keepalive", "1..127"),
+            Arguments.of("malformed keepalive",
+                listener("so-keepalive = \"1:1\""), 3, "vigil.listeners[0].so-keepalive", "idle:intvl:cnt"),
+            Arguments.of("wrong type",
+                listener("backlog = lots"), 3, "vigil.listeners[0].backlog", "whole number"),
+            Arguments.of("bad duration",
+                listener("proxy-timeout = soon"), 3, "vigil.listeners[0].proxy-timeout", "duration"),
+            Arguments.of("bad listen address",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:99999\", upstream = b }\n  ]\n" +
+                upstreams() + "\n}", 3, "vigil.listeners[0].listen", "out of range"),
+            Arguments.of("missing upstream",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = nope }\n  ]\n" +
+                upstreams() + "\n}", 3, "vigil.listeners[0].upstream", "no upstream named \"nope\""),
+            Arguments.of("duplicate listen address",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n" +
+                "    { name = c, listen = \"127.0.0.1:7000\", upstream = b }\n  ]\n" + upstreams() + "\n}",
+                4, "vigil.listeners[1].listen", "already used by listener \"a\""),
+            Arguments.of("missing listen",
+                "vigil {\n  listeners = [\n    { name = a, upstream = b }\n  ]\n" + upstreams() + "\n}",
+                3, "vigil.listeners[0].listen", "missing required key"),
+            Arguments.of("bad server option",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n  ]\n" +
+                "  upstreams {\n    b { servers = [\"127.0.0.1:9000 wieght=2\"] }\n  }\n}",
+                6, "vigil.upstreams.b.servers[0]", "unsupported server option"),
+            Arguments.of("bad upstream keepalive",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n  ]\n" +
+                "  upstreams {\n    b { servers = [\"127.0.0.1:9000\"]\n        so-keepalive = \"0::\" }\n  }\n}",
+                7, "vigil.upstreams.b.so-keepalive", "1..32767"),
+            Arguments.of("unknown mode",
+                listener("mode = udp"), 3, "vigil.listeners[0].mode", "unknown mode"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badConfigs")
+    void shouldRefuseBadValuesNamingFileLineAndKey(
+        final String description, final String hocon, final int line, final String key, final String problem)
+        throws IOException
+    {
+        final File file = TempFiles.write("vigil-bad", ".conf", hocon);
+        final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.load(file));
+        final String message = error.getMessage();
+        assertTrue(message.startsWith(file.getPath() + ":" + line + ": "), message);
+        assertTrue(message.contains(key + ": "), message);
+        assertTrue(message.contains(problem), message);
+    }
+
+    @Test
+    void shouldReportSyntaxErrorsWithFileAndLine() throws IOException
+    {
+        final File file = TempFiles.write("vigil-syntax", ".conf", "vigil {\n  listeners = [\n    { name = \n}");
+        final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.load(file));
+        assertTrue(error.getMessage().contains(file.getName()), error.getMessage());
+    }
+
+    @Test
+    void shouldReportAMissingFile()
+    {
+        final ConfigError error =
+            assertThrows(ConfigError.class, () -> ConfigLoader.load(new File("/nonexistent/vigil.conf")));
+        assertTrue(error.getMessage().startsWith("/nonexistent/vigil.conf: "), error.getMessage());
+    }
+
+    private static String listener(final String extra)
+    {
+        return "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b, " + extra +
+            " }\n  ]\n" + upstreams() + "\n}";
+    }
+
+    private static String upstreams()
+    {
+        return "  upstreams { b { servers = [\"127.0.0.1:9000\"] } }";
+    }
+}

@@ -1,0 +1,73 @@
+package io.vigil.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KeepAliveConfigTest
+{
+    private static final KeepAliveConfig SYSTEM = new KeepAliveConfig(KeepAliveConfig.Mode.ON, 7200, 75, 9);
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "120:30:5   | ON      | 120   | 30 | 5",
+        "30m::10    | ON      | 1800  | 0  | 10",
+        "2h:1m:5    | ON      | 7200  | 60 | 5",
+        "1h30m::    | ON      | 5400  | 0  | 0",
+        "::3        | ON      | 0     | 0  | 3",
+        ":15:       | ON      | 0     | 15 | 0",
+        "on         | ON      | 0     | 0  | 0",
+        "off        | OFF     | 0     | 0  | 0",
+        "default    | NOT_SET | 0     | 0  | 0",
+        "32767:32767:127 | ON | 32767 | 32767 | 127",
+        "1:1:1      | ON      | 1     | 1  | 1"
+    })
+    void shouldParseNginxForms(
+        final String text, final KeepAliveConfig.Mode mode, final int idle, final int interval, final int count)
+    {
+        final KeepAliveConfig config = KeepAliveConfig.parse(text);
+        assertEquals(new KeepAliveConfig(mode, idle, interval, count), config);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "0:1:1", "32768:1:1", "1:0:1", "1:32768:1", "1:1:0", "1:1:128", "10h::", "1:1", "1:1:1:1", "::",
+        "abc", "1x:1:1", "500ms:1:1", "1:1:x", "60", "yes", "1s1m::"})
+    void shouldRefuseWhatTheKernelOrNginxRefuses(final String text)
+    {
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> KeepAliveConfig.parse(text));
+        assertTrue(ex.getMessage().contains(text), ex.getMessage());
+    }
+
+    @Test
+    void shouldSayWhichLimitWasBroken()
+    {
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> KeepAliveConfig.parse("1:1:200"));
+        assertTrue(ex.getMessage().contains("1..127"), ex.getMessage());
+    }
+
+    @Test
+    void shouldComputeDetectionBudgetWithSystemDefaultsForEmptyFields()
+    {
+        assertEquals(120 + 30 * 5, KeepAliveConfig.parse("120:30:5").deadPeerDetectionSec(SYSTEM));
+        assertEquals(60 + 75 * 9, KeepAliveConfig.parse("60::").deadPeerDetectionSec(SYSTEM));
+        assertEquals(7200 + 75 * 9, KeepAliveConfig.parse("on").deadPeerDetectionSec(SYSTEM));
+        assertEquals(-1, KeepAliveConfig.parse("off").deadPeerDetectionSec(SYSTEM));
+        assertEquals(-1, KeepAliveConfig.NOT_SET.deadPeerDetectionSec(SYSTEM));
+    }
+
+    @Test
+    void shouldRenderAsWritten()
+    {
+        assertEquals("1800::10", KeepAliveConfig.parse("30m::10").toString());
+        assertEquals("on", KeepAliveConfig.parse("on").toString());
+        assertEquals("off", KeepAliveConfig.parse("off").toString());
+    }
+}

@@ -143,6 +143,10 @@ public final class Vigil
             err.println("vigil: cannot start: " + ex.getMessage());
             return EXIT_CONFIG;
         }
+        // handlers first: a supervisor may signal as soon as it sees the "listening" line
+        final CountDownLatch stop = new CountDownLatch(1);
+        onSignal("TERM", stop);
+        onSignal("INT", stop);
         if (!SocketProbe.available())
         {
             err.println("WARN sockets paused by backpressure are checked for dead peers only when they resume: " +
@@ -157,10 +161,6 @@ public final class Vigil
                 CheckReport.describe(listener.soKeepalive(), KernelKeepAlive.systemDefaults()));
         }
         out.flush();
-
-        final CountDownLatch stop = new CountDownLatch(1);
-        onSignal("TERM", stop);
-        onSignal("INT", stop);
         try
         {
             stop.await();

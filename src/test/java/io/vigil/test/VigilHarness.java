@@ -147,6 +147,19 @@ public final class VigilHarness implements AutoCloseable
         }
     }
 
+    /**
+     * The access log is written by its own thread: wait for a line rather than assume it is there.
+     *
+     * @param text what the log must contain.
+     * @return the log.
+     */
+    public String awaitAccessLog(final String text)
+    {
+        Await.until(() -> accessLog().contains(text), Duration.ofSeconds(5), "\"" + text + "\" in access log:\n" +
+            accessLog());
+        return accessLog();
+    }
+
     @Override
     public void close()
     {

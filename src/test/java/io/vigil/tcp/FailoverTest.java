@@ -1,0 +1,145 @@
+package io.vigil.tcp;
+
+import io.vigil.net.CloseReason;
+import io.vigil.test.Await;
+import io.vigil.test.TestUpstream;
+import io.vigil.test.VigilHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A refused or unanswered upstream connect moves on to the next server; when none can be reached the client is
+ * closed promptly with reason connect_failed.
+ */
+@Timeout(30)
+class FailoverTest
+{
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception
+    {
+        for (final AutoCloseable resource : resources)
+        {
+            resource.close();
+        }
+    }
+
+    private static String config(final String servers, final String connectTimeout)
+    {
+        return "vigil { event-loops = 1, listeners = [{ name = pub, listen = \"127.0.0.1:0\", upstream = up }], " +
+            "upstreams { up { servers = [" + servers + "], connect-timeout = " + connectTimeout + " } } }";
+    }
+
+    /** A port nothing listens on: bound then closed. */
+    private static int refusedPort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * A listener whose accept queue is full, so the kernel drops further SYNs and connects hang: an upstream
+     * that does not answer, on loopback.
+     */
+    private InetSocketAddress unansweringServer() throws IOException
+    {
+        final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        resources.add(server);
+        final InetSocketAddress address = (InetSocketAddress)server.getLocalSocketAddress();
+        for (int i = 0; i < 4; i++)
+        {
+            final SocketChannel filler = SocketChannel.open();
+            filler.configureBlocking(false);
+            filler.connect(address);
+            resources.add(filler);
+        }
+        try (Socket probe = new Socket())
+        {
+            assertThrows(SocketTimeoutException.class, () -> probe.connect(address, 300),
+                "precondition: the full accept queue makes connects hang");
+        }
+        return address;
+    }
+
+    @Test
+    void shouldMoveOnFromARefusedServer() throws Exception
+    {
+        final TestUpstream good = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+        resources.add(good);
+        final String servers = "\"127.0.0.1:" + refusedPort() + "\", \"" + good.hostPort() + "\"";
+        final VigilHarness vigil = VigilHarness.start(config(servers, "2s"));
+        resources.add(vigil);
+        // round-robin over [refused, good]: every other session tries the refused server first
+        for (int i = 0; i < 4; i++)
+        {
+            try (Socket client = VigilHarness.connect(vigil.address("pub")))
+            {
+                client.getOutputStream().write(i);
+                assertEquals(i, client.getInputStream().read(), "session " + i + " relayed");
+            }
+        }
+        assertEquals(4, good.accepted());
+        vigil.awaitClosed(4, Duration.ofSeconds(5));
+        Await.until(() -> vigil.accessLog().lines().count() == 4, Duration.ofSeconds(5), "4 access log lines");
+        assertTrue(vigil.accessLog().lines().allMatch(line -> line.contains("upstream=" + good.hostPort())),
+            vigil.accessLog());
+    }
+
+    @Test
+    void shouldMoveOnFromAServerThatDoesNotAnswerWithinConnectTimeout() throws Exception
+    {
+        final TestUpstream good = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+        resources.add(good);
+        final InetSocketAddress silent = unansweringServer();
+        final String servers = "\"127.0.0.1:" + silent.getPort() + "\", \"" + good.hostPort() + "\"";
+        final VigilHarness vigil = VigilHarness.start(config(servers, "400ms"));
+        resources.add(vigil);
+        try (Socket client = VigilHarness.connect(vigil.address("pub")))
+        {
+            final long start = System.nanoTime();
+            client.getOutputStream().write(42);
+            assertEquals(42, client.getInputStream().read());
+            final long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertTrue(ms >= 350 && ms < 3000, "first byte came after the connect timeout, in " + ms + "ms");
+        }
+        assertEquals(1, good.accepted());
+    }
+
+    @Test
+    void shouldCloseTheClientPromptlyWhenNoServerCanBeReached() throws Exception
+    {
+        final InetSocketAddress silent = unansweringServer();
+        final String servers = "\"127.0.0.1:" + refusedPort() + "\", \"127.0.0.1:" + silent.getPort() + "\"";
+        final VigilHarness vigil = VigilHarness.start(config(servers, "300ms"));
+        resources.add(vigil);
+        try (Socket client = VigilHarness.connect(vigil.address("pub")))
+        {
+            final long start = System.nanoTime();
+            assertEquals(-1, client.getInputStream().read(), "client closed");
+            final long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertTrue(ms < 2000, "closed " + ms + "ms after connecting: one refused + one 300ms timeout");
+        }
+        final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
+        assertEquals(CloseReason.CONNECT_FAILED, closed.reason());
+        vigil.awaitAccessLog("reason=connect_failed side=upstream");
+    }
+}

@@ -1,0 +1,216 @@
+package io.vigil.tcp;
+
+import io.vigil.net.CloseReason;
+import io.vigil.test.Await;
+import io.vigil.test.DuplexStream;
+import io.vigil.test.VigilHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bytes through Vigil arrive exactly, both ways at once, across many concurrent sessions, with half-close
+ * forwarded in either order, and a reader that stops makes Vigil stop reading rather than buffer.
+ */
+@Timeout(120)
+class RelayIntegrityTest
+{
+    private static final int SESSIONS = 16;
+    private static final long BYTES_EACH_WAY = 4L * 1024 * 1024; // 16 x 4 MiB = 64 MiB each way
+
+    /** Which end finishes sending first. */
+    enum Order
+    {
+        BOTH_AT_ONCE, CLIENT_FIRST, UPSTREAM_FIRST
+    }
+
+    /** An upstream that starts a {@link DuplexStream} on every connection, keyed by the client's port. */
+    private static final class DuplexUpstream implements AutoCloseable
+    {
+        final ServerSocket server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+        final Map<Integer, DuplexStream> streams = new ConcurrentHashMap<>();
+        final List<Socket> sockets = new ArrayList<>();
+
+        DuplexUpstream(final DuplexStream.Start start, final int seedBase) throws Exception
+        {
+            final Thread t = new Thread(() ->
+            {
+                try
+                {
+                    int index = 0;
+                    while (true)
+                    {
+                        final Socket socket = server.accept();
+                        synchronized (sockets)
+                        {
+                            sockets.add(socket);
+                        }
+                        streams.put(index, new DuplexStream(socket, BYTES_EACH_WAY, seedBase + index, start, 0)
+                            .start());
+                        index++;
+                    }
+                }
+                catch (final Exception ex)
+                {
+                    // closed
+                }
+            }, "duplex-upstream");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() throws Exception
+        {
+            server.close();
+            synchronized (sockets)
+            {
+                for (final Socket socket : sockets)
+                {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    private static String config(final int upstreamPort)
+    {
+        return "vigil { event-loops = 2, listeners = [{ name = pub, listen = \"127.0.0.1:0\", upstream = up }], " +
+            "upstreams { up { servers = [\"127.0.0.1:" + upstreamPort + "\"] } } }";
+    }
+
+    @ParameterizedTest
+    @EnumSource(Order.class)
+    void shouldRelayExactBytesBothWaysWithHalfClose(final Order order) throws Exception
+    {
+        final DuplexStream.Start upstreamStart =
+            order == Order.CLIENT_FIRST ? DuplexStream.Start.AFTER_PEER_EOF : DuplexStream.Start.NOW;
+        final DuplexStream.Start clientStart =
+            order == Order.UPSTREAM_FIRST ? DuplexStream.Start.AFTER_PEER_EOF : DuplexStream.Start.NOW;
+        try (DuplexUpstream upstream = new DuplexUpstream(upstreamStart, 1000);
+            VigilHarness vigil = VigilHarness.start(config(upstream.server.getLocalPort())))
+        {
+            final List<DuplexStream> clients = new ArrayList<>();
+            final List<Socket> sockets = new ArrayList<>();
+            for (int i = 0; i < SESSIONS; i++)
+            {
+                final Socket socket = VigilHarness.connect(vigil.address("pub"));
+                sockets.add(socket);
+                // every fourth client reads slowly: backpressure must not lose or reorder bytes
+                final int slowRead = i % 4 == 0 ? 16 * 1024 : 0;
+                clients.add(new DuplexStream(socket, BYTES_EACH_WAY, i, clientStart, slowRead).start());
+                // accept order = connect order, one at a time so client i pairs with upstream stream i
+                final int expected = i + 1;
+                Await.until(() -> upstream.streams.size() == expected, Duration.ofSeconds(10), "upstream accept");
+            }
+            for (int i = 0; i < SESSIONS; i++)
+            {
+                clients.get(i).await(90_000);
+                final DuplexStream server = upstream.streams.get(i);
+                server.await(90_000);
+                assertEquals(BYTES_EACH_WAY, server.received.get(), "client->upstream bytes, session " + i);
+                assertEquals(clients.get(i).sentCrc(), server.receivedCrc(), "client->upstream CRC, session " + i);
+                assertEquals(BYTES_EACH_WAY, clients.get(i).received.get(), "upstream->client bytes, session " + i);
+                assertEquals(server.sentCrc(), clients.get(i).receivedCrc(), "upstream->client CRC, session " + i);
+            }
+            final List<VigilHarness.Closed> closed = vigil.awaitClosed(SESSIONS, Duration.ofSeconds(10));
+            for (final VigilHarness.Closed c : closed)
+            {
+                assertEquals(CloseReason.EOF, c.reason(), "both directions finished cleanly: " + closed);
+            }
+            for (final Socket socket : sockets)
+            {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldStopReadingFromUpstreamWhileTheClientDoesNotRead() throws Exception
+    {
+        final long total = 64L * 1024 * 1024;
+        try (ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+            VigilHarness vigil = VigilHarness.start(config(server.getLocalPort())))
+        {
+            final Socket client = VigilHarness.connect(vigil.address("pub"));
+            final Socket upstreamSide = server.accept();
+            final DuplexStream upstreamStream = new DuplexStream(upstreamSide, total, 7, DuplexStream.Start.NOW, 0)
+                .start();
+            final DuplexStream clientStream = new DuplexStream(client, 0, 8, DuplexStream.Start.NOW, 0)
+                .holdReads().start();
+
+            // the upstream's writes stall once kernel buffers and Vigil's one buffer are full
+            long last = -1;
+            final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (true)
+            {
+                Thread.sleep(500);
+                final long now = upstreamStream.sent.get();
+                if (now == last)
+                {
+                    break;
+                }
+                last = now;
+                assertTrue(System.nanoTime() < deadline, "upstream never stalled: sent " + now);
+            }
+            assertTrue(last < total / 2, "Vigil must not buffer without bound: upstream got " + last +
+                " of " + total + " bytes out while the client read nothing");
+
+            clientStream.openReads();
+            clientStream.await(60_000);
+            upstreamStream.await(60_000);
+            assertEquals(total, clientStream.received.get());
+            assertEquals(upstreamStream.sentCrc(), clientStream.receivedCrc());
+            client.close();
+            upstreamSide.close();
+            System.out.println("backpressure: upstream stalled after " + last + " bytes");
+        }
+    }
+
+    @Test
+    void shouldCarryHalfCloseAndKeepTheOtherDirectionOpen() throws Exception
+    {
+        try (ServerSocket server = new ServerSocket();
+            VigilHarness vigil = startOn(server))
+        {
+            final Socket client = VigilHarness.connect(vigil.address("pub"));
+            final Socket upstreamSide = server.accept();
+            upstreamSide.setSoTimeout(10_000);
+            client.getOutputStream().write("request".getBytes());
+            client.shutdownOutput();
+            assertEquals("request", new String(upstreamSide.getInputStream().readNBytes(7)));
+            assertEquals(-1, upstreamSide.getInputStream().read(), "client FIN forwarded to the upstream");
+
+            // the client's half-close leaves the reply direction working
+            upstreamSide.getOutputStream().write("reply".getBytes());
+            assertEquals("reply", new String(client.getInputStream().readNBytes(5)));
+            upstreamSide.shutdownOutput();
+            assertEquals(-1, client.getInputStream().read(), "upstream FIN forwarded to the client");
+            final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
+            assertEquals(CloseReason.EOF, closed.reason());
+            vigil.awaitAccessLog("from_client=7 from_upstream=5");
+            client.close();
+            upstreamSide.close();
+        }
+    }
+
+    private static VigilHarness startOn(final ServerSocket server) throws Exception
+    {
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return VigilHarness.start(config(server.getLocalPort()));
+    }
+}

@@ -1,0 +1,166 @@
+package io.vigil.test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Vigil as a separate JVM process, started like bin/vigil starts it (same JVM flags, main class), with its
+ * stdout and stderr captured. Closing it kills the process if it is still running.
+ */
+public final class VigilProcess implements AutoCloseable
+{
+    private static final Pattern LISTENING = Pattern.compile("listening (\\S+) \\S+:(\\d+) ");
+
+    private final Process process;
+    private final StringBuilder output = new StringBuilder();
+    private final Thread reader;
+
+    private VigilProcess(final Process process)
+    {
+        this.process = process;
+        this.reader = new Thread(() ->
+        {
+            try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+            {
+                String line;
+                while ((line = in.readLine()) != null)
+                {
+                    synchronized (output)
+                    {
+                        output.append(line).append('\n');
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                // process ended
+            }
+        }, "vigil-process-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * @param prefix   commands to run before java, e.g. {@code unshare -n}; may be empty.
+     * @param mainArgs arguments for {@code io.vigil.Vigil}.
+     * @return the started process.
+     * @throws IOException when it cannot start.
+     */
+    public static VigilProcess start(final List<String> prefix, final String... mainArgs) throws IOException
+    {
+        final List<String> command = new ArrayList<>(prefix);
+        command.addAll(javaCommand("io.vigil.Vigil"));
+        command.addAll(List.of(mainArgs));
+        return new VigilProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /**
+     * @param mainArgs arguments for {@code io.vigil.Vigil}.
+     * @return the started process.
+     * @throws IOException when it cannot start.
+     */
+    public static VigilProcess start(final String... mainArgs) throws IOException
+    {
+        return start(List.of(), mainArgs);
+    }
+
+    /**
+     * @param mainClass class to run.
+     * @return java with the JVM flags Vigil needs and this JVM's class path.
+     */
+    public static List<String> javaCommand(final String mainClass)
+    {
+        return List.of(
+            System.getProperty("java.home") + "/bin/java",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "-Xmx256m",
+            "-cp", System.getProperty("java.class.path"),
+            mainClass);
+    }
+
+    /**
+     * @return the process.
+     */
+    public Process process()
+    {
+        return process;
+    }
+
+    /**
+     * Send SIGTERM. Not {@code Process.destroy()}: that also closes our end of the child's stdout, so whatever
+     * it prints while shutting down would be lost.
+     */
+    public void sigterm()
+    {
+        process.toHandle().destroy();
+    }
+
+    /**
+     * @return everything it printed so far.
+     */
+    public String output()
+    {
+        synchronized (output)
+        {
+            return output.toString();
+        }
+    }
+
+    /**
+     * @param text    what to wait for.
+     * @param timeout how long.
+     */
+    public void awaitOutput(final String text, final Duration timeout)
+    {
+        Await.until(() -> output().contains(text), timeout, "\"" + text + "\" in output:\n" + output());
+    }
+
+    /**
+     * @param listener a listener name.
+     * @return the port it printed at startup.
+     */
+    public int port(final String listener)
+    {
+        awaitOutput("listening " + listener + " ", Duration.ofSeconds(20));
+        final Matcher m = LISTENING.matcher(output());
+        while (m.find())
+        {
+            if (m.group(1).equals(listener))
+            {
+                return Integer.parseInt(m.group(2));
+            }
+        }
+        throw new AssertionError("no port for " + listener + " in:\n" + output());
+    }
+
+    /**
+     * @param timeout how long to wait.
+     * @return the exit code.
+     * @throws InterruptedException when interrupted.
+     */
+    public int awaitExit(final Duration timeout) throws InterruptedException
+    {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+        {
+            throw new AssertionError("process did not exit within " + timeout + ":\n" + output());
+        }
+        reader.join(5000); // all it printed before exiting
+        return process.exitValue();
+    }
+
+    @Override
+    public void close()
+    {
+        process.destroyForcibly();
+    }
+}

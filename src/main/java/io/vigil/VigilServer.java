@@ -115,6 +115,8 @@ public final class VigilServer implements AutoCloseable
             for (int i = 0; i < loops.length; i++)
             {
                 final EventLoop loop = loops[i];
+                // proxy-timeout is checked by the loop's sweep: at most a quarter of it (or 1 s) late
+                loop.sweepEvery(Math.min(listenerConfig.proxyTimeoutNs() / 4, TimeUnit.SECONDS.toNanos(1)));
                 final PeerPicker picker = pickers.get(i).computeIfAbsent(group.name(), name -> group.newPicker());
                 final BufferPool pool = pools.get(i).computeIfAbsent(
                     listenerConfig.bufferSize(), size -> new BufferPool(size, MAX_RETAINED_BUFFERS));

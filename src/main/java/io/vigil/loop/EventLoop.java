@@ -39,6 +39,9 @@ public final class EventLoop implements Agent
     private final Consumer<Runnable> runCommand = Runnable::run;
     private final LoopSession sessionHead;
 
+    private final TimerTarget sweep = this::onSweepTimer;
+    private long sweepIntervalNs = Long.MAX_VALUE;
+    private long sweepTimerId = DeadlineTimerWheel.NULL_DEADLINE;
     private volatile boolean selecting;
     private volatile boolean terminating;
     private long nowNs;
@@ -268,6 +271,39 @@ public final class EventLoop implements Agent
     }
 
     /**
+     * Ask for {@link LoopSession#onSweep(long)} on every session at least this often. One timer per loop walks
+     * all sessions, instead of one timer per session: an idle timeout then costs no timer-wheel memory and no
+     * work per packet, only a pass over the sessions every interval. Call before the loop starts.
+     *
+     * @param intervalNs the longest gap between sweeps.
+     */
+    public void sweepEvery(final long intervalNs)
+    {
+        sweepIntervalNs = Math.min(sweepIntervalNs, intervalNs);
+    }
+
+    private void onSweepTimer(final long timerId, final long now)
+    {
+        sweepTimerId = DeadlineTimerWheel.NULL_DEADLINE;
+        LoopSession session = sessionHead.next;
+        while (session != sessionHead)
+        {
+            final LoopSession next = session.next;
+            session.onSweep(now);
+            session = next;
+        }
+        armSweep();
+    }
+
+    private void armSweep()
+    {
+        if (sweepTimerId == DeadlineTimerWheel.NULL_DEADLINE && sessionCount > 0 && sweepIntervalNs != Long.MAX_VALUE)
+        {
+            sweepTimerId = schedule(nowNs + sweepIntervalNs, sweep);
+        }
+    }
+
+    /**
      * @param session a session this loop now owns.
      */
     public void add(final LoopSession session)
@@ -278,6 +314,7 @@ public final class EventLoop implements Agent
         sessionHead.previous = session;
         session.linked = true;
         sessionCount++;
+        armSweep();
     }
 
     /**

@@ -14,4 +14,14 @@ public abstract class LoopSession
      * End now because Vigil is shutting down. Must unlink itself with {@link EventLoop#remove(LoopSession)}.
      */
     public abstract void shutdown();
+
+    /**
+     * Periodic check from the loop's sweep (see {@link EventLoop#sweepEvery(long)}), e.g. for an idle timeout.
+     * May close and unlink this session.
+     *
+     * @param nowNs the loop's clock.
+     */
+    public void onSweep(final long nowNs)
+    {
+    }
 }

@@ -55,7 +55,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     private int tries;
     private long triedMask;
     private long lastActivityNs;
-    private long timerId = NO_TIMER;
+    private long connectTimerId = NO_TIMER;
     private long livenessTimerId = NO_TIMER;
 
     TcpSession(final ListenerShard shard, final SocketChannel downstream)
@@ -109,7 +109,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
                 else
                 {
                     upstreamKey = channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
-                    timerId = loop.schedule(loop.nowNs() + group.config().connectTimeoutNs(), this);
+                    connectTimerId = loop.schedule(loop.nowNs() + group.config().connectTimeoutNs(), this);
                 }
                 return;
             }
@@ -129,8 +129,8 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         {
             if (upstream.finishConnect())
             {
-                loop.cancel(timerId);
-                timerId = NO_TIMER;
+                loop.cancel(connectTimerId);
+                connectTimerId = NO_TIMER;
                 onConnected();
             }
         }
@@ -143,8 +143,8 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
 
     private void abandonAttempt()
     {
-        loop.cancel(timerId);
-        timerId = NO_TIMER;
+        loop.cancel(connectTimerId);
+        connectTimerId = NO_TIMER;
         CloseHelper.quietClose(upstream);
         upstream = null;
         upstreamKey = null;
@@ -160,7 +160,6 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         // the client may have sent bytes while we connected
         toUpstream.readReady = true;
         lastActivityNs = loop.nowNs();
-        timerId = loop.schedule(lastActivityNs + shard.listener.config().proxyTimeoutNs(), this);
         shard.listener.observer().onEstablished(shard.listener.name(), downstream, upstream);
         relay();
     }
@@ -281,27 +280,25 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             livenessTimerId = NO_TIMER;
             checkLiveness();
         }
-        else if (firedTimerId == timerId)
+        else if (firedTimerId == connectTimerId)
         {
-            timerId = NO_TIMER;
+            connectTimerId = NO_TIMER;
             if (state == CONNECTING)
             {
                 // connect timeout: this server is not answering, try the next
                 abandonAttempt();
                 connectNext();
             }
-            else if (state == RELAYING)
-            {
-                final long idleDeadlineNs = lastActivityNs + shard.listener.config().proxyTimeoutNs();
-                if (nowNs >= idleDeadlineNs)
-                {
-                    close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
-                }
-                else
-                {
-                    timerId = loop.schedule(idleDeadlineNs, this);
-                }
-            }
+        }
+    }
+
+    @Override
+    public void onSweep(final long nowNs)
+    {
+        // proxy-timeout: no bytes moved either way for that long
+        if (state == RELAYING && nowNs - lastActivityNs >= shard.listener.config().proxyTimeoutNs())
+        {
+            close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
         }
     }
 
@@ -364,9 +361,9 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             return;
         }
         state = CLOSED;
-        loop.cancel(timerId);
+        loop.cancel(connectTimerId);
         loop.cancel(livenessTimerId);
-        timerId = NO_TIMER;
+        connectTimerId = NO_TIMER;
         livenessTimerId = NO_TIMER;
         toUpstream.release(shard.buffers);
         toDownstream.release(shard.buffers);

@@ -25,7 +25,7 @@ class ConfigLoaderTest
         "    { name = public, listen = \"127.0.0.1:8443\", mode = tcp, upstream = backend,",
         "      so-keepalive = \"120:30:5\", proxy-timeout = 10m }",
         "    { name = other, listen = \"[::1]:8444\", upstream = backend, reuseport = true }",
-        "    { name = any, listen = \"*:8445\", upstream = backend, so-keepalive = on, buffer-size = 32k }",
+        "    { name = any, listen = \"*:8445\", upstream = backend, so-keepalive = on, buffer-size = 64k }",
         "  ]",
         "  upstreams {",
         "    backend { servers = [\"127.0.0.1:9000\", \"127.0.0.1:9001 weight=2\"],",
@@ -51,12 +51,12 @@ class ConfigLoaderTest
         final ListenerConfig other = config.listeners().get(1);
         assertEquals(KeepAliveConfig.NOT_SET, other.soKeepalive(), "not set means leave the socket alone");
         assertTrue(other.reuseport());
-        assertEquals(16 * 1024, other.bufferSize());
+        assertEquals(32 * 1024, other.bufferSize());
         assertTrue(other.listen().getAddress().isLoopbackAddress());
 
         final ListenerConfig any = config.listeners().get(2);
         assertTrue(any.listen().getAddress().isAnyLocalAddress());
-        assertEquals(32 * 1024, any.bufferSize());
+        assertEquals(64 * 1024, any.bufferSize());
 
         final UpstreamConfig backend = config.upstreams().get("backend");
         assertEquals(2, backend.servers().size());

@@ -1,0 +1,5 @@
+/**
+ * Vigil, a Layer-4 TCP proxy that frees dead peers with per-listener TCP keepalive. {@link io.vigil.Vigil} is the
+ * command line; {@link io.vigil.VigilServer} runs a configuration.
+ */
+package io.vigil;

@@ -45,25 +45,32 @@ class KeepAliveAppliedTest
         return options;
     }
 
+    /** Options of each side, read on the loop thread as the session is established. */
+    private static Map<String, Map<String, Object>> recordOptions(final VigilHarness vigil)
+    {
+        final Map<String, Map<String, Object>> seen = new ConcurrentHashMap<>();
+        vigil.onEstablished((downstream, up) ->
+        {
+            try
+            {
+                seen.put("downstream", options(downstream));
+                seen.put("upstream", options(up));
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        return seen;
+    }
+
     @Test
     void shouldApplyListenerKeepaliveToAcceptedAndUpstreamKeepaliveBeforeConnect() throws Exception
     {
         try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO);
             VigilHarness vigil = VigilHarness.start(config(String.valueOf(upstream.port()), "45:11:4", "33:7:3")))
         {
-            final Map<String, Map<String, Object>> seen = new ConcurrentHashMap<>();
-            vigil.onEstablished((downstream, up) ->
-            {
-                try
-                {
-                    seen.put("downstream", options(downstream));
-                    seen.put("upstream", options(up));
-                }
-                catch (final IOException ex)
-                {
-                    throw new IllegalStateException(ex);
-                }
-            });
+            final Map<String, Map<String, Object>> seen = recordOptions(vigil);
             try (Socket client = VigilHarness.connect(vigil.address("pub")))
             {
                 client.getOutputStream().write('x');
@@ -95,19 +102,7 @@ class KeepAliveAppliedTest
         try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO);
             VigilHarness vigil = VigilHarness.start(config(String.valueOf(upstream.port()), "off", "default")))
         {
-            final Map<String, Map<String, Object>> seen = new ConcurrentHashMap<>();
-            vigil.onEstablished((downstream, up) ->
-            {
-                try
-                {
-                    seen.put("downstream", options(downstream));
-                    seen.put("upstream", options(up));
-                }
-                catch (final IOException ex)
-                {
-                    throw new IllegalStateException(ex);
-                }
-            });
+            final Map<String, Map<String, Object>> seen = recordOptions(vigil);
             try (Socket client = VigilHarness.connect(vigil.address("pub")))
             {
                 client.getOutputStream().write('x');

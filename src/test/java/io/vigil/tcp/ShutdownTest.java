@@ -36,10 +36,7 @@ class ShutdownTest
         try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO);
             VigilProcess vigil = VigilProcess.start("run", "-c", config(upstream, "20s").getPath()))
         {
-            final Socket session = new Socket("127.0.0.1", vigil.port("pub"));
-            session.setSoTimeout(10_000);
-            session.getOutputStream().write(1);
-            assertEquals(1, session.getInputStream().read());
+            final Socket session = relayingSession(vigil);
 
             vigil.sigterm();
             vigil.awaitOutput("vigil: stopping", Duration.ofSeconds(10));
@@ -65,10 +62,7 @@ class ShutdownTest
         try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO);
             VigilProcess vigil = VigilProcess.start("run", "-c", config(upstream, "1s").getPath()))
         {
-            final Socket session = new Socket("127.0.0.1", vigil.port("pub"));
-            session.setSoTimeout(10_000);
-            session.getOutputStream().write(1);
-            assertEquals(1, session.getInputStream().read());
+            final Socket session = relayingSession(vigil);
 
             final long termAt = System.nanoTime();
             vigil.sigterm();
@@ -79,6 +73,16 @@ class ShutdownTest
             assertTrue(vigil.output().contains("reason=shutdown side=proxy"), vigil.output());
             session.close();
         }
+    }
+
+    /** A session through the process that has moved a byte both ways. */
+    private static Socket relayingSession(final VigilProcess vigil) throws IOException
+    {
+        final Socket session = new Socket("127.0.0.1", vigil.port("pub"));
+        session.setSoTimeout(10_000);
+        session.getOutputStream().write(1);
+        assertEquals(1, session.getInputStream().read());
+        return session;
     }
 
     private static boolean refuses(final int port)

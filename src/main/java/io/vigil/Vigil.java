@@ -173,8 +173,8 @@ public final class Vigil
             java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(config.shutdownTimeoutNs()) + "ms to finish");
         out.flush();
         final boolean drained = server.shutdown();
-        out.println("vigil: stopped" + (drained ? "" : " (some loops did not drain in time)") +
-            "; socket_option_failures=" + server.socketOptionFailures());
+        out.println("vigil: stopped" + (drained ? "" : " (some loops did not drain in time)") + "; " +
+            server.totals());
         out.flush();
         return EXIT_OK;
     }

@@ -44,6 +44,7 @@ public final class VigilServer implements AutoCloseable
     private final VigilConfig config;
     private final EventLoop[] loops;
     private final List<List<Acceptor>> acceptorsByLoop = new ArrayList<>();
+    private final List<ListenerShard> shards = new ArrayList<>();
     private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
     private final AtomicLong socketOptionFailures = new AtomicLong();
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -121,6 +122,7 @@ public final class VigilServer implements AutoCloseable
                 final BufferPool pool = pools.get(i).computeIfAbsent(
                     listenerConfig.bufferSize(), size -> new BufferPool(size, MAX_RETAINED_BUFFERS));
                 shards[i] = new ListenerShard(loop, listener, picker, pool, accessLog.newLine());
+                this.shards.add(shards[i]);
             }
             bind(listener, shards);
         }
@@ -188,6 +190,38 @@ public final class VigilServer implements AutoCloseable
     public long socketOptionFailures()
     {
         return socketOptionFailures.get();
+    }
+
+    /**
+     * Totals for the operator, read once the loops have stopped (the counters are plain fields of each loop).
+     *
+     * @return e.g. {@code sessions=12 accept_failures=0 ...}.
+     */
+    public String totals()
+    {
+        long sessions = 0;
+        for (final ListenerShard shard : shards)
+        {
+            sessions += shard.acceptedCount();
+        }
+        long acceptFailures = 0;
+        long handOffFailures = 0;
+        for (final List<Acceptor> acceptors : acceptorsByLoop)
+        {
+            for (final Acceptor acceptor : acceptors)
+            {
+                acceptFailures += acceptor.acceptFailures();
+                handOffFailures += acceptor.handOffFailures();
+            }
+        }
+        long handlerFailures = 0;
+        for (final EventLoop loop : loops)
+        {
+            handlerFailures += loop.handlerFailures();
+        }
+        return "sessions=" + sessions + " accept_failures=" + acceptFailures + " handoff_refused=" + handOffFailures +
+            " handler_failures=" + handlerFailures + " socket_option_failures=" + socketOptionFailures.get() +
+            " access_log_dropped=" + accessLog.dropped();
     }
 
     /**

@@ -32,6 +32,8 @@ public final class ConfigLoader
 {
     private static final Set<String> LISTENER_REQUIRED = Set.of("name", "listen", "upstream");
     private static final Set<String> UPSTREAM_REQUIRED = Set.of("servers");
+    private static final Set<String> HEALTH_CHECK_KEYS =
+        Set.of("type", "interval", "timeout", "rise", "fall", "path", "expect-status");
     private static final long MIN_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private ConfigLoader()
@@ -165,43 +167,174 @@ public final class ConfigLoader
                 throw new ConfigError(ConfigNode.describe(value.origin()), key, ex.getMessage());
             }
         }
+        if (servers.stream().allMatch(server -> server.backup() || server.down()))
+        {
+            throw node.error("servers", "needs at least one server that is neither backup nor down");
+        }
+        final UpstreamConfig.Balance balance = choice(node, "balance", UpstreamConfig.Balance.class);
+        final long resolveNs = node.durationNs("resolve", 0);
+        if (resolveNs > 0 && resolveNs < TimeUnit.MILLISECONDS.toNanos(100))
+        {
+            throw node.error("resolve", "must be 0 (off) or at least 100ms");
+        }
         return new UpstreamConfig(
             name,
             List.copyOf(servers),
             node.durationNs("connect-timeout", MIN_TIMEOUT_NS),
             node.integer("next-upstream-tries", 0, 1000),
-            keepAlive(node));
+            keepAlive(node),
+            balance,
+            choice(node, "hash-key", UpstreamConfig.HashKey.class),
+            node.bool("consistent"),
+            healthCheck(node),
+            choice(node, "on-down", UpstreamConfig.OnDown.class),
+            resolveNs);
+    }
+
+    private static HealthCheckConfig healthCheck(final ConfigNode upstream)
+    {
+        final ConfigObject written = upstream.object("health-check");
+        final ConfigNode node = new ConfigNode(upstream.config().getConfig("health-check"), upstream.key("health-check"),
+            written.origin());
+        node.rejectUnknownKeys(written, HEALTH_CHECK_KEYS);
+        final String expect = node.string("expect-status");
+        final int dash = expect.indexOf('-');
+        final int min;
+        final int max;
+        try
+        {
+            min = Integer.parseInt(dash < 0 ? expect.trim() : expect.substring(0, dash).trim());
+            max = Integer.parseInt(dash < 0 ? expect.trim() : expect.substring(dash + 1).trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw node.error("expect-status", "expected a status or range such as 200 or 200-399, got \"" +
+                expect + "\"");
+        }
+        if (min < 100 || max > 599 || min > max)
+        {
+            throw node.error("expect-status", "\"" + expect + "\" is not a status range within 100-599");
+        }
+        final String path = node.string("path");
+        if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 0x7f))
+        {
+            throw node.error("path", "expected an origin-form path such as /healthz, got \"" + path + "\"");
+        }
+        final long intervalNs = node.durationNs("interval", TimeUnit.MILLISECONDS.toNanos(10));
+        final long timeoutNs = node.durationNs("timeout", MIN_TIMEOUT_NS);
+        return new HealthCheckConfig(
+            choice(node, "type", HealthCheckConfig.Type.class),
+            intervalNs,
+            timeoutNs,
+            node.integer("rise", 1, 1000),
+            node.integer("fall", 1, 1000),
+            path,
+            min,
+            max);
+    }
+
+    private static <E extends Enum<E>> E choice(final ConfigNode node, final String key, final Class<E> type)
+    {
+        final String text = node.string(key);
+        try
+        {
+            return Enum.valueOf(type, text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            final StringBuilder known = new StringBuilder();
+            for (final E value : type.getEnumConstants())
+            {
+                known.append(known.length() == 0 ? "" : ", ").append(value.name().toLowerCase(Locale.ROOT)
+                    .replace('_', '-'));
+            }
+            throw node.error(key, "unknown value \"" + text + "\" (one of: " + known + ")");
+        }
     }
 
     static ServerConfig server(final String spec)
     {
         final String[] parts = spec.trim().split("\\s+");
-        final InetSocketAddress address = HostPort.parseServer(parts[0]);
+        final Map.Entry<String, Integer> hostPort = HostPort.splitServer(parts[0]);
         int weight = 1;
+        int maxConns = 0;
+        int maxFails = 1;
+        long failTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+        boolean backup = false;
+        boolean down = false;
         for (int i = 1; i < parts.length; i++)
         {
             final String option = parts[i];
-            if (option.startsWith("weight="))
+            final int eq = option.indexOf('=');
+            final String name = eq < 0 ? option : option.substring(0, eq);
+            final String value = eq < 0 ? null : option.substring(eq + 1);
+            switch (name)
             {
-                try
-                {
-                    weight = Integer.parseInt(option.substring("weight=".length()));
-                }
-                catch (final NumberFormatException ex)
-                {
-                    throw new IllegalArgumentException("invalid weight in \"" + option + "\": expected 1..1000", ex);
-                }
-                if (weight < 1 || weight > 1000)
-                {
-                    throw new IllegalArgumentException("weight " + weight + " is out of range 1..1000");
-                }
-            }
-            else
-            {
-                throw new IllegalArgumentException("unsupported server option \"" + option + "\" (supported: weight=N)");
+                case "weight" -> weight = optionInt(option, value, 1, 1000);
+                case "max-conns" -> maxConns = optionInt(option, value, 0, 1_000_000);
+                case "max-fails" -> maxFails = optionInt(option, value, 0, 1000);
+                case "fail-timeout" -> failTimeoutNs = optionSeconds(option, value);
+                case "backup" -> backup = flag(option, value);
+                case "down" -> down = flag(option, value);
+                default -> throw new IllegalArgumentException("unsupported server option \"" + option +
+                    "\" (supported: weight=N max-conns=N max-fails=N fail-timeout=T backup down)");
             }
         }
-        return new ServerConfig(spec, address, weight);
+        final List<InetSocketAddress> addresses;
+        try
+        {
+            addresses = HostPort.resolveAll(hostPort.getKey(), hostPort.getValue());
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            throw new IllegalArgumentException("cannot resolve host \"" + hostPort.getKey() + "\" in \"" + spec + "\"",
+                ex);
+        }
+        return new ServerConfig(spec, hostPort.getKey(), hostPort.getValue(), List.copyOf(addresses), weight,
+            maxConns, maxFails, failTimeoutNs, backup, down);
+    }
+
+    private static int optionInt(final String option, final String value, final int min, final int max)
+    {
+        try
+        {
+            final int n = Integer.parseInt(value);
+            if (n >= min && n <= max)
+            {
+                return n;
+            }
+        }
+        catch (final NumberFormatException | NullPointerException ex)
+        {
+            // reported below
+        }
+        throw new IllegalArgumentException("invalid \"" + option + "\": expected a whole number " + min + ".." + max);
+    }
+
+    private static long optionSeconds(final String option, final String value)
+    {
+        try
+        {
+            final long seconds = NginxTime.parseSeconds(value == null ? "" : value);
+            if (seconds >= 1)
+            {
+                return TimeUnit.SECONDS.toNanos(seconds);
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // reported below
+        }
+        throw new IllegalArgumentException("invalid \"" + option + "\": expected a time such as 10s or 1m");
+    }
+
+    private static boolean flag(final String option, final String value)
+    {
+        if (value != null)
+        {
+            throw new IllegalArgumentException("\"" + option + "\" takes no value");
+        }
+        return true;
     }
 
     private static List<ListenerConfig> listeners(

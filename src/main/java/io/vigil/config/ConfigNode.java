@@ -33,6 +33,11 @@ final class ConfigNode
         return path;
     }
 
+    Config config()
+    {
+        return config;
+    }
+
     String key(final String name)
     {
         return path + "." + name;

@@ -10,19 +10,73 @@ import java.util.List;
  * @param connectTimeoutNs  give up on a connect after this long (nginx proxy_connect_timeout).
  * @param nextUpstreamTries servers to try per session before giving up; 0 means each server once.
  * @param soKeepalive       TCP keepalive for upstream sockets, set before connect.
+ * @param balance           how a server is chosen for a new session.
+ * @param hashKey           what {@code balance = hash} hashes.
+ * @param consistent        ketama-style consistent hashing for {@code balance = hash}.
+ * @param healthCheck       active health checks.
+ * @param onDown            what happens to open sessions of a server marked down by a health check.
+ * @param resolveIntervalNs re-resolve hostnames this often; 0 = only at startup.
  */
 public record UpstreamConfig(
     String name,
     List<ServerConfig> servers,
     long connectTimeoutNs,
     int nextUpstreamTries,
-    KeepAliveConfig soKeepalive)
+    KeepAliveConfig soKeepalive,
+    Balance balance,
+    HashKey hashKey,
+    boolean consistent,
+    HealthCheckConfig healthCheck,
+    OnDown onDown,
+    long resolveIntervalNs)
 {
+    /** Balancing algorithms (nginx/HAProxy names in kebab-case). */
+    public enum Balance
+    {
+        /** Smooth weighted round-robin (nginx default). */
+        ROUND_ROBIN,
+        /** Fewest active sessions relative to weight (nginx least_conn). */
+        LEAST_CONN,
+        /** By a hash of the client address (nginx hash / ip_hash). */
+        HASH,
+        /** Weighted random (nginx random). */
+        RANDOM,
+        /** Two weighted random picks, the one with fewer sessions wins (nginx random two least_conn). */
+        RANDOM_TWO
+    }
+
+    /** What {@link Balance#HASH} hashes. */
+    public enum HashKey
+    {
+        /** The client's IP address. */
+        CLIENT_ADDRESS,
+        /** The client's IP address and port. */
+        CLIENT_ADDRESS_PORT
+    }
+
+    /** Reaction to a server going down under active health checks. */
+    public enum OnDown
+    {
+        /** Open sessions continue. */
+        NONE,
+        /** Open sessions to it are closed (HAProxy on-marked-down shutdown-sessions). */
+        CLOSE_SESSIONS
+    }
+
     /**
      * @return how many connect attempts a session may make.
      */
     public int maxTries()
     {
-        return nextUpstreamTries == 0 ? servers.size() : nextUpstreamTries;
+        if (nextUpstreamTries != 0)
+        {
+            return nextUpstreamTries;
+        }
+        int peers = 0;
+        for (final ServerConfig server : servers)
+        {
+            peers += server.addresses().size();
+        }
+        return Math.max(1, peers);
     }
 }

@@ -3,6 +3,9 @@ package io.vigil.net;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Parses addresses as nginx's {@code listen} and {@code server} do: {@code host:port}, {@code [v6]:port},
@@ -55,6 +58,45 @@ public final class HostPort
             throw new IllegalArgumentException("invalid server address \"" + text + "\": * is only for listen");
         }
         return resolve(host, port(value.substring(colon + 1), text, 1), text);
+    }
+
+    /**
+     * Split an upstream server address without resolving it.
+     *
+     * @param text {@code host:port} or {@code [v6]:port}.
+     * @return the host (brackets removed) and the port.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static Map.Entry<String, Integer> splitServer(final String text)
+    {
+        final String value = text.trim();
+        final int colon = portSeparator(value, text);
+        final String host = host(value, colon, text);
+        if ("*".equals(host))
+        {
+            throw new IllegalArgumentException("invalid server address \"" + text + "\": * is only for listen");
+        }
+        return Map.entry(host, port(value.substring(colon + 1), text, 1));
+    }
+
+    /**
+     * Resolve a host to every address it has (IPv4 and IPv6), as nginx does for a server name. Blocking: call
+     * at load time or from the resolver thread, never on an event loop.
+     *
+     * @param host a name or literal.
+     * @param port the port.
+     * @return the addresses, in the resolver's order.
+     * @throws UnknownHostException when the name does not resolve.
+     */
+    public static List<InetSocketAddress> resolveAll(final String host, final int port) throws UnknownHostException
+    {
+        final InetAddress[] all = InetAddress.getAllByName(host);
+        final List<InetSocketAddress> result = new ArrayList<>(all.length);
+        for (final InetAddress address : all)
+        {
+            result.add(new InetSocketAddress(address, port));
+        }
+        return result;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.vigil.loop.TimerTarget;
 import io.vigil.net.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
+import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
 import org.agrona.CloseHelper;
@@ -50,7 +51,8 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     private SelectionKey downstreamKey;
     private SocketChannel upstream;
     private SelectionKey upstreamKey;
-    private InetSocketAddress upstreamAddress;
+    private Peer peer;
+    private String lastPeerName = "-";
     private int state = CONNECTING;
     private int tries;
     private long triedMask;
@@ -83,17 +85,15 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         final int maxTries = group.config().maxTries();
         while (tries < maxTries)
         {
-            final int server = shard.picker.next(triedMask);
-            if (server == PeerPicker.NONE)
+            final Peer next = shard.picker.next(triedMask, clientHash(), loop.nowNs());
+            if (next == null)
             {
                 break;
             }
+            peer = next;
+            lastPeerName = next.name();
             tries++;
-            if (server < Long.SIZE)
-            {
-                triedMask |= 1L << server;
-            }
-            upstreamAddress = group.address(server);
+            triedMask |= shard.picker.bit(next);
             SocketChannel channel = null;
             try
             {
@@ -101,7 +101,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
                 channel.configureBlocking(false);
                 group.tuning().apply(channel);
                 upstream = channel;
-                if (channel.connect(upstreamAddress))
+                if (channel.connect(next.address()))
                 {
                     upstreamKey = channel.register(loop.selector(), 0, this);
                     onConnected();
@@ -118,9 +118,30 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
                 CloseHelper.quietClose(channel);
                 upstream = null;
                 upstreamKey = null;
+                peerFailed();
             }
         }
         close(CloseReason.CONNECT_FAILED, Side.UPSTREAM);
+    }
+
+    private int clientHash()
+    {
+        return PeerPicker.clientHash(clientAddress, shard.picker.group().config().hashKey());
+    }
+
+    /** The current peer failed this session: count it (passive health) and stop counting the session on it. */
+    private void peerFailed()
+    {
+        if (peer != null)
+        {
+            if (peer.onFailure(loop.nowNs()))
+            {
+                System.err.println("WARN upstream " + shard.picker.group().name() + " server " + peer.name() +
+                    " unavailable for fail-timeout after " + peer.server().maxFails() + " failure(s)");
+            }
+            peer.release();
+            peer = null;
+        }
     }
 
     private void onConnectReady()
@@ -137,6 +158,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         catch (final IOException ex)
         {
             abandonAttempt();
+            peerFailed();
             connectNext();
         }
     }
@@ -153,6 +175,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     private void onConnected()
     {
         state = RELAYING;
+        peer.onSuccess();
         toUpstream.src = downstream;
         toUpstream.dst = upstream;
         toDownstream.src = upstream;
@@ -287,6 +310,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             {
                 // connect timeout: this server is not answering, try the next
                 abandonAttempt();
+                peerFailed();
                 connectNext();
             }
         }
@@ -361,6 +385,18 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             return;
         }
         state = CLOSED;
+        if (peer != null)
+        {
+            if (side == Side.UPSTREAM && (reason == CloseReason.KEEPALIVE_TIMEOUT || reason == CloseReason.PEER_TIMEOUT))
+            {
+                peerFailed(); // the server died under an open session: a failure, as a refused connect is
+            }
+            else
+            {
+                peer.release();
+                peer = null;
+            }
+        }
         loop.cancel(connectTimerId);
         loop.cancel(livenessTimerId);
         connectTimerId = NO_TIMER;
@@ -381,7 +417,8 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             .appendTimestamp(startEpochMs + durationMs)
             .append(" listener=").append(shard.listener.name())
             .append(" client=").append(clientAddress == null ? "-" : HostPort.format(clientAddress))
-            .append(" upstream=").append(upstreamAddress == null ? "-" : HostPort.format(upstreamAddress))
+            .append(" upstream=").append(lastPeerName)
+            .append(" tries=").append(tries)
             .append(" from_client=").append(toUpstream.bytes)
             .append(" from_upstream=").append(toDownstream.bytes)
             .append(" duration_ms=").append(durationMs)

@@ -5,19 +5,21 @@ import io.vigil.config.UpstreamConfig;
 import io.vigil.net.SocketTuning;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An upstream group as the loops use it: its servers, connect settings and the socket options applied to each
- * upstream socket before connect. Immutable and shared by all loops; per-loop balancing state lives in
- * {@link PeerPicker}.
+ * An upstream group as the loops use it: its peers (one per resolved address of each server), connect settings
+ * and the socket options applied before connect. Shared by all loops: the peer list is an immutable array
+ * replaced as a whole when DNS changes it, and per-loop balancing state lives in {@link PeerPicker}.
  */
 public final class UpstreamGroup
 {
     private final UpstreamConfig config;
-    private final InetSocketAddress[] addresses;
-    private final int[] weights;
     private final SocketTuning tuning;
+    private volatile Peer[] peers;
+    private long pickerSeed = 0x5DEECE66DL;
 
     /**
      * @param config     the group's configuration.
@@ -27,15 +29,15 @@ public final class UpstreamGroup
     public UpstreamGroup(final UpstreamConfig config, final boolean tcpNodelay, final AtomicLong failures)
     {
         this.config = config;
-        final int n = config.servers().size();
-        this.addresses = new InetSocketAddress[n];
-        this.weights = new int[n];
-        for (int i = 0; i < n; i++)
+        final List<Peer> list = new ArrayList<>();
+        for (final ServerConfig server : config.servers())
         {
-            final ServerConfig server = config.servers().get(i);
-            addresses[i] = server.address();
-            weights[i] = server.weight();
+            for (final InetSocketAddress address : server.addresses())
+            {
+                list.add(new Peer(server, address));
+            }
         }
+        this.peers = list.toArray(new Peer[0]);
         this.tuning = new SocketTuning("upstream " + config.name(), config.soKeepalive(), tcpNodelay, failures);
     }
 
@@ -56,25 +58,22 @@ public final class UpstreamGroup
     }
 
     /**
-     * @return number of servers.
+     * @return the current peers; never modified, replaced as a whole.
      */
-    public int size()
+    public Peer[] peers()
     {
-        return addresses.length;
+        return peers;
     }
 
     /**
-     * @param server a server index.
-     * @return its address.
+     * Publish a new peer list (e.g. after re-resolving names). Loops pick it up on their next choice; open
+     * sessions keep their peer.
+     *
+     * @param replacement the new list.
      */
-    public InetSocketAddress address(final int server)
+    public void peers(final Peer[] replacement)
     {
-        return addresses[server];
-    }
-
-    int weight(final int server)
-    {
-        return weights[server];
+        this.peers = replacement;
     }
 
     /**
@@ -86,10 +85,11 @@ public final class UpstreamGroup
     }
 
     /**
-     * @return a new balancing state for one loop.
+     * @return a new balancing state for one loop. Call at setup, from one thread.
      */
     public PeerPicker newPicker()
     {
-        return new PeerPicker(this);
+        pickerSeed = pickerSeed * 6364136223846793005L + 1442695040888963407L;
+        return new PeerPicker(this, pickerSeed);
     }
 }

@@ -111,6 +111,20 @@ class ConfigLoaderTest
                 "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n  ]\n" +
                 "  upstreams {\n    b { servers = [\"127.0.0.1:9000\"]\n        so-keepalive = \"0::\" }\n  }\n}",
                 7, "vigil.upstreams.b.so-keepalive", "1..32767"),
+            Arguments.of("unknown balance",
+                upstream("balance = fastest"), 6, "vigil.upstreams.b.balance", "one of: round-robin, least-conn"),
+            Arguments.of("unknown health-check key",
+                upstream("health-check { type = tcp, intervall = 1s }"), 6, "vigil.upstreams.b.health-check.intervall",
+                "unknown key"),
+            Arguments.of("bad expect-status",
+                upstream("health-check { type = http, expect-status = \"2xx\" }"), 6,
+                "vigil.upstreams.b.health-check.expect-status", "200-399"),
+            Arguments.of("bad server option value",
+                upstream("") .replace("127.0.0.1:9000\"", "127.0.0.1:9000 max-fails=lots\""), 6,
+                "vigil.upstreams.b.servers[0]", "max-fails=lots"),
+            Arguments.of("only backup servers",
+                upstream("").replace("127.0.0.1:9000\"", "127.0.0.1:9000 backup\""), 6,
+                "vigil.upstreams.b.servers", "neither backup nor down"),
             Arguments.of("unknown mode",
                 listener("mode = udp"), 3, "vigil.listeners[0].mode", "unknown mode"));
     }
@@ -149,6 +163,12 @@ class ConfigLoaderTest
     {
         return "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b, " + extra +
             " }\n  ]\n" + upstreams() + "\n}";
+    }
+
+    private static String upstream(final String extra)
+    {
+        return "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n  ]\n" +
+            "  upstreams {\n    b { servers = [\"127.0.0.1:9000\"], " + extra + " }\n  }\n}";
     }
 
     private static String upstreams()

@@ -177,6 +177,17 @@ public final class KeepaliveScenarios
                 "( sport = :" + PROXY_PORT + " or dport = :" + UPSTREAM_PORT + " )");
             check(vigilSockets.isEmpty(), "both of Vigil's sockets left ESTABLISHED: " + vigilSockets);
             vigil.awaitAccessLog("reason=keepalive_timeout side=" + (clientSide ? "client" : "upstream"));
+            if (!clientSide)
+            {
+                // the silent death counted as a server failure (max-fails=1 by default): the only server is
+                // skipped for fail-timeout, so a new session is refused at once instead of connecting into the void
+                try (Socket next = client())
+                {
+                    check(next.getInputStream().read() == -1, "new session closed");
+                }
+                vigil.awaitAccessLog("upstream=- tries=0 ");
+                check(vigil.accessLog().contains("reason=connect_failed"), vigil.accessLog());
+            }
             System.out.printf("kernel verdict + Vigil close after %d ms (budget %d ms); other side saw it after %d ms;" +
                 " no Vigil socket left established%n", closedMs, budgetMs, otherSawMs);
         }

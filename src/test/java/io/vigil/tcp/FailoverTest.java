@@ -88,7 +88,7 @@ class FailoverTest
         final String servers = "\"127.0.0.1:" + refusedPort() + "\", \"" + good.hostPort() + "\"";
         final VigilHarness vigil = VigilHarness.start(config(servers, "2s"));
         resources.add(vigil);
-        // round-robin over [refused, good]: every other session tries the refused server first
+        // round-robin starts with the refused server; it fails once and is then skipped for fail-timeout
         for (int i = 0; i < 4; i++)
         {
             try (Socket client = VigilHarness.connect(vigil.address("pub")))
@@ -102,6 +102,8 @@ class FailoverTest
         Await.until(() -> vigil.accessLog().lines().count() == 4, Duration.ofSeconds(5), "4 access log lines");
         assertTrue(vigil.accessLog().lines().allMatch(line -> line.contains("upstream=" + good.hostPort())),
             vigil.accessLog());
+        assertEquals(List.of(2L, 1L, 1L, 1L), vigil.accessLog().lines()
+            .map(line -> Long.parseLong(line.replaceAll(".* tries=(\\d+) .*", "$1"))).toList(), vigil.accessLog());
     }
 
     @Test

@@ -13,6 +13,8 @@ import io.vigil.tcp.Acceptor;
 import io.vigil.tcp.ListenerShard;
 import io.vigil.tcp.SessionObserver;
 import io.vigil.tcp.TcpListener;
+import io.vigil.upstream.HealthChecks;
+import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
 import org.agrona.CloseHelper;
@@ -45,6 +47,7 @@ public final class VigilServer implements AutoCloseable
     private final EventLoop[] loops;
     private final List<List<Acceptor>> acceptorsByLoop = new ArrayList<>();
     private final List<ListenerShard> shards = new ArrayList<>();
+    private final Map<UpstreamGroup, HealthChecks> healthChecks = new LinkedHashMap<>();
     private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
     private final AtomicLong socketOptionFailures = new AtomicLong();
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -97,6 +100,9 @@ public final class VigilServer implements AutoCloseable
             final UpstreamGroup group = new UpstreamGroup(upstream, true, socketOptionFailures);
             group.tuning().verifySupported();
             groups.put(upstream.name(), group);
+            final HealthChecks checks = new HealthChecks(group, loops, peer -> onPeerDown(group, peer));
+            checks.start();
+            healthChecks.put(group, checks);
         }
 
         final List<Map<String, PeerPicker>> pickers = new ArrayList<>();
@@ -159,6 +165,18 @@ public final class VigilServer implements AutoCloseable
         boundAddresses.put(lc.name(), address);
     }
 
+    /** A health check marked a peer down: with on-down = close-sessions every loop ends its sessions on it. */
+    private void onPeerDown(final UpstreamGroup group, final Peer peer)
+    {
+        if (group.config().onDown() == UpstreamConfig.OnDown.CLOSE_SESSIONS)
+        {
+            for (final EventLoop loop : loops)
+            {
+                loop.execute(() -> ListenerShard.closeSessionsOf(loop, peer));
+            }
+        }
+    }
+
     private void startLoops()
     {
         for (final EventLoop loop : loops)
@@ -182,6 +200,22 @@ public final class VigilServer implements AutoCloseable
     public InetSocketAddress boundAddress(final String listener)
     {
         return boundAddresses.get(listener);
+    }
+
+    /**
+     * @param upstream an upstream's name.
+     * @return its current peers (live objects: health and session counts), or null when there is none.
+     */
+    public Peer[] peers(final String upstream)
+    {
+        for (final UpstreamGroup group : healthChecks.keySet())
+        {
+            if (group.name().equals(upstream))
+            {
+                return group.peers();
+            }
+        }
+        return null;
     }
 
     /**

@@ -334,6 +334,22 @@ public final class EventLoop implements Agent
     }
 
     /**
+     * Visit every open session; the visitor may close (unlink) the one it is given. Call on this loop's thread.
+     *
+     * @param visitor what to do with each.
+     */
+    public void forEachSession(final Consumer<LoopSession> visitor)
+    {
+        LoopSession session = sessionHead.next;
+        while (session != sessionHead)
+        {
+            final LoopSession next = session.next;
+            visitor.accept(session);
+            session = next;
+        }
+    }
+
+    /**
      * @return sessions open on this loop.
      */
     public int sessionCount()

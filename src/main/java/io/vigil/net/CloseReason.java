@@ -19,6 +19,8 @@ public enum CloseReason
     IDLE_TIMEOUT("idle_timeout"),
     /** No upstream server could be connected within the allowed tries. */
     CONNECT_FAILED("connect_failed"),
+    /** A health check marked the upstream server down and its upstream has on-down = close-sessions. */
+    SERVER_DOWN("server_down"),
     /** Vigil is shutting down and the grace period ended. */
     SHUTDOWN("shutdown"),
     /** Any other I/O failure. */

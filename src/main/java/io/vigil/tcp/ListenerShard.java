@@ -70,6 +70,24 @@ public final class ListenerShard
     }
 
     /**
+     * Close every session on {@code loop} whose upstream is {@code peer} (on-down = close-sessions). Call on the
+     * loop's thread.
+     *
+     * @param loop the loop.
+     * @param peer the peer marked down.
+     */
+    public static void closeSessionsOf(final EventLoop loop, final io.vigil.upstream.Peer peer)
+    {
+        loop.forEachSession(session ->
+        {
+            if (session instanceof TcpSession)
+            {
+                ((TcpSession)session).onPeerDown(peer);
+            }
+        });
+    }
+
+    /**
      * @return sessions started on this shard.
      */
     public long acceptedCount()

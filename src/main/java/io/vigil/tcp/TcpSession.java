@@ -369,6 +369,19 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         close(ex instanceof IOException ? CloseReason.of((IOException)ex, false) : CloseReason.ERROR, Side.PROXY);
     }
 
+    /**
+     * A health check marked a peer down and its group closes sessions on down: end this one if it uses that peer.
+     *
+     * @param down the peer.
+     */
+    void onPeerDown(final Peer down)
+    {
+        if (peer == down)
+        {
+            close(CloseReason.SERVER_DOWN, Side.UPSTREAM);
+        }
+    }
+
     @Override
     public void shutdown()
     {

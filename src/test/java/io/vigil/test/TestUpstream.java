@@ -158,6 +158,16 @@ public final class TestUpstream implements AutoCloseable
         }
     }
 
+    /**
+     * Stop accepting (new connections are refused) but keep the connections already accepted.
+     *
+     * @throws IOException when closing fails.
+     */
+    public void stopListening() throws IOException
+    {
+        server.close();
+    }
+
     @Override
     public void close() throws IOException
     {

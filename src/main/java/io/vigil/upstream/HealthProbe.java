@@ -1,0 +1,272 @@
+package io.vigil.upstream;
+
+import io.vigil.config.HealthCheckConfig;
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.SelectHandler;
+import io.vigil.loop.TimerTarget;
+import org.agrona.CloseHelper;
+import org.agrona.DeadlineTimerWheel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Active health checks of one peer, run on one loop's selector and timer wheel (no thread per server). Every
+ * interval: a non-blocking connect, and for http a {@code GET path HTTP/1.0} whose status line is read; the whole
+ * check must finish within the timeout. {@code fall} consecutive failures mark an up peer down, {@code rise}
+ * consecutive passes mark a down peer up; each change is logged and reported to {@code onDown}.
+ */
+public final class HealthProbe implements SelectHandler, TimerTarget
+{
+    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
+
+    private final EventLoop loop;
+    private final String groupName;
+    private final Peer peer;
+    private final HealthCheckConfig check;
+    private final Consumer<Peer> onDown;
+    private final ByteBuffer request;
+    private final ByteBuffer response = ByteBuffer.allocate(64);
+    private SocketChannel channel;
+    private long timerId = NO_TIMER;
+    private int passes;
+    private int failures;
+    private boolean stopped;
+
+    /**
+     * @param loop      the loop the checks run on.
+     * @param groupName the upstream's name, for logs.
+     * @param peer      the peer checked.
+     * @param check     how.
+     * @param onDown    called on the loop thread when the peer goes down.
+     */
+    public HealthProbe(
+        final EventLoop loop, final String groupName, final Peer peer, final HealthCheckConfig check,
+        final Consumer<Peer> onDown)
+    {
+        this.loop = loop;
+        this.groupName = groupName;
+        this.peer = peer;
+        this.check = check;
+        this.onDown = onDown;
+        final String host = peer.address().getAddress().getHostAddress();
+        this.request = ByteBuffer.wrap(("GET " + check.path() + " HTTP/1.0\r\nHost: " +
+            (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + "\r\nUser-Agent: vigil-health-check\r\n" +
+            "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * @return the loop the checks run on.
+     */
+    public EventLoop loop()
+    {
+        return loop;
+    }
+
+    /**
+     * @return the peer checked.
+     */
+    public Peer peer()
+    {
+        return peer;
+    }
+
+    /**
+     * Start checking after {@code delayNs}. Call on the loop's thread (or before it runs).
+     *
+     * @param delayNs spreads the first checks of many peers over the interval.
+     */
+    public void start(final long delayNs)
+    {
+        timerId = loop.schedule(System.nanoTime() + delayNs, this);
+    }
+
+    /**
+     * Stop checking (the peer left the group). Call on the loop's thread.
+     */
+    public void stop()
+    {
+        stopped = true;
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        CloseHelper.quietClose(channel);
+        channel = null;
+    }
+
+    @Override
+    public void onTimer(final long firedTimerId, final long nowNs)
+    {
+        timerId = NO_TIMER;
+        if (stopped)
+        {
+            return;
+        }
+        if (channel != null)
+        {
+            finish(false, "timed out after " + check.timeoutNs() / 1_000_000 + "ms");
+            return;
+        }
+        begin(nowNs);
+    }
+
+    private void begin(final long nowNs)
+    {
+        try
+        {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            timerId = loop.schedule(nowNs + check.timeoutNs(), this);
+            if (channel.connect(peer.address()))
+            {
+                channel.register(loop.selector(), 0, this);
+                onConnected(channel.keyFor(loop.selector()));
+            }
+            else
+            {
+                channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
+            }
+        }
+        catch (final IOException ex)
+        {
+            finish(false, ex.getMessage());
+        }
+    }
+
+    @Override
+    public void onSelect(final SelectionKey key)
+    {
+        try
+        {
+            if (key.isConnectable())
+            {
+                if (channel.finishConnect())
+                {
+                    onConnected(key);
+                }
+                return;
+            }
+            if (key.isWritable())
+            {
+                channel.write(request);
+                if (!request.hasRemaining())
+                {
+                    key.interestOps(SelectionKey.OP_READ);
+                }
+                return;
+            }
+            if (key.isReadable())
+            {
+                final int n = channel.read(response);
+                if (n < 0 || !response.hasRemaining() || statusLineComplete())
+                {
+                    judgeResponse();
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            finish(false, ex.getMessage());
+        }
+    }
+
+    private void onConnected(final SelectionKey key)
+    {
+        if (check.type() == HealthCheckConfig.Type.TCP)
+        {
+            finish(true, null);
+            return;
+        }
+        request.clear();
+        response.clear();
+        key.interestOps(SelectionKey.OP_WRITE);
+    }
+
+    private boolean statusLineComplete()
+    {
+        for (int i = 0; i < response.position(); i++)
+        {
+            if (response.get(i) == '\n')
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void judgeResponse()
+    {
+        // "HTTP/1.x NNN ..."
+        final byte[] head = new byte[response.position()];
+        response.flip();
+        response.get(head);
+        final String line = new String(head, StandardCharsets.ISO_8859_1);
+        if (line.length() < 12 || !line.startsWith("HTTP/1.") || line.charAt(8) != ' ')
+        {
+            finish(false, "not an HTTP response");
+            return;
+        }
+        final int status;
+        try
+        {
+            status = Integer.parseInt(line.substring(9, 12));
+        }
+        catch (final NumberFormatException ex)
+        {
+            finish(false, "bad status line");
+            return;
+        }
+        if (status >= check.expectStatusMin() && status <= check.expectStatusMax())
+        {
+            finish(true, null);
+        }
+        else
+        {
+            finish(false, "status " + status);
+        }
+    }
+
+    private void finish(final boolean passed, final String why)
+    {
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        CloseHelper.quietClose(channel);
+        channel = null;
+        if (passed)
+        {
+            failures = 0;
+            passes++;
+            if (!peer.healthy() && passes >= check.rise())
+            {
+                peer.healthy(true);
+                System.err.println("INFO upstream " + groupName + " server " + peer.name() + " is UP (health check: " +
+                    passes + " consecutive pass(es))");
+            }
+        }
+        else
+        {
+            passes = 0;
+            failures++;
+            if (peer.healthy() && failures >= check.fall())
+            {
+                peer.healthy(false);
+                System.err.println("WARN upstream " + groupName + " server " + peer.name() + " is DOWN (health check: " +
+                    why + ", " + failures + " consecutive failure(s))");
+                onDown.accept(peer);
+            }
+        }
+        if (!stopped)
+        {
+            timerId = loop.schedule(loop.nowNs() + check.intervalNs(), this);
+        }
+    }
+
+    @Override
+    public void onFailure(final Exception ex)
+    {
+        finish(false, String.valueOf(ex.getMessage()));
+    }
+}

@@ -16,6 +16,7 @@ import io.vigil.tcp.TcpListener;
 import io.vigil.upstream.HealthChecks;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.Resolver;
 import io.vigil.upstream.UpstreamGroup;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
@@ -48,6 +49,7 @@ public final class VigilServer implements AutoCloseable
     private final List<List<Acceptor>> acceptorsByLoop = new ArrayList<>();
     private final List<ListenerShard> shards = new ArrayList<>();
     private final Map<UpstreamGroup, HealthChecks> healthChecks = new LinkedHashMap<>();
+    private final Resolver resolver = new Resolver();
     private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
     private final AtomicLong socketOptionFailures = new AtomicLong();
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -103,6 +105,7 @@ public final class VigilServer implements AutoCloseable
             final HealthChecks checks = new HealthChecks(group, loops, peer -> onPeerDown(group, peer));
             checks.start();
             healthChecks.put(group, checks);
+            resolver.watch(group, checks);
         }
 
         final List<Map<String, PeerPicker>> pickers = new ArrayList<>();
@@ -316,6 +319,7 @@ public final class VigilServer implements AutoCloseable
     public void close()
     {
         shuttingDown = true;
+        resolver.close();
         for (final EventLoop loop : loops)
         {
             loop.terminate();

@@ -64,7 +64,7 @@ public record UpstreamConfig(
     }
 
     /**
-     * @return how many connect attempts a session may make.
+     * @return how many connect attempts a session may make with the startup addresses (see UpstreamGroup).
      */
     public int maxTries()
     {

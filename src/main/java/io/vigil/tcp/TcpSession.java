@@ -82,7 +82,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     private void connectNext()
     {
         final UpstreamGroup group = shard.picker.group();
-        final int maxTries = group.config().maxTries();
+        final int maxTries = group.maxTries();
         while (tries < maxTries)
         {
             final Peer next = shard.picker.next(triedMask, clientHash(), loop.nowNs());

@@ -77,6 +77,15 @@ public final class UpstreamGroup
     }
 
     /**
+     * @return connect attempts a session may make: next-upstream-tries, or each current peer once.
+     */
+    public int maxTries()
+    {
+        final int configured = config.nextUpstreamTries();
+        return configured != 0 ? configured : Math.max(1, peers.length);
+    }
+
+    /**
      * @return options for upstream sockets.
      */
     public SocketTuning tuning()

@@ -64,6 +64,16 @@ public final class VigilProcess implements AutoCloseable
     }
 
     /**
+     * @param command a whole command line, e.g. {@link #javaCommand} with extra JVM flags and arguments.
+     * @return the started process.
+     * @throws IOException when it cannot start.
+     */
+    public static VigilProcess startCommand(final List<String> command) throws IOException
+    {
+        return new VigilProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    /**
      * @param mainArgs arguments for {@code io.vigil.Vigil}.
      * @return the started process.
      * @throws IOException when it cannot start.

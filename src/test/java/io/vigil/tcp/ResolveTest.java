@@ -111,6 +111,11 @@ class ResolveTest
         assertEquals(5, two.accepted() - a, "round-robin over both addresses");
         assertEquals(5, three.accepted() - b);
         assertTrue(vigil.output().contains("servers now [127.0.0.3:" + PORT + "]"), vigil.output());
+
+        // IPv6 addresses are servers too
+        final TestUpstream six = upstream("::1");
+        Files.writeString(hosts.toPath(), "::1 backend.test\n");
+        eventually(() -> six.accepted() > 0, "new sessions reach [::1]", port);
         open.close();
     }
 }

@@ -126,6 +126,35 @@ class UpstreamBalancingTest
     }
 
     @Test
+    void shouldKeepAClientAddressOnOneServerWithHashAndNeverUseADownServer() throws Exception
+    {
+        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream c = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream off = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final String servers = "servers = [\"" + a.hostPort() + "\", \"" + b.hostPort() + "\", \"" + c.hostPort() +
+            "\", \"" + off.hostPort() + " down\"]";
+        final VigilHarness byAddress = vigil(2, "balance = hash, consistent = true, " + servers);
+        for (int i = 0; i < 12; i++)
+        {
+            relaying(byAddress).close();
+        }
+        final int[] counts = {a.accepted(), b.accepted(), c.accepted()};
+        java.util.Arrays.sort(counts);
+        assertEquals(12, counts[2], "one client address, one server, across both loops");
+
+        final VigilHarness byPort = vigil(2, "balance = hash, hash-key = client-address-port, " + servers);
+        for (int i = 0; i < 30; i++)
+        {
+            relaying(byPort).close();
+        }
+        assertEquals(42, a.accepted() + b.accepted() + c.accepted());
+        assertTrue(java.util.stream.IntStream.of(a.accepted(), b.accepted(), c.accepted()).filter(n -> n > 0).count() >= 2,
+            "client ports spread sessions over servers: " + a.accepted() + "/" + b.accepted() + "/" + c.accepted());
+        assertEquals(0, off.accepted(), "a server marked down in config gets nothing");
+    }
+
+    @Test
     void shouldUseTheBackupOnlyWhenThePrimaryIsUnavailable() throws Exception
     {
         final TestUpstream primary = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));

@@ -2,6 +2,7 @@ package io.vigil.tcp;
 
 import io.vigil.net.CloseReason;
 import io.vigil.test.Await;
+import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +17,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,15 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(30)
 class FailoverTest
 {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Closer resources = new Closer();
 
     @AfterEach
     void closeAll() throws Exception
     {
-        for (final AutoCloseable resource : resources)
-        {
-            resource.close();
-        }
+        resources.close();
     }
 
     private static String config(final String servers, final String connectTimeout)
@@ -63,14 +60,14 @@ class FailoverTest
     private InetSocketAddress unansweringServer() throws IOException
     {
         final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        resources.add(server);
+        resources.keep(server);
         final InetSocketAddress address = (InetSocketAddress)server.getLocalSocketAddress();
         for (int i = 0; i < 4; i++)
         {
             final SocketChannel filler = SocketChannel.open();
             filler.configureBlocking(false);
             filler.connect(address);
-            resources.add(filler);
+            resources.keep(filler);
         }
         try (Socket probe = new Socket())
         {
@@ -84,10 +81,10 @@ class FailoverTest
     void shouldMoveOnFromARefusedServer() throws Exception
     {
         final TestUpstream good = TestUpstream.loopback(TestUpstream.Mode.ECHO);
-        resources.add(good);
+        resources.keep(good);
         final String servers = "\"127.0.0.1:" + refusedPort() + "\", \"" + good.hostPort() + "\"";
         final VigilHarness vigil = VigilHarness.start(config(servers, "2s"));
-        resources.add(vigil);
+        resources.keep(vigil);
         // round-robin starts with the refused server; it fails once and is then skipped for fail-timeout
         for (int i = 0; i < 4; i++)
         {
@@ -110,11 +107,11 @@ class FailoverTest
     void shouldMoveOnFromAServerThatDoesNotAnswerWithinConnectTimeout() throws Exception
     {
         final TestUpstream good = TestUpstream.loopback(TestUpstream.Mode.ECHO);
-        resources.add(good);
+        resources.keep(good);
         final InetSocketAddress silent = unansweringServer();
         final String servers = "\"127.0.0.1:" + silent.getPort() + "\", \"" + good.hostPort() + "\"";
         final VigilHarness vigil = VigilHarness.start(config(servers, "400ms"));
-        resources.add(vigil);
+        resources.keep(vigil);
         try (Socket client = VigilHarness.connect(vigil.address("pub")))
         {
             final long start = System.nanoTime();
@@ -132,7 +129,7 @@ class FailoverTest
         final InetSocketAddress silent = unansweringServer();
         final String servers = "\"127.0.0.1:" + refusedPort() + "\", \"127.0.0.1:" + silent.getPort() + "\"";
         final VigilHarness vigil = VigilHarness.start(config(servers, "300ms"));
-        resources.add(vigil);
+        resources.keep(vigil);
         try (Socket client = VigilHarness.connect(vigil.address("pub")))
         {
             final long start = System.nanoTime();

@@ -2,6 +2,7 @@ package io.vigil.tcp;
 
 import io.vigil.net.CloseReason;
 import io.vigil.test.Await;
+import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import io.vigil.upstream.Peer;
@@ -18,7 +19,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,21 +33,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class HealthCheckTest
 {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Closer closer = new Closer();
 
     @AfterEach
     void closeAll() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
+        closer.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return closer.keep(resource);
     }
 
     private VigilHarness vigil(final String upstream)
@@ -58,10 +54,7 @@ class HealthCheckTest
 
     private Socket relaying(final VigilHarness vigil) throws IOException
     {
-        final Socket client = keep(VigilHarness.connect(vigil.address("pub")));
-        client.getOutputStream().write(7);
-        assertEquals(7, client.getInputStream().read());
-        return client;
+        return keep(vigil.relayingClient("pub"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.vigil.tcp;
 
+import io.vigil.test.Closer;
 import io.vigil.test.TempFiles;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilProcess;
@@ -30,22 +31,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ResolveTest
 {
     private static final int PORT = 39071;
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Closer resources = new Closer();
 
     @AfterEach
     void closeAll() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
+        resources.close();
     }
 
     private TestUpstream upstream(final String ip) throws IOException
     {
         final TestUpstream upstream = new TestUpstream(new InetSocketAddress(InetAddress.getByName(ip), PORT),
             TestUpstream.Mode.ECHO);
-        resources.add(upstream);
+        resources.keep(upstream);
         return upstream;
     }
 
@@ -83,7 +81,7 @@ class ResolveTest
             "-Dsun.net.inetaddr.negative.ttl=0"));
         jvm.addAll(List.of("run", "-c", conf.getPath()));
         final VigilProcess vigil = VigilProcess.startCommand(jvm);
-        resources.add(vigil);
+        resources.keep(vigil);
         final int port = vigil.port("pub");
 
         final Socket open = relaying(port, 2);

@@ -2,6 +2,7 @@ package io.vigil.tcp;
 
 import io.vigil.net.CloseReason;
 import io.vigil.test.Await;
+import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -25,21 +26,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class UpstreamBalancingTest
 {
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final Closer closer = new Closer();
 
     @AfterEach
     void closeAll() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
-            resources.get(i).close();
-        }
+        closer.close();
     }
 
     private <T extends AutoCloseable> T keep(final T resource)
     {
-        resources.add(resource);
-        return resource;
+        return closer.keep(resource);
     }
 
     private VigilHarness vigil(final int loops, final String upstream)
@@ -50,10 +47,7 @@ class UpstreamBalancingTest
 
     private Socket relaying(final VigilHarness vigil) throws IOException
     {
-        final Socket client = keep(VigilHarness.connect(vigil.address("pub")));
-        client.getOutputStream().write(7);
-        assertEquals(7, client.getInputStream().read());
-        return client;
+        return keep(vigil.relayingClient("pub"));
     }
 
     private static int refusedPort() throws IOException

@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -167,13 +168,30 @@ public final class VigilHarness implements AutoCloseable
     }
 
     /**
+     * @param listener a listener name.
+     * @return a client whose session has moved one byte there and back (the upstream must echo).
+     * @throws IOException when it cannot connect or the byte does not come back.
+     */
+    public Socket relayingClient(final String listener) throws IOException
+    {
+        final Socket client = connect(address(listener));
+        client.getOutputStream().write(7);
+        if (client.getInputStream().read() != 7)
+        {
+            client.close();
+            throw new IOException("session through " + listener + " did not relay");
+        }
+        return client;
+    }
+
+    /**
      * @param address where to connect.
      * @return a blocking client socket.
      * @throws IOException when it cannot connect.
      */
-    public static java.net.Socket connect(final InetSocketAddress address) throws IOException
+    public static Socket connect(final InetSocketAddress address) throws IOException
     {
-        final java.net.Socket socket = new java.net.Socket();
+        final Socket socket = new Socket();
         socket.connect(address, 5000);
         socket.setSoTimeout(20_000);
         return socket;

@@ -42,6 +42,10 @@ public final class EventLoop implements Agent
     private final TimerTarget sweep = this::onSweepTimer;
     private long sweepIntervalNs = Long.MAX_VALUE;
     private long sweepTimerId = DeadlineTimerWheel.NULL_DEADLINE;
+    private final DeadlineTimerWheel.TimerConsumer earliestFinder = this::noteDeadline;
+    /** A lower bound of the earliest pending deadline: exact after a rescan, possibly early after a cancel. */
+    private long nextDeadlineNs = Long.MAX_VALUE;
+    private long scannedEarliestNs;
     private volatile boolean selecting;
     private volatile boolean terminating;
     private long nowNs;
@@ -140,8 +144,13 @@ public final class EventLoop implements Agent
         }
         else
         {
-            final long untilTickNs = timers.currentTickTime() - System.nanoTime();
-            timeoutMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(untilTickNs) + 1);
+            // sleep until the next deadline, not every wheel tick: an idle loop then wakes about once a second
+            final long untilNs = nextDeadlineNs - System.nanoTime();
+            if (untilNs <= 0)
+            {
+                return; // a timer is due: poll it on the next duty cycle
+            }
+            timeoutMs = Math.max(1, (untilNs + 999_999) / 1_000_000);
         }
         selecting = true;
         try
@@ -167,6 +176,7 @@ public final class EventLoop implements Agent
         {
             // nothing pending: jump the wheel to now so a new timer does not wait for it to catch up
             timers.currentTickTime(nowNs);
+            nextDeadlineNs = Long.MAX_VALUE;
             return 0;
         }
         int expired = 0;
@@ -176,7 +186,23 @@ public final class EventLoop implements Agent
             expired += timers.poll(nowNs, onTimerExpiry, TIMER_LIMIT);
         }
         while (timers.currentTickTime() <= nowNs && ++rounds < TICKS_PER_WHEEL && expired < TIMER_LIMIT);
+        if (timers.timerCount() == 0)
+        {
+            nextDeadlineNs = Long.MAX_VALUE;
+        }
+        else if (nextDeadlineNs <= nowNs)
+        {
+            // the bound was used up (expired or cancelled timers): find the real earliest deadline once
+            scannedEarliestNs = Long.MAX_VALUE;
+            timers.forEach(earliestFinder);
+            nextDeadlineNs = scannedEarliestNs;
+        }
         return expired;
+    }
+
+    private void noteDeadline(final long deadlineNs, final long timerId)
+    {
+        scannedEarliestNs = Math.min(scannedEarliestNs, deadlineNs);
     }
 
     private boolean onTimerExpiry(final TimeUnit unit, final long now, final long timerId)
@@ -227,6 +253,7 @@ public final class EventLoop implements Agent
     {
         final long timerId = timers.scheduleTimer(deadlineNs);
         timerTargets.put(timerId, target);
+        nextDeadlineNs = Math.min(nextDeadlineNs, deadlineNs);
         return timerId;
     }
 

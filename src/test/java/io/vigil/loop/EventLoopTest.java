@@ -1,0 +1,97 @@
+package io.vigil.loop;
+
+import org.agrona.concurrent.AgentRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A running loop blocks in select until its next deadline and still fires every timer on time: after a cancel
+ * of the earliest timer, after sleeping past many wheel ticks, and when a command schedules from another thread.
+ */
+@Timeout(30)
+class EventLoopTest
+{
+    private EventLoop loop;
+    private AgentRunner runner;
+
+    @BeforeEach
+    void start()
+    {
+        loop = new EventLoop(0, 64);
+        runner = new AgentRunner(new SelectorIdleStrategy(loop), Throwable::printStackTrace, null, loop);
+        AgentRunner.startOnThread(runner);
+    }
+
+    @AfterEach
+    void stop()
+    {
+        loop.terminate();
+        runner.close();
+    }
+
+    /** Schedule on the loop thread; record when each timer fires. */
+    private void scheduleIn(final String name, final long delayMs, final Map<String, Long> firedAt,
+        final Map<String, Long> ids, final CountDownLatch done)
+    {
+        loop.execute(() ->
+        {
+            final long id = loop.schedule(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs), (t, now) ->
+            {
+                firedAt.put(name, System.nanoTime());
+                done.countDown();
+            });
+            ids.put(name, id);
+        });
+    }
+
+    @Test
+    void shouldFireTimersOnTimeAfterTheEarliestIsCancelled() throws Exception
+    {
+        final Map<String, Long> firedAt = new ConcurrentHashMap<>();
+        final Map<String, Long> ids = new ConcurrentHashMap<>();
+        final CountDownLatch done = new CountDownLatch(2);
+        final long start = System.nanoTime();
+        scheduleIn("early", 100, firedAt, ids, done);
+        scheduleIn("late", 400, firedAt, ids, done);
+        scheduleIn("long", 1500, firedAt, ids, done); // past many 16.8 ms ticks of sleep
+        final CountDownLatch cancelled = new CountDownLatch(1);
+        loop.execute(() ->
+        {
+            loop.cancel(ids.get("early"));
+            cancelled.countDown();
+        });
+        cancelled.await();
+        assertTrue(done.await(5, TimeUnit.SECONDS), "late and long fired: " + firedAt.keySet());
+        assertTrue(!firedAt.containsKey("early"), "cancelled timer did not fire");
+        final long lateMs = TimeUnit.NANOSECONDS.toMillis(firedAt.get("late") - start);
+        final long longMs = TimeUnit.NANOSECONDS.toMillis(firedAt.get("long") - start);
+        assertTrue(lateMs >= 400 && lateMs < 500, "late fired at " + lateMs + "ms");
+        assertTrue(longMs >= 1500 && longMs < 1600, "long fired at " + longMs + "ms");
+    }
+
+    @Test
+    void shouldRunCommandsFromOtherThreadsWhileBlocked() throws Exception
+    {
+        final AtomicLong ranOn = new AtomicLong();
+        final CountDownLatch ran = new CountDownLatch(1);
+        Thread.sleep(50); // let the loop block in select with no timers (no timeout at all)
+        final long sent = System.nanoTime();
+        loop.execute(() ->
+        {
+            ranOn.set(System.nanoTime());
+            ran.countDown();
+        });
+        assertTrue(ran.await(2, TimeUnit.SECONDS), "the blocked loop was woken for the command");
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(ranOn.get() - sent) < 100, "promptly");
+    }
+}

@@ -1,0 +1,187 @@
+package io.vigil.http;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Byte classes and comparisons of RFC 9110/9112 over a buffer, without creating Strings.
+ */
+final class HttpChars
+{
+    private static final boolean[] TCHAR = new boolean[256];
+
+    static
+    {
+        for (int c = '0'; c <= '9'; c++)
+        {
+            TCHAR[c] = true;
+        }
+        for (int c = 'a'; c <= 'z'; c++)
+        {
+            TCHAR[c] = true;
+            TCHAR[c - 32] = true;
+        }
+        for (final char c : "!#$%&'*+-.^_`|~".toCharArray())
+        {
+            TCHAR[c] = true;
+        }
+    }
+
+    private HttpChars()
+    {
+    }
+
+    static boolean isTchar(final byte b)
+    {
+        return TCHAR[b & 0xff];
+    }
+
+    static boolean isDigit(final byte b)
+    {
+        return b >= '0' && b <= '9';
+    }
+
+    static boolean isOws(final byte b)
+    {
+        return b == ' ' || b == '\t';
+    }
+
+    /** Visible ASCII: what a request-target may contain (anything else must be percent-encoded). */
+    static boolean isTargetChar(final byte b)
+    {
+        return b > 0x20 && b < 0x7f;
+    }
+
+    /** field-vchar, SP, HTAB and obs-text: no CR, LF, NUL, DEL or other controls. */
+    static boolean isFieldValueChar(final byte b)
+    {
+        final int c = b & 0xff;
+        return c >= 0x20 && c != 0x7f || c == '\t';
+    }
+
+    private static int lower(final int c)
+    {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    static boolean equalsIgnoreCase(final ByteBuffer buffer, final int start, final int end, final String lowerCase)
+    {
+        if (end - start != lowerCase.length())
+        {
+            return false;
+        }
+        for (int i = 0; i < lowerCase.length(); i++)
+        {
+            if (lower(buffer.get(start + i)) != lowerCase.charAt(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean equalsExact(final ByteBuffer buffer, final int start, final String text)
+    {
+        for (int i = 0; i < text.length(); i++)
+        {
+            if (buffer.get(start + i) != text.charAt(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean startsWithIgnoreCase(final ByteBuffer buffer, final int start, final int end, final String lowerCase)
+    {
+        return end - start >= lowerCase.length() &&
+            equalsIgnoreCase(buffer, start, start + lowerCase.length(), lowerCase);
+    }
+
+    /** Whether a comma-separated list contains the token (case-insensitive), e.g. Connection: keep-alive, Upgrade. */
+    static boolean listContains(final ByteBuffer buffer, final int start, final int end, final String token)
+    {
+        return countListToken(buffer, start, end, token) > 0;
+    }
+
+    static int countListToken(final ByteBuffer buffer, final int start, final int end, final String token)
+    {
+        int count = 0;
+        int i = start;
+        while (i < end)
+        {
+            int itemEnd = i;
+            while (itemEnd < end && buffer.get(itemEnd) != ',')
+            {
+                itemEnd++;
+            }
+            if (equalsIgnoreCase(buffer, trimStart(buffer, i, itemEnd), trimEnd(buffer, i, itemEnd), token))
+            {
+                count++;
+            }
+            i = itemEnd + 1;
+        }
+        return count;
+    }
+
+    static boolean lastListTokenIs(final ByteBuffer buffer, final int start, final int end, final String token)
+    {
+        int itemStart = end;
+        while (itemStart > start && buffer.get(itemStart - 1) != ',')
+        {
+            itemStart--;
+        }
+        return equalsIgnoreCase(buffer, trimStart(buffer, itemStart, end), trimEnd(buffer, itemStart, end), token);
+    }
+
+    /** {@code name=N} in a parameter list such as Keep-Alive: timeout=5, max=100; 0 when absent or invalid. */
+    static int parameterInt(final ByteBuffer buffer, final int start, final int end, final String name)
+    {
+        int i = start;
+        while (i < end)
+        {
+            int itemEnd = i;
+            while (itemEnd < end && buffer.get(itemEnd) != ',' && buffer.get(itemEnd) != ';')
+            {
+                itemEnd++;
+            }
+            final int s = trimStart(buffer, i, itemEnd);
+            final int e = trimEnd(buffer, i, itemEnd);
+            final int eq = s + name.length();
+            if (eq < e && buffer.get(eq) == '=' && equalsIgnoreCase(buffer, s, eq, name))
+            {
+                int value = 0;
+                for (int d = eq + 1; d < e; d++)
+                {
+                    if (!isDigit(buffer.get(d)) || value > 100_000_000)
+                    {
+                        return 0;
+                    }
+                    value = value * 10 + buffer.get(d) - '0';
+                }
+                return value;
+            }
+            i = itemEnd + 1;
+        }
+        return 0;
+    }
+
+    private static int trimStart(final ByteBuffer buffer, final int start, final int end)
+    {
+        int s = start;
+        while (s < end && isOws(buffer.get(s)))
+        {
+            s++;
+        }
+        return s;
+    }
+
+    private static int trimEnd(final ByteBuffer buffer, final int start, final int end)
+    {
+        int e = end;
+        while (e > start && isOws(buffer.get(e - 1)))
+        {
+            e--;
+        }
+        return e;
+    }
+}

@@ -1,0 +1,329 @@
+package io.vigil.upstream;
+
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.SelectHandler;
+import io.vigil.loop.TimerTarget;
+import org.agrona.CloseHelper;
+import org.agrona.DeadlineTimerWheel;
+
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Idle upstream connections kept for reuse by one loop for one upstream group (nginx's per-worker
+ * {@code keepalive} cache): no locks, and lookups go by the peer the balancer chose, so reuse never changes
+ * balancing.
+ *
+ * <p>A connection comes back only while it is under its request and age limits; when the pool is full the least
+ * recently used one is closed. Idle connections stay registered for reads: any readability (stray bytes, FIN, RST
+ * or a keepalive ETIMEDOUT) means the connection cannot carry a request any more, so it is evicted at once and a
+ * dead pooled connection is never handed out. Each idle connection also has a timer: the pool's idle timeout, cut
+ * short by the upstream's own {@code Keep-Alive: timeout=N} so Vigil closes first and never races the server.
+ */
+public final class ConnectionPool
+{
+    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
+    private static final long SERVER_TIMEOUT_MARGIN_NS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * One upstream connection, pooled or in use. Owned by the pool's loop.
+     */
+    public static final class Connection implements SelectHandler, TimerTarget
+    {
+        private final ConnectionPool pool;
+        private final SocketChannel channel;
+        private final SelectionKey key;
+        private final Peer peer;
+        private final long createdNs;
+        private int requests;
+        private long timerId = NO_TIMER;
+        private boolean idle;
+        private Connection older;
+        private Connection newer;
+
+        Connection(
+            final ConnectionPool pool, final SocketChannel channel, final SelectionKey key, final Peer peer,
+            final long createdNs)
+        {
+            this.pool = pool;
+            this.channel = channel;
+            this.key = key;
+            this.peer = peer;
+            this.createdNs = createdNs;
+        }
+
+        /**
+         * @return the socket.
+         */
+        public SocketChannel channel()
+        {
+            return channel;
+        }
+
+        /**
+         * @return its selection key on the pool's loop.
+         */
+        public SelectionKey key()
+        {
+            return key;
+        }
+
+        /**
+         * @return the peer it is connected to.
+         */
+        public Peer peer()
+        {
+            return peer;
+        }
+
+        /**
+         * @return requests it has carried (counted by {@link #requestDone()}).
+         */
+        public int requests()
+        {
+            return requests;
+        }
+
+        /**
+         * Count a request/response exchange completed on this connection.
+         */
+        public void requestDone()
+        {
+            requests++;
+        }
+
+        @Override
+        public void onSelect(final SelectionKey selected)
+        {
+            // idle and readable: data nobody asked for, FIN, RST or a keepalive verdict; useless either way
+            pool.close(this);
+            pool.evictedByPeer++;
+        }
+
+        @Override
+        public void onTimer(final long firedTimerId, final long nowNs)
+        {
+            timerId = NO_TIMER;
+            pool.close(this);
+            pool.evictedIdle++;
+        }
+
+        @Override
+        public void onFailure(final Exception ex)
+        {
+            pool.close(this);
+        }
+    }
+
+    private final EventLoop loop;
+    private final int maxIdle;
+    private final long idleTimeoutNs;
+    private final int maxRequests;
+    private final long maxAgeNs;
+    private Connection newest;
+    private Connection oldest;
+    private int idleCount;
+    private long reused;
+    private long evictedByPeer;
+    private long evictedIdle;
+    private long evictedFull;
+
+    /**
+     * @param loop          the owning loop.
+     * @param maxIdle       most idle connections kept (nginx {@code keepalive N}).
+     * @param idleTimeoutNs close an idle connection after this long (nginx {@code keepalive_timeout}).
+     * @param maxRequests   requests per connection (nginx {@code keepalive_requests}).
+     * @param maxAgeNs      a connection older than this is not reused (nginx {@code keepalive_time}).
+     */
+    public ConnectionPool(
+        final EventLoop loop, final int maxIdle, final long idleTimeoutNs, final int maxRequests, final long maxAgeNs)
+    {
+        this.loop = loop;
+        this.maxIdle = maxIdle;
+        this.idleTimeoutNs = idleTimeoutNs;
+        this.maxRequests = maxRequests;
+        this.maxAgeNs = maxAgeNs;
+    }
+
+    /**
+     * Track a newly connected upstream socket, registered on this pool's loop.
+     *
+     * @param channel the socket.
+     * @param key     its key on the loop's selector.
+     * @param peer    its peer.
+     * @return its handle.
+     */
+    public Connection track(final SocketChannel channel, final SelectionKey key, final Peer peer)
+    {
+        return new Connection(this, channel, key, peer, loop.nowNs());
+    }
+
+    /**
+     * Take an idle connection to {@code peer}, most recently used first. The caller attaches its own handler to
+     * the key and sets its interest ops.
+     *
+     * @param peer the peer the balancer chose.
+     * @return a connection, or null when none to that peer is idle.
+     */
+    public Connection acquire(final Peer peer)
+    {
+        for (Connection c = newest; c != null; c = c.older)
+        {
+            if (c.peer == peer)
+            {
+                unlink(c);
+                loop.cancel(c.timerId);
+                c.timerId = NO_TIMER;
+                c.key.interestOps(0);
+                c.key.attach(null);
+                reused++;
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Give a connection back after a complete exchange. The caller has checked that the response was complete,
+     * the request fully sent, no error occurred and neither side said Connection: close.
+     *
+     * @param c                     the connection.
+     * @param serverKeepAliveSec    the upstream's Keep-Alive timeout in seconds, or 0 when it sent none.
+     * @return false when it was closed instead (request or age limit).
+     */
+    public boolean release(final Connection c, final int serverKeepAliveSec)
+    {
+        final long nowNs = loop.nowNs();
+        if (c.requests >= maxRequests || nowNs - c.createdNs >= maxAgeNs || maxIdle == 0)
+        {
+            close(c);
+            return false;
+        }
+        if (idleCount == maxIdle)
+        {
+            evictedFull++;
+            close(oldest);
+        }
+        long timeoutNs = idleTimeoutNs;
+        if (serverKeepAliveSec > 0)
+        {
+            // close before the server does: a request sent into its close would fail
+            final long serverNs = TimeUnit.SECONDS.toNanos(serverKeepAliveSec);
+            timeoutNs = Math.min(timeoutNs, Math.max(serverNs - SERVER_TIMEOUT_MARGIN_NS, serverNs / 2));
+        }
+        c.key.attach(c);
+        c.key.interestOps(SelectionKey.OP_READ);
+        c.timerId = loop.schedule(nowNs + timeoutNs, c);
+        link(c);
+        return true;
+    }
+
+    /**
+     * Close a connection that is not (or no longer) idle.
+     *
+     * @param c the connection.
+     */
+    public void close(final Connection c)
+    {
+        if (c.idle)
+        {
+            unlink(c);
+        }
+        loop.cancel(c.timerId);
+        c.timerId = NO_TIMER;
+        CloseHelper.quietClose(c.channel);
+    }
+
+    /**
+     * Close every idle connection (shutdown).
+     */
+    public void closeAll()
+    {
+        while (newest != null)
+        {
+            close(newest);
+        }
+    }
+
+    private void link(final Connection c)
+    {
+        c.idle = true;
+        c.older = newest;
+        c.newer = null;
+        if (newest != null)
+        {
+            newest.newer = c;
+        }
+        newest = c;
+        if (oldest == null)
+        {
+            oldest = c;
+        }
+        idleCount++;
+    }
+
+    private void unlink(final Connection c)
+    {
+        if (c.newer != null)
+        {
+            c.newer.older = c.older;
+        }
+        else
+        {
+            newest = c.older;
+        }
+        if (c.older != null)
+        {
+            c.older.newer = c.newer;
+        }
+        else
+        {
+            oldest = c.newer;
+        }
+        c.older = null;
+        c.newer = null;
+        c.idle = false;
+        idleCount--;
+    }
+
+    /**
+     * @return idle connections held.
+     */
+    public int idleCount()
+    {
+        return idleCount;
+    }
+
+    /**
+     * @return connections handed out again.
+     */
+    public long reused()
+    {
+        return reused;
+    }
+
+    /**
+     * @return idle connections evicted because the upstream closed, reset or died (or sent stray bytes).
+     */
+    public long evictedByPeer()
+    {
+        return evictedByPeer;
+    }
+
+    /**
+     * @return idle connections closed by the idle timeout.
+     */
+    public long evictedIdle()
+    {
+        return evictedIdle;
+    }
+
+    /**
+     * @return idle connections closed to make room.
+     */
+    public long evictedFull()
+    {
+        return evictedFull;
+    }
+}

@@ -1,0 +1,179 @@
+package io.vigil.upstream;
+
+import io.vigil.config.ConfigLoader;
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.SelectorIdleStrategy;
+import io.vigil.test.Await;
+import io.vigil.test.TestUpstream;
+import org.agrona.concurrent.AgentRunner;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The idle-connection pool on a running loop with real upstream sockets: reuse by peer, eviction when the
+ * upstream closes, idle and server Keep-Alive timeouts, capacity and per-connection limits.
+ */
+@Timeout(30)
+class ConnectionPoolTest
+{
+    private EventLoop loop;
+    private AgentRunner runner;
+    private TestUpstream serverA;
+    private TestUpstream serverB;
+    private Peer peerA;
+    private Peer peerB;
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        loop = new EventLoop(0, 64);
+        runner = new AgentRunner(new SelectorIdleStrategy(loop), Throwable::printStackTrace, null, loop);
+        AgentRunner.startOnThread(runner);
+        serverA = TestUpstream.loopback(TestUpstream.Mode.HOLD);
+        serverB = TestUpstream.loopback(TestUpstream.Mode.HOLD);
+        final UpstreamGroup group = new UpstreamGroup(ConfigLoader.parse("vigil { listeners = [{ name = a, " +
+            "listen = \"127.0.0.1:0\", upstream = u }], upstreams { u { servers = [\"" + serverA.hostPort() +
+            "\", \"" + serverB.hostPort() + "\"] } } }", "test").upstreams().get("u"), true, new AtomicLong());
+        peerA = group.peers()[0];
+        peerB = group.peers()[1];
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        loop.terminate();
+        runner.close();
+        serverA.close();
+        serverB.close();
+    }
+
+    private <T> T onLoop(final Supplier<T> action) throws Exception
+    {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        loop.execute(() ->
+        {
+            try
+            {
+                result.complete(action.get());
+            }
+            catch (final RuntimeException ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        });
+        return result.get(5, TimeUnit.SECONDS);
+    }
+
+    /** A connection to {@code peer} registered on the loop, as an HTTP session would have after an exchange. */
+    private ConnectionPool.Connection connect(final ConnectionPool pool, final Peer peer) throws Exception
+    {
+        final SocketChannel channel = SocketChannel.open(peer.address());
+        channel.configureBlocking(false);
+        return onLoop(() ->
+        {
+            try
+            {
+                final SelectionKey key = channel.register(loop.selector(), 0, null);
+                return pool.track(channel, key, peer);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+    }
+
+    @Test
+    void shouldHandBackAnIdleConnectionToTheSamePeerOnly() throws Exception
+    {
+        final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
+            TimeUnit.HOURS.toNanos(1));
+        final ConnectionPool.Connection c = connect(pool, peerA);
+        assertTrue(onLoop(() -> pool.release(c, 0)));
+        assertNull(onLoop(() -> pool.acquire(peerB)), "nothing idle to b");
+        assertSame(c, onLoop(() -> pool.acquire(peerA)), "the idle connection to a");
+        assertNull(onLoop(() -> pool.acquire(peerA)), "taken");
+        assertEquals(1, pool.reused());
+        assertTrue(c.channel().isOpen());
+    }
+
+    @Test
+    void shouldEvictAnIdleConnectionTheUpstreamCloses() throws Exception
+    {
+        final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
+            TimeUnit.HOURS.toNanos(1));
+        final ConnectionPool.Connection c = connect(pool, peerA);
+        onLoop(() -> pool.release(c, 0));
+        Await.until(() -> serverA.accepted() == 1, Duration.ofSeconds(5), "accepted");
+        serverA.peers().get(0).socket.close(); // the upstream's idle close: FIN to the pooled socket
+        Await.until(() -> pool.idleCount() == 0, Duration.ofSeconds(2), "evicted on the FIN, not at a timeout");
+        assertEquals(1, pool.evictedByPeer());
+        assertFalse(c.channel().isOpen());
+        assertNull(onLoop(() -> pool.acquire(peerA)), "a closed connection is never handed out");
+    }
+
+    @Test
+    void shouldCloseIdleConnectionsAfterTheIdleTimeoutOrBeforeTheServersKeepAliveTimeout() throws Exception
+    {
+        final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.MILLISECONDS.toNanos(200), 100,
+            TimeUnit.HOURS.toNanos(1));
+        final ConnectionPool.Connection c = connect(pool, peerA);
+        final long released = System.nanoTime();
+        onLoop(() -> pool.release(c, 0));
+        Await.until(() -> pool.evictedIdle() == 1, Duration.ofSeconds(3), "idle timeout");
+        final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released);
+        assertTrue(ms >= 180 && ms < 1000, "closed after " + ms + "ms of 200ms idle timeout");
+
+        final ConnectionPool longIdle = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
+            TimeUnit.HOURS.toNanos(1));
+        final ConnectionPool.Connection d = connect(longIdle, peerA);
+        final long releasedD = System.nanoTime();
+        onLoop(() -> longIdle.release(d, 1)); // the server said Keep-Alive: timeout=1
+        Await.until(() -> longIdle.evictedIdle() == 1, Duration.ofSeconds(3), "server keep-alive timeout");
+        final long msD = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - releasedD);
+        assertTrue(msD >= 450 && msD < 1000, "closed " + msD + "ms after release, before the server's 1s");
+    }
+
+    @Test
+    void shouldCloseTheLeastRecentlyUsedWhenFullAndRespectRequestAndAgeLimits() throws Exception
+    {
+        final ConnectionPool pool = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 2,
+            TimeUnit.HOURS.toNanos(1));
+        final ConnectionPool.Connection first = connect(pool, peerA);
+        final ConnectionPool.Connection second = connect(pool, peerA);
+        final ConnectionPool.Connection third = connect(pool, peerB);
+        onLoop(() -> pool.release(first, 0));
+        onLoop(() -> pool.release(second, 0));
+        onLoop(() -> pool.release(third, 0));
+        assertEquals(2, pool.idleCount());
+        assertEquals(1, pool.evictedFull());
+        assertFalse(first.channel().isOpen(), "the oldest made room");
+        assertSame(second, onLoop(() -> pool.acquire(peerA)));
+
+        second.requestDone();
+        second.requestDone();
+        assertFalse(onLoop(() -> pool.release(second, 0)), "keepalive-requests reached: closed, not pooled");
+        assertFalse(second.channel().isOpen());
+
+        final ConnectionPool young = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 100, 1);
+        final ConnectionPool.Connection aged = connect(young, peerB);
+        Thread.sleep(2); // older than keepalive-time of 1 ns
+        assertFalse(onLoop(() -> young.release(aged, 0)), "keepalive-time reached: closed, not pooled");
+    }
+}

@@ -97,16 +97,16 @@ public final class ConnectionPool
         public void onSelect(final SelectionKey selected)
         {
             // idle and readable: data nobody asked for, FIN, RST or a keepalive verdict; useless either way
-            pool.close(this);
             pool.evictedByPeer++;
+            pool.close(this);
         }
 
         @Override
         public void onTimer(final long firedTimerId, final long nowNs)
         {
             timerId = NO_TIMER;
-            pool.close(this);
             pool.evictedIdle++;
+            pool.close(this);
         }
 
         @Override

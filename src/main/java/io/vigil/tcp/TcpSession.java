@@ -94,13 +94,19 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             lastPeerName = next.name();
             tries++;
             triedMask |= shard.picker.bit(next);
-            SocketChannel channel = null;
+            final SocketChannel channel = openUpstreamSocket();
+            if (channel == null)
+            {
+                // a local failure (e.g. EMFILE) says nothing about the server: do not count it against the peer
+                peer.release();
+                peer = null;
+                close(CloseReason.ERROR, Side.PROXY);
+                return;
+            }
+            group.tuning().apply(channel);
+            upstream = channel;
             try
             {
-                channel = SocketChannel.open();
-                channel.configureBlocking(false);
-                group.tuning().apply(channel);
-                upstream = channel;
                 if (channel.connect(next.address()))
                 {
                     upstreamKey = channel.register(loop.selector(), 0, this);
@@ -122,6 +128,22 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             }
         }
         close(CloseReason.CONNECT_FAILED, Side.UPSTREAM);
+    }
+
+    private static SocketChannel openUpstreamSocket()
+    {
+        SocketChannel channel = null;
+        try
+        {
+            channel = SocketChannel.open();
+            channel.configureBlocking(false);
+            return channel;
+        }
+        catch (final IOException ex)
+        {
+            CloseHelper.quietClose(channel);
+            return null;
+        }
     }
 
     private int clientHash()

@@ -17,7 +17,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Command-line entry point: {@code run}, {@code check}, {@code --help}, {@code --version}.
- * Exit codes: 0 success, 1 configuration or startup error, 2 usage error.
+ * Exit codes: 0 success, 1 configuration or startup error, 2 usage error, 70 an event loop died.
  */
 public final class Vigil
 {
@@ -27,6 +27,7 @@ public final class Vigil
     static final int EXIT_OK = 0;
     static final int EXIT_CONFIG = 1;
     static final int EXIT_USAGE = 2;
+    static final int EXIT_FATAL = 70; // EX_SOFTWARE: an event loop died; a supervisor should restart Vigil
 
     private static final String USAGE = String.join(System.lineSeparator(),
         "usage: vigil [run] [-c FILE]      run the proxy in the foreground (default FILE: " + DEFAULT_CONFIG + ")",
@@ -147,6 +148,7 @@ public final class Vigil
         final CountDownLatch stop = new CountDownLatch(1);
         onSignal("TERM", stop);
         onSignal("INT", stop);
+        server.onFatal(stop::countDown);
         if (!SocketProbe.available())
         {
             err.println("WARN sockets paused by backpressure are checked for dead peers only when they resume: " +
@@ -176,7 +178,7 @@ public final class Vigil
         out.println("vigil: stopped" + (drained ? "" : " (some loops did not drain in time)") + "; " +
             server.totals());
         out.flush();
-        return EXIT_OK;
+        return server.fatal() == null ? EXIT_OK : EXIT_FATAL;
     }
 
     @SuppressWarnings("removal")

@@ -55,6 +55,8 @@ public final class VigilServer implements AutoCloseable
     private final List<AgentRunner> runners = new ArrayList<>();
     private final AccessLog accessLog;
     private volatile boolean shuttingDown;
+    private volatile Throwable fatal;
+    private volatile Runnable onFatal = () -> { };
 
     private VigilServer(final VigilConfig config, final OutputStream accessLogOut)
     {
@@ -194,6 +196,33 @@ public final class VigilServer implements AutoCloseable
     {
         System.err.println("ERROR event loop: " + ex);
         ex.printStackTrace();
+        if (ex instanceof Error)
+        {
+            // the runner ends that loop's thread after this: its sessions and hand-offs would hang, so say so
+            fatal = ex;
+            System.err.println("FATAL an event loop died; Vigil cannot serve reliably any more and will exit");
+            onFatal.run();
+        }
+    }
+
+    /**
+     * @param action run (once, on the dying loop's thread) when a loop dies of an Error.
+     */
+    public void onFatal(final Runnable action)
+    {
+        this.onFatal = action;
+        if (fatal != null)
+        {
+            action.run();
+        }
+    }
+
+    /**
+     * @return the Error that killed a loop, or null while all loops run.
+     */
+    public Throwable fatal()
+    {
+        return fatal;
     }
 
     /**

@@ -40,8 +40,10 @@ class FdExhaustionTest
             try (VigilProcess vigil = VigilProcess.startCommand(List.of("sh", "-c", command)))
             {
                 final int port = vigil.port("pub");
-                // one session first, so the relay's classes are loaded while descriptors are still free
+                // one whole session first (relay and close), so its classes are loaded while descriptors are free:
+                // from a class directory every class load needs a descriptor (the production jar is already open)
                 Await.until(() -> relays(port), Duration.ofSeconds(5), "a first session relays");
+                vigil.awaitOutput(" listener=pub ", Duration.ofSeconds(5));
                 // more connections than 64 descriptors allow: some sessions cannot open their upstream socket
                 for (int i = 0; i < 40; i++)
                 {
@@ -71,8 +73,8 @@ class FdExhaustionTest
                         refused++;
                     }
                 }
-                assertTrue(refused > 0, "the descriptor limit was reached (relayed " + relayed + ")");
-                assertTrue(relayed > 0, "sessions within the limit relayed");
+                assertTrue(refused > 0, "the descriptor limit was reached (relayed " + relayed + ")\n" + vigil.output());
+                assertTrue(relayed > 0, "sessions within the limit relayed\n" + vigil.output());
                 for (final Socket client : clients)
                 {
                     client.close();

@@ -251,14 +251,6 @@ public final class VigilServer implements AutoCloseable
     }
 
     /**
-     * @return socket options that failed at runtime (each logged once per listener or upstream).
-     */
-    public long socketOptionFailures()
-    {
-        return socketOptionFailures.get();
-    }
-
-    /**
      * Totals for the operator, read once the loops have stopped (the counters are plain fields of each loop).
      *
      * @return e.g. {@code sessions=12 accept_failures=0 ...}.

@@ -89,14 +89,6 @@ public final class SocketTuning
     }
 
     /**
-     * @return the keepalive this tuning applies.
-     */
-    public KeepAliveConfig keepAlive()
-    {
-        return keepAlive;
-    }
-
-    /**
      * @return true when sockets tuned by this have SO_KEEPALIVE on.
      */
     public boolean keepAliveEnabled()

@@ -71,10 +71,8 @@ class KeepAliveAppliedTest
             VigilHarness vigil = VigilHarness.start(config(String.valueOf(upstream.port()), "45:11:4", "33:7:3")))
         {
             final Map<String, Map<String, Object>> seen = recordOptions(vigil);
-            try (Socket client = VigilHarness.connect(vigil.address("pub")))
+            try (Socket client = vigil.relayingClient("pub"))
             {
-                client.getOutputStream().write('x');
-                assertEquals('x', client.getInputStream().read());
                 Await.until(() -> seen.size() == 2, Duration.ofSeconds(5), "session established");
 
                 assertEquals(Map.of("keepalive", true, "idle", 45, "intvl", 11, "cnt", 4, "nodelay", true),
@@ -103,10 +101,8 @@ class KeepAliveAppliedTest
             VigilHarness vigil = VigilHarness.start(config(String.valueOf(upstream.port()), "off", "default")))
         {
             final Map<String, Map<String, Object>> seen = recordOptions(vigil);
-            try (Socket client = VigilHarness.connect(vigil.address("pub")))
+            try (Socket client = vigil.relayingClient("pub"))
             {
-                client.getOutputStream().write('x');
-                assertEquals('x', client.getInputStream().read());
                 Await.until(() -> seen.size() == 2, Duration.ofSeconds(5), "session established");
                 assertEquals(false, seen.get("downstream").get("keepalive"));
                 assertEquals(false, seen.get("upstream").get("keepalive"), "Linux sockets start without keepalive");

@@ -13,6 +13,8 @@ import io.vigil.tcp.Acceptor;
 import io.vigil.tcp.ListenerShard;
 import io.vigil.tcp.SessionObserver;
 import io.vigil.tcp.TcpListener;
+import io.vigil.http.HttpSession;
+import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.HealthChecks;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
@@ -43,11 +45,13 @@ public final class VigilServer implements AutoCloseable
 {
     private static final int COMMAND_CAPACITY = 16 * 1024;
     private static final int MAX_RETAINED_BUFFERS = 4096;
+    private static final int HTTP_HEAD_SLACK = 4096;
 
     private final VigilConfig config;
     private final EventLoop[] loops;
     private final List<List<Acceptor>> acceptorsByLoop = new ArrayList<>();
     private final List<ListenerShard> shards = new ArrayList<>();
+    private final List<ConnectionPool> connectionPools = new ArrayList<>();
     private final Map<UpstreamGroup, HealthChecks> healthChecks = new LinkedHashMap<>();
     private final Resolver resolver = new Resolver();
     private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
@@ -112,10 +116,12 @@ public final class VigilServer implements AutoCloseable
 
         final List<Map<String, PeerPicker>> pickers = new ArrayList<>();
         final List<Map<Integer, BufferPool>> pools = new ArrayList<>();
+        final List<Map<String, ConnectionPool>> connectionPools = new ArrayList<>();
         for (int i = 0; i < loops.length; i++)
         {
             pickers.add(new HashMap<>());
             pools.add(new HashMap<>());
+            connectionPools.add(new HashMap<>());
         }
 
         for (final ListenerConfig listenerConfig : config.listeners())
@@ -123,20 +129,55 @@ public final class VigilServer implements AutoCloseable
             final UpstreamGroup group = groups.get(listenerConfig.upstream());
             final TcpListener listener = new TcpListener(listenerConfig, group, observer, socketOptionFailures);
             listener.downstreamTuning().verifySupported();
+            final boolean http = listenerConfig.mode() == ListenerConfig.Mode.HTTP;
+            // an HTTP head must fit one buffer, with room for the fields Vigil adds when forwarding it
+            final int bufferSize = http ?
+                Math.max(listenerConfig.bufferSize(), listenerConfig.http().maxHeaderSize() + HTTP_HEAD_SLACK) :
+                listenerConfig.bufferSize();
             final ListenerShard[] shards = new ListenerShard[loops.length];
             for (int i = 0; i < loops.length; i++)
             {
                 final EventLoop loop = loops[i];
-                // proxy-timeout is checked by the loop's sweep: at most a quarter of it (or 1 s) late
-                loop.sweepEvery(Math.min(listenerConfig.proxyTimeoutNs() / 4, TimeUnit.SECONDS.toNanos(1)));
+                // timeouts are checked by the loop's sweep: at most a quarter of the shortest (or 1 s) late
+                loop.sweepEvery(Math.min(shortestTimeoutNs(listenerConfig, group.config()) / 4,
+                    TimeUnit.SECONDS.toNanos(1)));
                 final PeerPicker picker = pickers.get(i).computeIfAbsent(group.name(), name -> group.newPicker());
                 final BufferPool pool = pools.get(i).computeIfAbsent(
-                    listenerConfig.bufferSize(), size -> new BufferPool(size, MAX_RETAINED_BUFFERS));
-                shards[i] = new ListenerShard(loop, listener, picker, pool, accessLog.newLine());
+                    bufferSize, size -> new BufferPool(size, MAX_RETAINED_BUFFERS));
+                final ConnectionPool connections = http ? connectionPools.get(i).computeIfAbsent(group.name(),
+                    name -> newConnectionPool(loop, group.config())) : null;
+                shards[i] = new ListenerShard(loop, listener, picker, pool, accessLog.newLine(), connections,
+                    http ? HttpSession::startOn : null);
                 this.shards.add(shards[i]);
             }
             bind(listener, shards);
         }
+    }
+
+    private ConnectionPool newConnectionPool(final EventLoop loop, final UpstreamConfig upstream)
+    {
+        final ConnectionPool pool = new ConnectionPool(loop, upstream.http().keepaliveIdle(),
+            upstream.http().keepaliveTimeoutNs(), upstream.http().keepaliveRequests(),
+            upstream.http().keepaliveTimeNs());
+        connectionPools.add(pool);
+        return pool;
+    }
+
+    private static long shortestTimeoutNs(final ListenerConfig listener, final UpstreamConfig upstream)
+    {
+        long shortest = listener.proxyTimeoutNs();
+        if (listener.mode() == ListenerConfig.Mode.HTTP)
+        {
+            final var http = listener.http();
+            shortest = Math.min(shortest, Math.min(http.clientHeaderTimeoutNs(), http.clientBodyTimeoutNs()));
+            shortest = Math.min(shortest, http.sendTimeoutNs());
+            if (http.keepaliveTimeoutNs() > 0)
+            {
+                shortest = Math.min(shortest, http.keepaliveTimeoutNs());
+            }
+            shortest = Math.min(shortest, Math.min(upstream.http().readTimeoutNs(), upstream.http().sendTimeoutNs()));
+        }
+        return shortest;
     }
 
     private void bind(final TcpListener listener, final ListenerShard[] shards)
@@ -346,6 +387,8 @@ public final class VigilServer implements AutoCloseable
             loop.terminate();
         }
         CloseHelper.closeAll(runners);
+        // the loop threads have stopped: their pools' idle upstream connections can be closed from here
+        connectionPools.forEach(ConnectionPool::closeAll);
         for (int i = 0; i < loops.length; i++)
         {
             if (runners.size() <= i)

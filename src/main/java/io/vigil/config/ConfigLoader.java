@@ -32,6 +32,11 @@ public final class ConfigLoader
 {
     private static final Set<String> LISTENER_REQUIRED = Set.of("name", "listen", "upstream");
     private static final Set<String> UPSTREAM_REQUIRED = Set.of("servers");
+    private static final Set<String> UPSTREAM_KEEPALIVE_KEYS = Set.of("idle", "timeout", "requests", "time");
+    /** Listener keys that mean something only with mode = http. */
+    private static final Set<String> HTTP_LISTENER_KEYS = Set.of("keepalive-timeout", "keepalive-requests",
+        "keepalive-time", "client-header-timeout", "client-body-timeout", "send-timeout", "client-max-body-size",
+        "max-request-line", "max-header-size", "add-x-forwarded", "add-forwarded");
     private static final Set<String> HEALTH_CHECK_KEYS =
         Set.of("type", "interval", "timeout", "rise", "fall", "path", "expect-status");
     private static final long MIN_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -188,7 +193,23 @@ public final class ConfigLoader
             node.bool("consistent"),
             healthCheck(node),
             choice(node, "on-down", UpstreamConfig.OnDown.class),
-            resolveNs);
+            resolveNs,
+            httpUpstream(node));
+    }
+
+    private static HttpUpstreamConfig httpUpstream(final ConfigNode upstream)
+    {
+        final ConfigObject written = upstream.object("keepalive");
+        final ConfigNode keepalive = new ConfigNode(upstream.config().getConfig("keepalive"),
+            upstream.key("keepalive"), written.origin());
+        keepalive.rejectUnknownKeys(written, UPSTREAM_KEEPALIVE_KEYS);
+        return new HttpUpstreamConfig(
+            upstream.durationNs("read-timeout", MIN_TIMEOUT_NS),
+            upstream.durationNs("send-timeout", MIN_TIMEOUT_NS),
+            keepalive.integer("idle", 0, 100_000),
+            keepalive.durationNs("timeout", MIN_TIMEOUT_NS),
+            keepalive.integer("requests", 1, Integer.MAX_VALUE),
+            keepalive.durationNs("time", MIN_TIMEOUT_NS));
     }
 
     private static HealthCheckConfig healthCheck(final ConfigNode upstream)
@@ -362,6 +383,16 @@ public final class ConfigLoader
             final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
             node.rejectUnknownKeys(object, known);
             final ListenerConfig listener = listener(node, upstreams);
+            if (listener.mode() != ListenerConfig.Mode.HTTP)
+            {
+                for (final String key : HTTP_LISTENER_KEYS)
+                {
+                    if (object.containsKey(key))
+                    {
+                        throw node.error(key, "applies only to mode = http");
+                    }
+                }
+            }
             if (!names.add(listener.name()))
             {
                 throw node.error("name", "duplicate listener name \"" + listener.name() + "\"");
@@ -402,7 +433,7 @@ public final class ConfigLoader
         }
         catch (final IllegalArgumentException ex)
         {
-            throw node.error("mode", "unknown mode \"" + modeText + "\" (supported: tcp)");
+            throw node.error("mode", "unknown mode \"" + modeText + "\" (supported: tcp, http)");
         }
         final String upstream = node.string("upstream");
         if (!upstreams.containsKey(upstream))
@@ -420,7 +451,30 @@ public final class ConfigLoader
             node.integer("backlog", 1, 65535),
             node.bool("reuseport"),
             node.bool("tcp-nodelay"),
-            node.bytes("buffer-size", 1024, 16 * 1024 * 1024));
+            node.bytes("buffer-size", 1024, 16 * 1024 * 1024),
+            mode == ListenerConfig.Mode.HTTP ? httpListener(node) : null);
+    }
+
+    private static HttpListenerConfig httpListener(final ConfigNode node)
+    {
+        final int maxRequestLine = node.bytes("max-request-line", 64, 1024 * 1024);
+        final int maxHeaderSize = node.bytes("max-header-size", 256, 1024 * 1024);
+        if (maxRequestLine > maxHeaderSize)
+        {
+            throw node.error("max-request-line", "must not exceed max-header-size (" + maxHeaderSize + " bytes)");
+        }
+        return new HttpListenerConfig(
+            node.durationNs("keepalive-timeout", 0),
+            node.integer("keepalive-requests", 1, Integer.MAX_VALUE),
+            node.durationNs("keepalive-time", MIN_TIMEOUT_NS),
+            node.durationNs("client-header-timeout", MIN_TIMEOUT_NS),
+            node.durationNs("client-body-timeout", MIN_TIMEOUT_NS),
+            node.durationNs("send-timeout", MIN_TIMEOUT_NS),
+            node.longBytes("client-max-body-size", 0, Long.MAX_VALUE),
+            maxRequestLine,
+            maxHeaderSize,
+            node.bool("add-x-forwarded"),
+            node.bool("add-forwarded"));
     }
 
     private static KeepAliveConfig keepAlive(final ConfigNode node)

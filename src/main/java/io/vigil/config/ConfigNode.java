@@ -148,6 +148,11 @@ final class ConfigNode
 
     int bytes(final String name, final int min, final int max)
     {
+        return (int)longBytes(name, min, max);
+    }
+
+    long longBytes(final String name, final long min, final long max)
+    {
         require(name);
         final long value;
         try
@@ -162,7 +167,7 @@ final class ConfigNode
         {
             throw error(name, value + " is out of range " + min + ".." + max + " bytes");
         }
-        return (int)value;
+        return value;
     }
 
     List<ConfigValue> list(final String name)

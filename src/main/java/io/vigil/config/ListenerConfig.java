@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
  * @param reuseport      bind one socket per event loop with SO_REUSEPORT (nginx {@code reuseport}).
  * @param tcpNodelay     set TCP_NODELAY on both sides of a session.
  * @param bufferSize     bytes buffered per direction per session while data is in flight.
+ * @param http           client-side HTTP settings ({@code mode = http} only; null for tcp).
  */
 public record ListenerConfig(
     String name,
@@ -26,12 +27,15 @@ public record ListenerConfig(
     int backlog,
     boolean reuseport,
     boolean tcpNodelay,
-    int bufferSize)
+    int bufferSize,
+    HttpListenerConfig http)
 {
     /** Listener protocol mode. */
     public enum Mode
     {
         /** Relay bytes both ways. */
-        TCP
+        TCP,
+        /** HTTP/1.1 with client keep-alive and pooled upstream connections. */
+        HTTP
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
  * @param healthCheck       active health checks.
  * @param onDown            what happens to open sessions of a server marked down by a health check.
  * @param resolveIntervalNs re-resolve hostnames this often; 0 = only at startup.
+ * @param http              timeouts and connection reuse for HTTP-mode listeners.
  */
 public record UpstreamConfig(
     String name,
@@ -28,7 +29,8 @@ public record UpstreamConfig(
     boolean consistent,
     HealthCheckConfig healthCheck,
     OnDown onDown,
-    long resolveIntervalNs)
+    long resolveIntervalNs,
+    HttpUpstreamConfig http)
 {
     /** Balancing algorithms (nginx/HAProxy names in kebab-case). */
     public enum Balance

@@ -36,6 +36,7 @@ public final class ChunkedDecoder
     private long remaining;
     private long size;
     private int trailerBytes;
+    private long dataBytes;
     private boolean trailerColonSeen;
     private boolean trailerNameStarted;
 
@@ -57,8 +58,17 @@ public final class ChunkedDecoder
         remaining = 0;
         size = 0;
         trailerBytes = 0;
+        dataBytes = 0;
         trailerColonSeen = false;
         trailerNameStarted = false;
+    }
+
+    /**
+     * @return chunk-data bytes seen so far (the decoded body size).
+     */
+    public long dataBytes()
+    {
+        return dataBytes;
     }
 
     /**
@@ -88,6 +98,7 @@ public final class ChunkedDecoder
                 // skip chunk data in one step: it is never looked at
                 final int n = (int)Math.min(remaining, to - i);
                 remaining -= n;
+                dataBytes += n;
                 i += n;
                 if (remaining == 0)
                 {

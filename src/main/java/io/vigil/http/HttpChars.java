@@ -165,6 +165,43 @@ final class HttpChars
         return 0;
     }
 
+    /**
+     * Whether a comma-separated list (a Connection value) names the field name at {@code [name, nameEnd)}.
+     */
+    static boolean listContainsName(
+        final ByteBuffer buffer, final int start, final int end, final int name, final int nameEnd)
+    {
+        int i = start;
+        while (i < end)
+        {
+            int itemEnd = i;
+            while (itemEnd < end && buffer.get(itemEnd) != ',')
+            {
+                itemEnd++;
+            }
+            final int s = trimStart(buffer, i, itemEnd);
+            final int e = trimEnd(buffer, i, itemEnd);
+            if (e - s == nameEnd - name && regionMatchesIgnoreCase(buffer, s, name, e - s))
+            {
+                return true;
+            }
+            i = itemEnd + 1;
+        }
+        return false;
+    }
+
+    private static boolean regionMatchesIgnoreCase(final ByteBuffer buffer, final int a, final int b, final int n)
+    {
+        for (int k = 0; k < n; k++)
+        {
+            if (lower(buffer.get(a + k)) != lower(buffer.get(b + k)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static int trimStart(final ByteBuffer buffer, final int start, final int end)
     {
         int s = start;

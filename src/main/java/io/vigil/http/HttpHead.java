@@ -44,6 +44,8 @@ public final class HttpHead
     private int scanPos;
     private int lineStart;
     private int firstLineEnd = -1;
+    private int firstStart;
+    private int firstEnd;
     private int headEnd;
     private HttpStatus error = HttpStatus.OK;
 
@@ -169,8 +171,8 @@ public final class HttpHead
 
     private int validate(final ByteBuffer buffer)
     {
-        final int firstStart = firstLineStart(buffer);
-        final int firstEnd = trimCr(buffer, firstStart, firstLineEnd);
+        firstStart = firstLineStart(buffer);
+        firstEnd = trimCr(buffer, firstStart, firstLineEnd);
         final HttpStatus first = request ? requestLine(buffer, firstStart, firstEnd) : statusLine(buffer, firstStart,
             firstEnd);
         if (first != HttpStatus.OK)
@@ -488,6 +490,32 @@ public final class HttpHead
     public HttpStatus error()
     {
         return error;
+    }
+
+    /**
+     * @return offset of the request line or status line (empty lines before it skipped).
+     */
+    public int startLineStart()
+    {
+        return firstStart;
+    }
+
+    /**
+     * @return offset just past the request line or status line, its CRLF excluded.
+     */
+    public int startLineEnd()
+    {
+        return firstEnd;
+    }
+
+    /**
+     * @param buffer the head's bytes.
+     * @param index  a field line.
+     * @return whether its name is {@code lowerCaseName}, case-insensitively.
+     */
+    public boolean fieldIs(final ByteBuffer buffer, final int index, final String lowerCaseName)
+    {
+        return HttpChars.equalsIgnoreCase(buffer, fields[index * 4], fields[index * 4 + 1], lowerCaseName);
     }
 
     /**

@@ -44,6 +44,24 @@ public final class LogLine
     }
 
     /**
+     * @param bytes    ASCII bytes (e.g. a request target); others are written as '?'.
+     * @param start    first byte.
+     * @param end      one past the last.
+     * @param maxBytes the most bytes written (a longer text is cut).
+     * @return this.
+     */
+    public LogLine append(final java.nio.ByteBuffer bytes, final int start, final int end, final int maxBytes)
+    {
+        final int n = Math.min(Math.min(end - start, maxBytes), MAX_LINE - 1 - length);
+        for (int i = 0; i < n; i++)
+        {
+            final byte c = bytes.get(start + i);
+            buffer.putByte(length++, c < 0x21 || c > 0x7e ? (byte)'?' : c);
+        }
+        return this;
+    }
+
+    /**
      * @param c an ASCII character.
      * @return this.
      */

@@ -32,6 +32,7 @@ public final class LoopDrain implements TimerTarget
      */
     public void start()
     {
+        loop.forEachSession(LoopSession::onDrain);
         check(System.nanoTime());
     }
 

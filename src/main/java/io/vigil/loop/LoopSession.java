@@ -16,6 +16,14 @@ public abstract class LoopSession
     public abstract void shutdown();
 
     /**
+     * Vigil started draining (SIGTERM): stop taking new work, e.g. close an idle keep-alive connection now and
+     * announce Connection: close on the next response. The default does nothing (a relay runs to its end).
+     */
+    public void onDrain()
+    {
+    }
+
+    /**
      * Periodic check from the loop's sweep (see {@link EventLoop#sweepEvery(long)}), e.g. for an idle timeout.
      * May close and unlink this session.
      *

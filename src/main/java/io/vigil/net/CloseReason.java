@@ -15,6 +15,10 @@ public enum CloseReason
     KEEPALIVE_TIMEOUT("keepalive_timeout"),
     /** The kernel timed out a peer on a socket without keepalive (retransmissions). */
     PEER_TIMEOUT("peer_timeout"),
+    /** HTTP: a client or upstream timeout (client-header, client-body, send, read) ended the connection. */
+    TIMEOUT("timeout"),
+    /** HTTP: a message broke framing in a way that cannot be answered (e.g. a bad chunk mid-body). */
+    PROTOCOL_ERROR("protocol_error"),
     /** No traffic either way for proxy-timeout. */
     IDLE_TIMEOUT("idle_timeout"),
     /** No upstream server could be connected within the allowed tries. */

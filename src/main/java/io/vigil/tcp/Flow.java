@@ -8,30 +8,30 @@ import java.nio.channels.SocketChannel;
 
 /**
  * One direction of a session: bytes read from {@code src} wait in a borrowed buffer until written to
- * {@code dst}. Bytes are always read at {@code tail} and written from {@code head}; when all are written the
+ * {@code dst} (a tcp session's two directions, and an HTTP session once it switched protocols). Bytes are always read at {@code tail} and written from {@code head}; when all are written the
  * buffer goes back to the pool, so an idle direction holds no memory. Owned by one loop.
  */
-final class Flow
+public final class Flow
 {
-    static final int IDLE = 0;
-    static final int MOVED = 1;
+    public static final int IDLE = 0;
+    public static final int MOVED = 1;
 
-    SocketChannel src;
-    SocketChannel dst;
-    ByteBuffer buffer;
-    int head;
-    int tail;
+    public SocketChannel src;
+    public SocketChannel dst;
+    public ByteBuffer buffer;
+    public int head;
+    public int tail;
     /** src may have bytes (or EOF, or an error) to read. */
-    boolean readReady;
+    public boolean readReady;
     /** dst may take more bytes. */
-    boolean writeReady = true;
+    public boolean writeReady = true;
     /** src sent FIN. */
-    boolean srcEof;
+    public boolean srcEof;
     /** FIN forwarded to dst. */
-    boolean dstShut;
-    long bytes;
+    public boolean dstShut;
+    public long bytes;
 
-    boolean pending()
+    public boolean pending()
     {
         return head < tail;
     }
@@ -39,7 +39,7 @@ final class Flow
     /**
      * @return true while reading from src is possible and has room.
      */
-    boolean wantsRead(final int capacity)
+    public boolean wantsRead(final int capacity)
     {
         return !srcEof && tail < capacity;
     }
@@ -47,7 +47,7 @@ final class Flow
     /**
      * @return true once src has ended and everything, including the FIN, reached dst.
      */
-    boolean finished()
+    public boolean finished()
     {
         return dstShut;
     }
@@ -58,7 +58,7 @@ final class Flow
      * @return {@link #MOVED} when bytes or EOF arrived, {@link #IDLE} otherwise.
      * @throws IOException from the read: a failure of the src side.
      */
-    int read(final BufferPool pool) throws IOException
+    public int read(final BufferPool pool) throws IOException
     {
         if (!readReady || srcEof)
         {
@@ -102,7 +102,7 @@ final class Flow
      * @return {@link #MOVED} when bytes (or the FIN) went out, {@link #IDLE} otherwise.
      * @throws IOException from the write or shutdown: a failure of the dst side.
      */
-    int write() throws IOException
+    public int write() throws IOException
     {
         int result = IDLE;
         if (head < tail && writeReady)
@@ -138,7 +138,7 @@ final class Flow
     /**
      * Give the buffer back when nothing is waiting in it.
      */
-    void releaseIfEmpty(final BufferPool pool)
+    public void releaseIfEmpty(final BufferPool pool)
     {
         if (buffer != null && head == tail)
         {
@@ -149,7 +149,7 @@ final class Flow
         }
     }
 
-    void release(final BufferPool pool)
+    public void release(final BufferPool pool)
     {
         if (buffer != null)
         {

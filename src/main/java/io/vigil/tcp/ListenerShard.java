@@ -3,10 +3,14 @@ package io.vigil.tcp;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
 import io.vigil.log.LogLine;
+import io.vigil.upstream.ConnectionPool;
+import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.PeerUser;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.util.function.Consumer;
 
 /**
  * A listener's presence on one loop: what a session started on that loop needs (balancer state, buffers, log
@@ -19,6 +23,8 @@ public final class ListenerShard
     final PeerPicker picker;
     final BufferPool buffers;
     final LogLine logLine;
+    private final ConnectionPool pool;
+    private final SessionStarter starter;
     private long acceptedCount;
 
     /**
@@ -27,14 +33,20 @@ public final class ListenerShard
      * @param picker   the loop's balancer state for the listener's upstream.
      * @param buffers  the loop's pool for the listener's buffer size.
      * @param logLine  the loop's access-log formatter.
+     * @param pool     the loop's idle upstream connections for the listener's upstream (HTTP mode), or null.
+     * @param starter  what a session on this listener is; null for a tcp relay.
      */
     public ListenerShard(
         final EventLoop loop,
         final TcpListener listener,
         final PeerPicker picker,
         final BufferPool buffers,
-        final LogLine logLine)
+        final LogLine logLine,
+        final ConnectionPool pool,
+        final SessionStarter starter)
     {
+        this.pool = pool;
+        this.starter = starter == null ? TcpSession::startOn : starter;
         this.loop = loop;
         this.listener = listener;
         this.picker = picker;
@@ -58,15 +70,47 @@ public final class ListenerShard
     public void onAccepted(final SocketChannel downstream)
     {
         acceptedCount++;
-        final TcpSession session = new TcpSession(this, downstream);
-        try
-        {
-            session.start();
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            session.onFailure(ex);
-        }
+        starter.start(this, downstream);
+    }
+
+    /**
+     * @return the listener.
+     */
+    public TcpListener listener()
+    {
+        return listener;
+    }
+
+    /**
+     * @return the loop's balancer state for the listener's upstream.
+     */
+    public PeerPicker picker()
+    {
+        return picker;
+    }
+
+    /**
+     * @return the loop's buffers for this listener.
+     */
+    public BufferPool buffers()
+    {
+        return buffers;
+    }
+
+    /**
+     * @return the loop's access-log formatter.
+     */
+    public LogLine logLine()
+    {
+        return logLine;
+    }
+
+    /**
+     * @return the loop's idle upstream connections (HTTP mode), or null.
+     */
+    public ConnectionPool pool()
+    {
+        return pool;
     }
 
     /**
@@ -76,15 +120,16 @@ public final class ListenerShard
      * @param loop the loop.
      * @param peer the peer marked down.
      */
-    public static void closeSessionsOf(final EventLoop loop, final io.vigil.upstream.Peer peer)
+    public static void closeSessionsOf(final EventLoop loop, final Peer peer)
     {
-        loop.forEachSession(session ->
+        final Consumer<io.vigil.loop.LoopSession> visitor = session ->
         {
-            if (session instanceof TcpSession)
+            if (session instanceof PeerUser)
             {
-                ((TcpSession)session).onPeerDown(peer);
+                ((PeerUser)session).onPeerDown(peer);
             }
-        });
+        };
+        loop.forEachSession(visitor);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.PeerUser;
 import io.vigil.upstream.UpstreamGroup;
 import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * kernel's dead-peer verdict. A socket left with no interest ops is invisible to epoll, so while one exists a
  * liveness timer asks the kernel about it ({@link SocketProbe}).
  */
-final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
+final class TcpSession extends LoopSession implements SelectHandler, TimerTarget, PeerUser
 {
     /** How often a socket that epoll cannot see (interest ops 0) is asked whether it failed. */
     static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -69,6 +70,22 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         this.startEpochMs = System.currentTimeMillis();
         this.lastActivityNs = startNs;
         this.clientAddress = remoteAddress(downstream);
+    }
+
+    /**
+     * The tcp-mode {@link SessionStarter}.
+     */
+    static void startOn(final ListenerShard shard, final SocketChannel downstream)
+    {
+        final TcpSession session = new TcpSession(shard, downstream);
+        try
+        {
+            session.start();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            session.onFailure(ex);
+        }
     }
 
     void start() throws IOException
@@ -396,7 +413,8 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
      *
      * @param down the peer.
      */
-    void onPeerDown(final Peer down)
+    @Override
+    public void onPeerDown(final Peer down)
     {
         if (peer == down)
         {

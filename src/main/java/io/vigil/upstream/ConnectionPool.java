@@ -20,9 +20,16 @@ import java.util.concurrent.TimeUnit;
  * or a keepalive ETIMEDOUT) means the connection cannot carry a request any more, so it is evicted at once and a
  * dead pooled connection is never handed out. Each idle connection also has a timer: the pool's idle timeout, cut
  * short by the upstream's own {@code Keep-Alive: timeout=N} so Vigil closes first and never races the server.
+ *
+ * <p>A connection given back to a full pool is kept over the limit for a short grace, after which the least
+ * recently used surplus is closed. nginx closes at once, which under load (more requests in flight than the
+ * idle limit) closes connections that the next request then has to reopen; the grace keeps a busy pool from
+ * churning while still trimming it to the limit once traffic calms.
  */
-public final class ConnectionPool
+public final class ConnectionPool implements TimerTarget
 {
+    /** How long idle connections beyond the limit may stay. */
+    public static final long OVERFLOW_GRACE_NS = TimeUnit.SECONDS.toNanos(1);
     private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
     private static final long SERVER_TIMEOUT_MARGIN_NS = TimeUnit.SECONDS.toNanos(1);
 
@@ -96,6 +103,10 @@ public final class ConnectionPool
         @Override
         public void onSelect(final SelectionKey selected)
         {
+            if ((selected.readyOps() & SelectionKey.OP_READ) == 0)
+            {
+                return; // readiness left over from the session that gave it back (e.g. writable)
+            }
             // idle and readable: data nobody asked for, FIN, RST or a keepalive verdict; useless either way
             pool.evictedByPeer++;
             pool.close(this);
@@ -124,6 +135,7 @@ public final class ConnectionPool
     private Connection newest;
     private Connection oldest;
     private int idleCount;
+    private long trimTimerId = NO_TIMER;
     private long reused;
     private long evictedByPeer;
     private long evictedIdle;
@@ -200,10 +212,9 @@ public final class ConnectionPool
             close(c);
             return false;
         }
-        if (idleCount == maxIdle)
+        if (idleCount >= maxIdle && trimTimerId == NO_TIMER)
         {
-            evictedFull++;
-            close(oldest);
+            trimTimerId = loop.schedule(nowNs + OVERFLOW_GRACE_NS, this);
         }
         long timeoutNs = idleTimeoutNs;
         if (serverKeepAliveSec > 0)
@@ -217,6 +228,20 @@ public final class ConnectionPool
         c.timerId = loop.schedule(nowNs + timeoutNs, c);
         link(c);
         return true;
+    }
+
+    /**
+     * The overflow grace ended: close the least recently used connections beyond the limit.
+     */
+    @Override
+    public void onTimer(final long timerId, final long nowNs)
+    {
+        trimTimerId = NO_TIMER;
+        while (idleCount > maxIdle)
+        {
+            evictedFull++;
+            close(oldest);
+        }
     }
 
     /**
@@ -236,10 +261,31 @@ public final class ConnectionPool
     }
 
     /**
+     * Close the idle connections to a peer (a health check marked it down).
+     *
+     * @param peer the peer.
+     */
+    public void closeTo(final Peer peer)
+    {
+        Connection c = newest;
+        while (c != null)
+        {
+            final Connection next = c.older;
+            if (c.peer == peer)
+            {
+                close(c);
+            }
+            c = next;
+        }
+    }
+
+    /**
      * Close every idle connection (shutdown).
      */
     public void closeAll()
     {
+        loop.cancel(trimTimerId);
+        trimTimerId = NO_TIMER;
         while (newest != null)
         {
             close(newest);
@@ -320,7 +366,7 @@ public final class ConnectionPool
     }
 
     /**
-     * @return idle connections closed to make room.
+     * @return idle connections closed because the pool held more than its limit after the overflow grace.
      */
     public long evictedFull()
     {

@@ -164,7 +164,7 @@ class ConnectionPoolTest
     }
 
     @Test
-    void shouldCloseTheLeastRecentlyUsedWhenFullAndRespectRequestAndAgeLimits() throws Exception
+    void shouldTrimTheLeastRecentlyUsedAfterTheOverflowGraceAndRespectRequestAndAgeLimits() throws Exception
     {
         final ConnectionPool pool = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 2,
             TimeUnit.HOURS.toNanos(1));
@@ -173,10 +173,14 @@ class ConnectionPoolTest
         final ConnectionPool.Connection third = connect(pool, peerB);
         onLoop(() -> pool.release(first, 0));
         onLoop(() -> pool.release(second, 0));
+        final long overflowed = System.nanoTime();
         onLoop(() -> pool.release(third, 0));
+        assertEquals(3, stat(() -> (long)pool.idleCount()), "over the limit for the overflow grace");
+        Await.until(() -> stat(pool::evictedFull) == 1, Duration.ofSeconds(3), "trimmed after the grace");
+        final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - overflowed);
+        assertTrue(ms >= 900, "trimmed after " + ms + " ms, before the 1 s grace");
         assertEquals(2, stat(() -> (long)pool.idleCount()));
-        assertEquals(1, stat(pool::evictedFull));
-        assertFalse(first.channel().isOpen(), "the oldest made room");
+        assertFalse(first.channel().isOpen(), "the least recently used went");
         assertSame(second, onLoop(() -> pool.acquire(peerA)));
 
         second.requestDone();

@@ -1,0 +1,249 @@
+package io.vigil.http;
+
+import io.vigil.test.Await;
+import io.vigil.test.RawHttp;
+import io.vigil.test.TestOrigin;
+import io.vigil.test.VigilHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Client keep-alive and upstream connection reuse, proven by counting the TCP connections the origin accepted.
+ */
+class HttpKeepAliveTest
+{
+    private TestOrigin origin;
+    private VigilHarness vigil;
+
+    @BeforeEach
+    void startOrigin() throws Exception
+    {
+        origin = TestOrigin.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        if (vigil != null)
+        {
+            vigil.close();
+        }
+        origin.close();
+    }
+
+    private RawHttp client() throws Exception
+    {
+        return new RawHttp(vigil.address("web"));
+    }
+
+    @Test
+    void thousandSequentialRequestsUseOneConnectionEachSide() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
+        try (RawHttp http = client())
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                final RawHttp.Response response = http.get("/hello?i=" + i);
+                assertEquals(200, response.status());
+                assertEquals("hello", response.body());
+                assertEquals("1", response.header("x-conn"), "request " + i + " went over another upstream connection");
+            }
+        }
+        assertEquals(1, origin.connections());
+        assertEquals(1000, origin.requests());
+    }
+
+    @Test
+    void httpClientsShareThePoolWithoutOpeningMoreThanConcurrencyNeeds() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", "keepalive { idle = 16 }"));
+        final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        final URI uri = URI.create("http://127.0.0.1:" + vigil.address("web").getPort() + "/hello");
+        final ExecutorService threads = Executors.newFixedThreadPool(16);
+        try
+        {
+            final List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 16; t++)
+            {
+                results.add(threads.submit(() ->
+                {
+                    int ok = 0;
+                    for (int i = 0; i < 100; i++)
+                    {
+                        final HttpResponse<String> response = client.send(
+                            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                        ok += response.statusCode() == 200 && response.body().equals("hello") ? 1 : 0;
+                    }
+                    return ok;
+                }));
+            }
+            int ok = 0;
+            for (final Future<Integer> result : results)
+            {
+                ok += result.get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(1600, ok);
+        }
+        finally
+        {
+            threads.shutdownNow();
+        }
+        // at most 16 requests are in flight, and 16 idle connections are kept: never a 17th connection
+        assertTrue(origin.connections() <= 16, "origin accepted " + origin.connections() + " connections");
+        assertEquals(1600, origin.requests());
+    }
+
+    @Test
+    void hundredClientsTimesHundredRequestsReuseConnections() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", "keepalive { idle = 16 }"));
+        final ExecutorService threads = Executors.newFixedThreadPool(100);
+        try
+        {
+            final List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 100; t++)
+            {
+                results.add(threads.submit(() ->
+                {
+                    int ok = 0;
+                    try (RawHttp http = client())
+                    {
+                        for (int i = 0; i < 100; i++)
+                        {
+                            ok += http.get("/hello").status() == 200 ? 1 : 0;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            int ok = 0;
+            for (final Future<Integer> result : results)
+            {
+                ok += result.get(120, TimeUnit.SECONDS);
+            }
+            assertEquals(10_000, ok);
+        }
+        finally
+        {
+            threads.shutdownNow();
+        }
+        // 100 clients need up to 100 connections at once and no more: connections over the 16 kept idle are
+        // trimmed only after a second unused, so a busy pool does not churn. Without reuse this would be 10,000.
+        assertTrue(origin.connections() <= 100, "origin accepted " + origin.connections() + " connections");
+        Await.until(() -> origin.openConnections() <= 16, Duration.ofSeconds(5),
+            "idle upstream connections trimmed to keepalive.idle");
+    }
+
+    @Test
+    void keepaliveRequestsEndsTheClientConnectionButNotTheUpstreamOne() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, ", keepalive-requests = 3", ""));
+        try (RawHttp http = client())
+        {
+            assertNull(http.get("/hello").header("connection"));
+            assertNull(http.get("/hello").header("connection"));
+            assertEquals("close", http.get("/hello").header("connection"));
+            assertTrue(http.closedByPeer());
+        }
+        try (RawHttp http = client())
+        {
+            assertEquals("1", http.get("/hello").header("x-conn"), "the upstream connection was pooled");
+        }
+        assertEquals(1, origin.connections());
+    }
+
+    @Test
+    void keepaliveTimeoutClosesAnIdleClientConnection() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, ", keepalive-timeout = 500ms", ""));
+        try (RawHttp http = client())
+        {
+            assertEquals(200, http.get("/hello").status());
+            final long start = System.nanoTime();
+            assertTrue(http.closedByPeer());
+            final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(ms >= 400 && ms < 3000, "closed after " + ms + " ms");
+        }
+        vigil.awaitAccessLog("reason=idle_timeout");
+    }
+
+    @Test
+    void clientConnectionCloseIsHonouredWithoutPoisoningThePool() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
+        try (RawHttp http = client())
+        {
+            http.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            final RawHttp.Response response = http.read(false);
+            assertEquals(200, response.status());
+            assertEquals("close", response.header("connection"));
+            assertTrue(http.closedByPeer());
+        }
+        assertTrue(!origin.received().toLowerCase().contains("connection: close"),
+            "the client's Connection: close is hop-by-hop and was not forwarded");
+        try (RawHttp http = client())
+        {
+            assertEquals("1", http.get("/hello").header("x-conn"));
+        }
+        assertEquals(1, origin.connections());
+    }
+
+    @Test
+    void upstreamConnectionCloseKeepsTheClientConnection() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
+        try (RawHttp http = client())
+        {
+            final RawHttp.Response closing = http.get("/close");
+            assertEquals("bye", closing.body());
+            assertNull(closing.header("connection"), "the upstream's Connection: close is not the client's");
+            assertEquals("2", http.get("/hello").header("x-conn"), "a new upstream connection after the close");
+            assertEquals("2", http.get("/hello").header("x-conn"));
+        }
+        assertEquals(2, origin.connections());
+    }
+
+    @Test
+    void http10GetsKeepAliveOnlyWhenItAsks() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
+        try (RawHttp http = client())
+        {
+            http.send("GET /hello HTTP/1.0\r\n\r\n");
+            final RawHttp.Response response = http.read(false);
+            assertEquals("hello", response.body());
+            assertEquals("close", response.header("connection"));
+            assertTrue(http.closedByPeer());
+        }
+        try (RawHttp http = client())
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                http.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+                final RawHttp.Response response = http.read(false);
+                assertEquals("hello", response.body());
+                assertEquals("keep-alive", response.header("connection"));
+            }
+        }
+        assertEquals(1, origin.connections(), "HTTP/1.0 requests reuse the upstream connection too");
+    }
+}

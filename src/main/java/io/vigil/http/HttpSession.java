@@ -1197,7 +1197,8 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     /** The upstream answered with something that is not a valid HTTP/1.x response. */
     private void badGateway()
     {
-        dropUpstream(true);
+        // like nginx's default proxy_next_upstream (error timeout): a bad response is not a server failure
+        dropUpstream(false);
         respondError(HttpStatus.BAD_GATEWAY, true, CloseReason.PROTOCOL_ERROR, Side.UPSTREAM);
     }
 

@@ -126,7 +126,21 @@ class ConfigLoaderTest
                 upstream("").replace("127.0.0.1:9000\"", "127.0.0.1:9000 backup\""), 6,
                 "vigil.upstreams.b.servers", "neither backup nor down"),
             Arguments.of("unknown mode",
-                listener("mode = udp"), 3, "vigil.listeners[0].mode", "unknown mode"));
+                listener("mode = udp"), 3, "vigil.listeners[0].mode", "unknown mode"),
+            Arguments.of("http key on a tcp listener",
+                listener("keepalive-timeout = 5s"), 3, "vigil.listeners[0].keepalive-timeout",
+                "applies only to mode = http"),
+            Arguments.of("request line longer than the head",
+                listener("mode = http, max-request-line = 64k"), 3, "vigil.listeners[0].max-request-line",
+                "must not exceed max-header-size"),
+            Arguments.of("bad client-max-body-size",
+                listener("mode = http, client-max-body-size = big"), 3, "vigil.listeners[0].client-max-body-size",
+                "size"),
+            Arguments.of("unknown upstream keepalive key",
+                upstream("keepalive { idle = 8, idel-timeout = 5s }"), 6, "vigil.upstreams.b.keepalive.idel-timeout",
+                "unknown key"),
+            Arguments.of("negative keepalive idle",
+                upstream("keepalive { idle = -1 }"), 6, "vigil.upstreams.b.keepalive.idle", "out of range"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -141,6 +155,31 @@ class ConfigLoaderTest
         assertTrue(message.startsWith(file.getPath() + ":" + line + ": "), message);
         assertTrue(message.contains(key + ": "), message);
         assertTrue(message.contains(problem), message);
+    }
+
+    @Test
+    void shouldLoadHttpModeWithNginxDefaultsAndUserValues()
+    {
+        final VigilConfig config = ConfigLoader.parse(listener("mode = http, keepalive-requests = 50, " +
+            "client-max-body-size = 0, add-x-forwarded = true").replace("servers = [\"127.0.0.1:9000\"]",
+            "servers = [\"127.0.0.1:9000\"], read-timeout = 5s, keepalive { idle = 8 }"), "http.conf");
+        final ListenerConfig listener = config.listeners().get(0);
+        assertEquals(ListenerConfig.Mode.HTTP, listener.mode());
+        final HttpListenerConfig http = listener.http();
+        assertEquals(TimeUnit.SECONDS.toNanos(75), http.keepaliveTimeoutNs());
+        assertEquals(50, http.keepaliveRequests());
+        assertEquals(TimeUnit.HOURS.toNanos(1), http.keepaliveTimeNs());
+        assertEquals(TimeUnit.SECONDS.toNanos(60), http.clientHeaderTimeoutNs());
+        assertEquals(0, http.clientMaxBodySize());
+        assertEquals(8 * 1024, http.maxRequestLine());
+        assertEquals(32 * 1024, http.maxHeaderSize());
+        assertTrue(http.addXForwarded());
+        assertFalse(http.addForwarded());
+        final HttpUpstreamConfig upstream = config.upstreams().get("b").http();
+        assertEquals(TimeUnit.SECONDS.toNanos(5), upstream.readTimeoutNs());
+        assertEquals(8, upstream.keepaliveIdle());
+        assertEquals(TimeUnit.SECONDS.toNanos(60), upstream.keepaliveTimeoutNs(), "the rest of the block from defaults");
+        assertEquals(1000, upstream.keepaliveRequests());
     }
 
     @Test

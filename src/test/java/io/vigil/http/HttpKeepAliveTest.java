@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -220,6 +221,28 @@ class HttpKeepAliveTest
             assertEquals("2", http.get("/hello").header("x-conn"));
         }
         assertEquals(2, origin.connections());
+    }
+
+    @Test
+    void drainingClosesIdleConnectionsAndEndsBusyOnesAfterTheirResponse() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
+        try (RawHttp idle = client(); RawHttp busy = client())
+        {
+            assertEquals(200, idle.get("/hello").status());
+            busy.send("GET /slow/700 HTTP/1.1\r\nHost: a\r\n\r\n");
+            Await.until(() -> origin.requests() == 2, Duration.ofSeconds(5), "slow request at the origin");
+            final long start = System.nanoTime();
+            final CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> vigil.server().shutdown());
+            assertTrue(idle.closedByPeer(), "idle keep-alive connection closed");
+            final long idleClosedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(idleClosedMs < 500, "idle connection closed " + idleClosedMs + " ms into the drain, not at its end");
+            final RawHttp.Response response = busy.read(false);
+            assertEquals("slow", response.body(), "the request in flight completes");
+            assertEquals("close", response.header("connection"), "and announces the close");
+            assertTrue(busy.closedByPeer());
+            assertTrue(drained.get(5, TimeUnit.SECONDS), "drained within shutdown-timeout");
+        }
     }
 
     @Test

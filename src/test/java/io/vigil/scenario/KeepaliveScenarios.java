@@ -3,6 +3,8 @@ package io.vigil.scenario;
 import io.vigil.net.CloseReason;
 import io.vigil.tcp.Side;
 import io.vigil.test.Await;
+import io.vigil.test.RawHttp;
+import io.vigil.test.TestOrigin;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 
@@ -37,7 +39,8 @@ public final class KeepaliveScenarios
     {
         CLIENT_HEALTHY_IDLE, CLIENT_DEAD, CLIENT_RECOVERS,
         UPSTREAM_HEALTHY_IDLE, UPSTREAM_DEAD, UPSTREAM_RECOVERS,
-        CLIENT_DEAD_WHILE_PAUSED
+        CLIENT_DEAD_WHILE_PAUSED,
+        HTTP_POOLED_UPSTREAM_DEAD
     }
 
     private KeepaliveScenarios()
@@ -76,6 +79,7 @@ public final class KeepaliveScenarios
             case CLIENT_RECOVERS -> recovers(true);
             case UPSTREAM_RECOVERS -> recovers(false);
             case CLIENT_DEAD_WHILE_PAUSED -> deadWhilePaused();
+            case HTTP_POOLED_UPSTREAM_DEAD -> pooledUpstreamDead();
             default -> throw new IllegalArgumentException(scenario.name());
         }
     }
@@ -308,6 +312,42 @@ public final class KeepaliveScenarios
             }
             System.out.printf("client stalled after %d bytes; paused leg closed %d ms after the client vanished; " +
                 "upstream drained %d bytes then saw the close%n", last, closedMs, drained);
+        }
+    }
+
+    /**
+     * HTTP mode: an idle pooled upstream connection whose server vanishes is evicted by the kernel's keepalive
+     * verdict, within idle + intvl x cnt + 1 s, and the next request gets a fresh connection once the server is
+     * back. Without the pool watching idle connections it would sit ESTABLISHED until keepalive.timeout (60 s).
+     */
+    private static void pooledUpstreamDead() throws Exception
+    {
+        final String config = "vigil { event-loops = 1, listeners = [{ name = web, listen = \"" + PROXY_IP + ":" +
+            PROXY_PORT + "\", mode = http, upstream = app }], upstreams { app { servers = [\"" + UPSTREAM_IP + ":" +
+            UPSTREAM_PORT + "\"], so-keepalive = \"1:1:2\" } } }";
+        try (TestOrigin origin = TestOrigin.start(
+                new InetSocketAddress(InetAddress.getByName(UPSTREAM_IP), UPSTREAM_PORT));
+            VigilHarness vigil = VigilHarness.start(config);
+            RawHttp http = new RawHttp(new InetSocketAddress(InetAddress.getByName(PROXY_IP), PROXY_PORT)))
+        {
+            check("1".equals(http.get("/hello").header("x-conn")), "first request on upstream connection 1");
+            final long lastTraffic = System.nanoTime();
+            final String pooled = "( dport = :" + UPSTREAM_PORT + " )";
+            check(Netns.establishedSockets(pooled).size() == 1, "one pooled connection");
+            Netns.blackhole(UPSTREAM_IP);
+            final long budgetMs = (1 + 1 * 2 + 1) * 1000;
+            Await.until(() -> Netns.establishedSockets(pooled).isEmpty(), Duration.ofMillis(budgetMs + 2000),
+                "pooled connection evicted");
+            final long evictedMs = Duration.ofNanos(System.nanoTime() - lastTraffic).toMillis();
+            check(evictedMs <= budgetMs, "evicted " + evictedMs + " ms after the last traffic, budget " + budgetMs);
+            check(evictedMs >= 2000, "evicted after " + evictedMs + " ms: sooner than the kernel could decide");
+            check(vigil.closed().isEmpty(), "the idle client connection is untouched: " + vigil.closed());
+            Netns.restore(UPSTREAM_IP);
+            final RawHttp.Response next = http.get("/hello");
+            check(next.status() == 200 && "2".equals(next.header("x-conn")),
+                "next request on a fresh connection, got " + next.status() + " x-conn " + next.header("x-conn"));
+            System.out.printf("pooled upstream connection evicted %d ms after the last traffic (budget %d ms); " +
+                "the next request used a fresh connection%n", evictedMs, budgetMs);
         }
     }
 

@@ -55,8 +55,18 @@ public final class TestOrigin implements AutoCloseable
      */
     public static TestOrigin start() throws IOException
     {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /**
+     * @param bind where to listen.
+     * @return the origin.
+     * @throws IOException when it cannot bind.
+     */
+    public static TestOrigin start(final InetSocketAddress bind) throws IOException
+    {
         final ServerSocket server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+        server.bind(bind, 1024);
         return new TestOrigin(server);
     }
 
@@ -65,7 +75,7 @@ public final class TestOrigin implements AutoCloseable
      */
     public String hostPort()
     {
-        return "127.0.0.1:" + server.getLocalPort();
+        return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
     }
 
     /**

@@ -31,12 +31,30 @@ final class CheckReport
                 listener.mode().name().toLowerCase() + "  upstream=" + listener.upstream() + "  proxy-timeout=" +
                 seconds(listener.proxyTimeoutNs()));
             out.println("  client so-keepalive=" + describe(listener.soKeepalive(), system));
+            if (listener.http() != null)
+            {
+                final var http = listener.http();
+                out.println("  http keepalive-timeout=" + seconds(http.keepaliveTimeoutNs()) + " keepalive-requests=" +
+                    http.keepaliveRequests() + " client-header-timeout=" + seconds(http.clientHeaderTimeoutNs()) +
+                    " client-max-body-size=" + (http.clientMaxBodySize() == 0 ? "unlimited" :
+                    http.clientMaxBodySize() + "b"));
+            }
         }
         for (final UpstreamConfig upstream : config.upstreams().values())
         {
             out.println("upstream " + upstream.name() + "  servers=" + upstream.servers().size() +
                 "  connect-timeout=" + seconds(upstream.connectTimeoutNs()) + "  tries=" + upstream.maxTries());
             out.println("  server so-keepalive=" + describe(upstream.soKeepalive(), system));
+            final var http = upstream.http();
+            final boolean usedByHttp = config.listeners().stream()
+                .anyMatch(l -> l.http() != null && l.upstream().equals(upstream.name()));
+            if (!usedByHttp)
+            {
+                continue;
+            }
+            out.println("  http read-timeout=" + seconds(http.readTimeoutNs()) + " pool: " + http.keepaliveIdle() +
+                " idle per loop, timeout=" + seconds(http.keepaliveTimeoutNs()) + " requests=" +
+                http.keepaliveRequests());
         }
     }
 

@@ -112,7 +112,10 @@ final class HeadWriter
         final boolean client10)
     {
         begin(target, offset);
-        copy(in, head.startLineStart(), head.startLineEnd());
+        // an intermediary sends its own version (RFC 9110 §6.2): an HTTP/1.0 server's "200 OK" must not make
+        // an HTTP/1.1 client think the connection ends after it
+        ascii("HTTP/1.1");
+        copy(in, head.startLineStart() + "HTTP/1.x".length(), head.startLineEnd());
         crlf();
         for (int i = 0; i < head.fieldCount(); i++)
         {

@@ -246,6 +246,48 @@ class HttpKeepAliveTest
     }
 
     @Test
+    void http10UpstreamDoesNotEndTheClientConnection() throws Exception
+    {
+        // a raw HTTP/1.0 origin that closes after each response, like python3 -m http.server
+        try (java.net.ServerSocket old = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()))
+        {
+            final Thread server = new Thread(() ->
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    try (java.net.Socket s = old.accept())
+                    {
+                        final java.io.InputStream in = s.getInputStream();
+                        while (!new String(in.readNBytes(1)).equals("\n") || in.available() > 2)
+                        {
+                            // skip the request head; the last line is the empty one
+                        }
+                        s.getOutputStream().write("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold".getBytes());
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        return;
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            vigil = VigilHarness.start(HttpConfigs.web(1, "\"127.0.0.1:" + old.getLocalPort() + "\"", "", ""));
+            try (RawHttp http = client())
+            {
+                for (int i = 0; i < 2; i++)
+                {
+                    final RawHttp.Response response = http.get("/");
+                    assertEquals("old", response.body());
+                    assertTrue(response.raw().startsWith("HTTP/1.1 200 OK\r\n"), "Vigil's own version: " +
+                        response.raw());
+                    assertNull(response.header("connection"), "the client connection stays open");
+                }
+            }
+        }
+    }
+
+    @Test
     void http10GetsKeepAliveOnlyWhenItAsks() throws Exception
     {
         vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));

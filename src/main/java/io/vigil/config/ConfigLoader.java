@@ -452,6 +452,7 @@ public final class ConfigLoader
             node.bool("reuseport"),
             node.bool("tcp-nodelay"),
             node.bytes("buffer-size", 1024, 16 * 1024 * 1024),
+            node.bool("access-log"),
             mode == ListenerConfig.Mode.HTTP ? httpListener(node) : null);
     }
 

@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
  * @param reuseport      bind one socket per event loop with SO_REUSEPORT (nginx {@code reuseport}).
  * @param tcpNodelay     set TCP_NODELAY on both sides of a session.
  * @param bufferSize     bytes buffered per direction per session while data is in flight.
+ * @param accessLog      write access-log lines for this listener's sessions (nginx {@code access_log off}).
  * @param http           client-side HTTP settings ({@code mode = http} only; null for tcp).
  */
 public record ListenerConfig(
@@ -28,6 +29,7 @@ public record ListenerConfig(
     boolean reuseport,
     boolean tcpNodelay,
     int bufferSize,
+    boolean accessLog,
     HttpListenerConfig http)
 {
     /** Listener protocol mode. */

@@ -102,6 +102,8 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private int reqBodyStart;
     private boolean replayable;
     private boolean requestSent;
+    /** The upstream stopped taking the request after it began answering (e.g. an early 413): send no more. */
+    private boolean requestAbandoned;
 
     // upstream head out
     private ByteBuffer uout;
@@ -423,6 +425,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         reusedAny = false;
         lastPeerName = "-";
         requestSent = false;
+        requestAbandoned = false;
         reqBytes = 0;
         respBytes = 0;
         uinPos = 0;
@@ -580,7 +583,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
 
     private boolean sendRequest()
     {
-        if (!upWritable)
+        if (!upWritable || requestAbandoned)
         {
             return false;
         }
@@ -610,6 +613,13 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         }
         catch (final IOException ex)
         {
+            if (respAnyByte)
+            {
+                // it answered before taking the whole request and closed: relay the answer, then close
+                requestAbandoned = true;
+                upstreamReusable = false;
+                return true;
+            }
             upstreamFailed(CloseReason.of(ex, group.tuning().keepAliveEnabled()));
             return true;
         }
@@ -1493,7 +1503,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             if (upState == UP_READY)
             {
                 final boolean uinRoom = uin == null || uinEnd < uin.capacity() || respHeadDone && uinPos > 0;
-                final boolean upPending = uoutPos < uoutLen || cinPos < reqScanned;
+                final boolean upPending = !requestAbandoned && (uoutPos < uoutLen || cinPos < reqScanned);
                 upOps = (!upEof && uinRoom ? SelectionKey.OP_READ : 0) | (upPending ? SelectionKey.OP_WRITE : 0);
             }
             else
@@ -1630,7 +1640,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         {
             return;
         }
-        final boolean upPending = uoutPos < uoutLen || cinPos < reqScanned;
+        final boolean upPending = !requestAbandoned && (uoutPos < uoutLen || cinPos < reqScanned);
         if (upPending && !upWritable && nowNs - lastUpWriteNs >= upstreamConfig.sendTimeoutNs())
         {
             gatewayTimeout();
@@ -1784,6 +1794,10 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
 
     private void logRequest()
     {
+        if (!listener.config().accessLog())
+        {
+            return;
+        }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(loop.nowNs() - exchangeStartNs);
         final var line = shard.logLine().begin()
             .appendTimestamp(System.currentTimeMillis())
@@ -1819,6 +1833,10 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
 
     private void writeConnectionLog(final CloseReason reason, final Side side)
     {
+        if (!listener.config().accessLog())
+        {
+            return;
+        }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(loop.nowNs() - startNs);
         shard.logLine().begin()
             .appendTimestamp(startEpochMs + durationMs)

@@ -465,6 +465,10 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
 
     private void writeAccessLog(final CloseReason reason, final Side side)
     {
+        if (!shard.listener.config().accessLog())
+        {
+            return;
+        }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         shard.logLine.begin()
             .appendTimestamp(startEpochMs + durationMs)

@@ -288,6 +288,18 @@ class HttpKeepAliveTest
     }
 
     @Test
+    void accessLogCanBeTurnedOff() throws Exception
+    {
+        vigil = VigilHarness.start(HttpConfigs.web(origin, ", access-log = false", ""));
+        try (RawHttp http = client())
+        {
+            assertEquals(200, http.get("/hello").status());
+        }
+        vigil.awaitClosed(1, Duration.ofSeconds(5));
+        assertEquals("", vigil.accessLog());
+    }
+
+    @Test
     void http10GetsKeepAliveOnlyWhenItAsks() throws Exception
     {
         vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# HTTP mode side by side: wrk through Vigil (mode = http, upstream keepalive) vs nginx as an HTTP reverse proxy
+# (keepalive 32, proxy_http_version 1.1) vs HAProxy mode http (1 thread, http-reuse safe) vs direct, all in
+# front of the same nginx origin. Proxies pinned to CPU 1 (one loop / worker / thread); wrk and the origin on
+# CPU 0. Access logs off everywhere. Cases interleaved and repeated; the table shows medians.
+#   benchmarks/run-http.sh
+#   ROUNDS=1 DURATION=5 WARMUP=5 benchmarks/run-http.sh      quicker
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-64}
+out="benchmarks/out/http-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+ulimit -n 20000
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v haproxy >/dev/null || need+=(haproxy)
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+bin/vigil --version >/dev/null   # builds the jar if needed
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+bg() { "$@" >>"$out/processes.log" 2>&1 & pids+=($!); }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
+
+ORIGIN=18480
+declare -A PORT=([direct]=$ORIGIN [vigil]=18580 [nginx]=18680 [haproxy]=18780)
+
+# --- origin, CPU 0: a 100-byte body
+body=$(printf 'x%.0s' $(seq 99))
+cat >"$out/origin.conf" <<NGX
+worker_processes 1; daemon off; pid $PWD/$out/origin.pid; error_log $PWD/$out/origin.err;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000; keepalive_timeout 75s;
+  server { listen 127.0.0.1:$ORIGIN; location / { return 200 "$body\n"; } } }
+NGX
+bg taskset -c 0 nginx -c "$PWD/$out/origin.conf" -p "$PWD/$out"
+
+# --- proxies, CPU 1
+cat >"$out/vigil.conf" <<CONF
+vigil {
+  event-loops = 1
+  listeners = [{ name = web, listen = "127.0.0.1:${PORT[vigil]}", mode = http, upstream = origin, access-log = false }]
+  upstreams { origin { servers = ["127.0.0.1:$ORIGIN"], keepalive { idle = 32 } } }
+}
+CONF
+JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
+
+cat >"$out/nginx-proxy.conf" <<NGX
+worker_processes 1; daemon off; pid $PWD/$out/nginx.pid; error_log $PWD/$out/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log off; keepalive_requests 1000000;
+  upstream origin { server 127.0.0.1:$ORIGIN; keepalive 32; }
+  server { listen 127.0.0.1:${PORT[nginx]};
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+NGX
+bg taskset -c 1 nginx -c "$PWD/$out/nginx-proxy.conf" -p "$PWD/$out"
+
+cat >"$out/haproxy.cfg" <<HAP
+global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 75s
+  timeout server 60s
+  timeout http-keep-alive 75s
+listen web
+  bind 127.0.0.1:${PORT[haproxy]}
+  http-reuse safe
+  server s 127.0.0.1:$ORIGIN
+HAP
+bg taskset -c 1 haproxy -f "$out/haproxy.cfg"
+
+for p in "${PORT[@]}"; do wait_port "$p"; done
+proxy_pids() {
+  case $1 in
+    vigil) pgrep -f "vigil.jar run -c $out/vigil.conf" ;;
+    nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
+    haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
+  esac
+}
+cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+upstream_conns() { ss -Htn state established "( dport = :$ORIGIN )" | wc -l; }
+
+results="$out/raw.tsv"
+echo -e "round\ttarget\ttest\tvalue" >"$results"
+hz=$(getconf CLK_TCK)
+targets=(direct vigil nginx haproxy)
+for target in "${targets[@]}"; do   # warm-up (JIT for Vigil; the same for all)
+  taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP:-20}s" "http://127.0.0.1:${PORT[$target]}/" >/dev/null
+done
+for round in $(seq "$ROUNDS"); do
+  for target in "${targets[@]}"; do
+    before=$(cpu_ticks "$target")
+    taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:${PORT[$target]}/" \
+      >"$out/wrk-$target-$round.txt"
+    after=$(cpu_ticks "$target")
+    f="$out/wrk-$target-$round.txt"
+    errors=$(awk '/Non-2xx|Socket errors/{print}' "$f" | tr '\n' ' ')
+    [ -z "$errors" ] || echo "$target round $round: $errors" | tee -a "$out/errors.txt"
+    {
+      echo -e "$round\t$target\trps\t$(awk '/Requests\/sec/{print int($2)}' "$f")"
+      for p in 50 75 90 99; do echo -e "$round\t$target\tp$p\t$(awk -v q="$p%" '$1==q{print $2}' "$f")"; done
+      [ "$target" = direct ] || echo -e "$round\t$target\tcpu%\t$(( (after - before) * 100 / hz / DURATION ))"
+    } | tee -a "$results"
+  done
+done
+echo "origin connections open at the end (all proxies' pools + none from direct): $(upstream_conns)" | tee "$out/pools.txt"
+
+python3 - "$results" <<'PY' | tee "$out/summary.txt"
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+def num(v):
+    v = v.strip()
+    for unit, scale in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
+        if v.endswith(unit) and v[:-len(unit)].replace(".", "").isdigit():
+            return float(v[:-len(unit)]) * scale
+    return float(v)
+vals = {}
+for r in rows:
+    vals.setdefault((r["target"], r["test"]), []).append(num(r["value"]))
+med = {k: statistics.median(v) for k, v in vals.items()}
+def cell(t, test):
+    return "{:.2f}".format(med[(t, test)]) if (t, test) in med else "-"
+def ratio(t, test, base):
+    if (t, test) not in med or not med.get((base, test)):
+        return "-"
+    return "{:.2f}".format(med[(t, test)] / med[(base, test)])
+print("| metric | direct | vigil http | nginx proxy | haproxy http | vigil/direct | vigil/nginx |")
+print("|---|---|---|---|---|---|---|")
+for test, label in (("rps", "req/s"), ("p50", "p50 ms"), ("p75", "p75 ms"), ("p90", "p90 ms"), ("p99", "p99 ms"),
+                    ("cpu%", "proxy CPU % of its core")):
+    print(f"| {label} | " + " | ".join(cell(t, test) for t in ("direct", "vigil", "nginx", "haproxy")) +
+          f" | {ratio('vigil', test, 'direct')} | {ratio('vigil', test, 'nginx')} |")
+PY
+echo "raw numbers: $results"

@@ -1,0 +1,100 @@
+package io.vigil.rig;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The generator measures what the server does: an injected delay shows at the right percentiles, the closed
+ * loop's rate follows from it, and a server stall shows in the corrected tail while the from-send latency,
+ * which coordinated omission would report, hides it.
+ */
+@Timeout(60)
+class GeneratorAccuracyTest
+{
+    private static final InetSocketAddress ANY_PORT = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+    private static LoadRun.Settings settings(
+        final EchoServer server, final double rate, final int connections, final long durationMs)
+    {
+        return new LoadRun.Settings(server.address(), rate, TimeUnit.MILLISECONDS.toNanos(durationMs),
+            TimeUnit.MILLISECONDS.toNanos(300), connections, 1, new TcpProtocol(64, 64), false);
+    }
+
+    private static double ms(final long ns)
+    {
+        return ns / 1e6;
+    }
+
+    @Test
+    void injectedDelayAppearsAtEveryPercentile() throws Exception
+    {
+        try (EchoServer server = new EchoServer(ANY_PORT, TimeUnit.MILLISECONDS.toNanos(20)))
+        {
+            final LoadRun.Result result = LoadRun.run(settings(server, 400, 16, 2000), null);
+            assertEquals(0, result.errors());
+            assertTrue(Math.abs(result.completed() - 800) <= 40, "completed " + result.completed() + " of 800");
+            final double p50 = ms(result.corrected().getValueAtPercentile(50));
+            final double p99 = ms(result.corrected().getValueAtPercentile(99));
+            final double min = ms(result.corrected().getMinValue());
+            assertTrue(min >= 19.9, "nothing faster than the 20 ms delay, got min " + min);
+            assertTrue(p50 >= 20 && p50 < 26, "p50 " + p50 + " ms for a 20 ms server");
+            assertTrue(p99 >= 20 && p99 < 40, "p99 " + p99 + " ms for a 20 ms server");
+        }
+    }
+
+    @Test
+    void closedLoopRateFollowsFromLatency() throws Exception
+    {
+        try (EchoServer server = new EchoServer(ANY_PORT, TimeUnit.MILLISECONDS.toNanos(20)))
+        {
+            // 4 connections, one request each at a time, 20 ms per request: at most 200 requests/s
+            final LoadRun.Result result = LoadRun.run(settings(server, 0, 4, 2000), null);
+            final double rate = result.achievedRate();
+            assertTrue(rate > 170 && rate <= 200, "closed-loop rate " + rate + "/s, expected just under 200/s");
+            assertTrue(ms(result.corrected().getValueAtPercentile(50)) >= 20);
+        }
+    }
+
+    @Test
+    void aStallShowsInTheCorrectedTailButNotInTheFromSendLatency() throws Exception
+    {
+        try (EchoServer server = new EchoServer(ANY_PORT, 0))
+        {
+            final Thread staller = new Thread(() ->
+            {
+                try
+                {
+                    Thread.sleep(300 + 1000); // one second into the measured window
+                    server.pause(TimeUnit.MILLISECONDS.toNanos(500));
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            staller.start();
+            final LoadRun.Result result = LoadRun.run(settings(server, 1000, 10, 3000), null);
+            staller.join();
+            // 500 ms of a 3 s window at 1000/s: about 500 of 3000 requests were due during the stall and waited
+            final double correctedMax = ms(result.corrected().getMaxValue());
+            final double correctedP90 = ms(result.corrected().getValueAtPercentile(90));
+            final double correctedP99 = ms(result.corrected().getValueAtPercentile(99));
+            final double fromSendP90 = ms(result.uncorrected().getValueAtPercentile(90));
+            final double fromSendP99 = ms(result.uncorrected().getValueAtPercentile(99));
+            assertTrue(correctedMax >= 450, "corrected max " + correctedMax + " ms shows the 500 ms stall");
+            assertTrue(correctedP99 >= 300, "corrected p99 " + correctedP99 + " ms: 1 in 6 requests waited");
+            assertTrue(correctedP90 >= 50, "corrected p90 " + correctedP90 + " ms");
+            // from the actual send only the 10 requests in flight during the stall were slow: 0.3 %
+            assertTrue(fromSendP90 < 10, "from-send p90 " + fromSendP90 + " ms hides the stall");
+            assertTrue(fromSendP99 < 50, "from-send p99 " + fromSendP99 + " ms hides the stall");
+            assertTrue(ms(result.uncorrected().getMaxValue()) >= 450, "but its max still saw it");
+        }
+    }
+}

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Vigil's first benchmarks, side by side with direct, nginx stream (1 worker) and HAProxy (1 thread):
-#   bulk throughput     iperf3, one stream, 10 s
+# Side by side: direct, Vigil, nginx stream (1 worker) and HAProxy mode tcp (1 thread) in front of the same upstreams:
+#   bulk throughput     iperf3, one stream
 #   request/response    wrk -t1 -c64 against an nginx HTTP origin: req/s, p50, p99, proxy CPU
-#   idle memory         RSS growth of the proxy holding N idle proxied connections (default 9,500)
-#   dead-peer delay     the dead-client scenario, repeated: time from last traffic to Vigil closing both sides
+#   fixed-rate latency  bin/vigil-bench tcp, open loop at FIXED_RATE req/s (coordinated-omission corrected),
+#                       64 B requests to the rig's echo upstream: p50 p90 p99 p99.9 max
+#   connection setup    bin/vigil-bench tcp --new-connection --max: connect + request + close per request, per s
+#   idle memory         RSS growth of the proxy holding N idle proxied connections (default 9,500: the fd limit
+#                       here is 20,000 and a proxied connection costs the proxy two descriptors)
+#   dead-peer delay     bin/vigil-bench deadpeer for each proxy: client blackholed, keepalive 1:1:2, time from
+#                       the last traffic to the proxy closing the upstream side
 # Every proxy is pinned to CPU 1 (one event loop / worker / thread); load and upstreams run on CPU 0.
 # Cases are interleaved and repeated; the table shows medians. Loopback only; everything stops by itself.
 #   benchmarks/run-core.sh                  all
@@ -13,7 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 IDLE_CONNS=${IDLE_CONNS:-9500}
-DEAD_PEER_RUNS=${DEAD_PEER_RUNS:-5}
+DEAD_PEER_RUNS=${DEAD_PEER_RUNS:-3}
+FIXED_RATE=${FIXED_RATE:-20000}
 out="benchmarks/out/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -36,7 +42,7 @@ bg() { "$@" >>"$out/processes.log" 2>&1 & pids+=($!); }
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 
 # ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy)
-IPERF=15201; HTTP=18080; SINK=19000
+IPERF=15201; HTTP=18080; SINK=19000; ECHO=17000
 declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300)
 
 # --- upstreams, CPU 0
@@ -49,6 +55,7 @@ http { access_log off; keepalive_requests 1000000;
 NGX
 bg taskset -c 0 nginx -c "$PWD/$out/origin.conf" -p "$PWD/$out"
 bg taskset -c 0 java benchmarks/IdleConnections.java sink 127.0.0.1:$SINK
+bg taskset -c 0 bin/vigil-bench echo --listen 127.0.0.1:$ECHO
 
 # --- proxies, CPU 1
 cat >"$out/vigil.conf" <<CONF
@@ -58,11 +65,13 @@ vigil {
     { name = iperf, listen = "127.0.0.1:$((IPERF+100))", upstream = iperf }
     { name = http,  listen = "127.0.0.1:$((HTTP+100))",  upstream = http }
     { name = idle,  listen = "127.0.0.1:$((SINK+100))",  upstream = sink, so-keepalive = "120:30:5" }
+    { name = echo,  listen = "127.0.0.1:$((ECHO+100))",  upstream = echo, access-log = false }
   ]
   upstreams {
     iperf { servers = ["127.0.0.1:$IPERF"] }
     http  { servers = ["127.0.0.1:$HTTP"] }
     sink  { servers = ["127.0.0.1:$SINK"] }
+    echo  { servers = ["127.0.0.1:$ECHO"] }
   }
 }
 CONF
@@ -78,6 +87,7 @@ stream {
   server { listen 127.0.0.1:$((IPERF+200)); proxy_pass 127.0.0.1:$IPERF; }
   server { listen 127.0.0.1:$((HTTP+200));  proxy_pass 127.0.0.1:$HTTP; }
   server { listen 127.0.0.1:$((SINK+200)) so_keepalive=120:30:5; proxy_pass 127.0.0.1:$SINK; }
+  server { listen 127.0.0.1:$((ECHO+200)); proxy_pass 127.0.0.1:$ECHO; }
 }
 NGX
 bg taskset -c 1 nginx -c "$PWD/$out/nginx-stream.conf" -p "$PWD/$out"
@@ -102,10 +112,13 @@ listen idle
   bind 127.0.0.1:$((SINK+300))
   option clitcpka
   server s 127.0.0.1:$SINK
+listen echo
+  bind 127.0.0.1:$((ECHO+300))
+  server s 127.0.0.1:$ECHO
 HAP
 bg taskset -c 1 haproxy -f "$out/haproxy.cfg"
 
-for p in $IPERF $HTTP $SINK; do for o in 0 100 200 300; do wait_port $((p+o)); done; done
+for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300; do wait_port $((p+o)); done; done
 
 proxy_pids() { # pids whose CPU and memory count for a proxy
   case $1 in
@@ -114,6 +127,12 @@ proxy_pids() { # pids whose CPU and memory count for a proxy
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
     direct) ;;
   esac
+}
+heap_used_kib() { # Vigil's live Java heap after a full GC: RSS growth hides it when the heap grew earlier
+  local pid; pid=$(proxy_pids vigil | head -1)
+  jcmd "$pid" GC.run >/dev/null
+  jcmd "$pid" GC.heap_info | python3 -c 'import re,sys
+t=sys.stdin.read(); print(sum(int(u) for u in re.findall(r"(?:generation|heap)\s+total \d+K, used (\d+)K", t)))'
 }
 cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 rss_kib() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '/VmRSS/{print $2}' "/proc/$p/status"))); done; echo $t; }
@@ -142,12 +161,37 @@ for round in $(seq "$ROUNDS"); do
     p99=$(awk '$1=="99%"{print $2}' "$out/wrk-$target-$round.txt")
     cpu=$(( (after - before) * 100 / hz / DURATION ))
     echo -e "$round\t$target\trps\t$rps\n$round\t$target\tp50\t$p50\n$round\t$target\tp99\t$p99\n$round\t$target\tcpu%\t$cpu" | tee -a "$results"
+
+    port=$((ECHO + OFFSET[$target]))
+    rig="$out/rig-$target-$round"
+    taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:$port" --rate "$FIXED_RATE" --duration "${DURATION}s" \
+      --warmup 1s --connections 32 --size 64 --quiet --out "$rig-fixed" >"$rig-fixed.txt"
+    before=$(cpu_ticks "$target")
+    taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:$port" --new-connection --max --duration 5s \
+      --warmup 0s --connections 16 --size 64 --quiet --out "$rig-setup" >"$rig-setup.txt"
+    after=$(cpu_ticks "$target")
+    echo -e "$round\t$target\tsetup_cpu_ticks\t$((after - before))" >>"$results"
+    python3 - "$rig-fixed/summary.json" "$rig-setup/summary.json" "$round" "$target" <<'PY' | tee -a "$results"
+import json, sys
+fixed, setup = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+r, t = sys.argv[3], sys.argv[4]
+for k in ("p50", "p90", "p99", "p99_9", "max"):
+    print(f"{r}\t{t}\tfixed_{k}\t{fixed['latency_us'][k] / 1000:.3f}")
+print(f"{r}\t{t}\tfixed_errors\t{fixed['errors']}")
+print(f"{r}\t{t}\tsetup_rate\t{setup['achieved_rate']:.0f}")
+PY
+    if [ "$target" != direct ]; then   # proxy CPU per setup: the rate itself is bound by the load core
+      python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); t=int(sys.argv[2]); hz=int(sys.argv[3])
+n=max(1, s["requests"]); print(f"{sys.argv[4]}\t{sys.argv[5]}\tsetup_cpu_us\t{t / hz * 1e6 / n:.1f}")' \
+        "$rig-setup/summary.json" "$((after - before))" "$hz" "$round" "$target" | tee -a "$results"
+    fi
   done
 done
 
 # idle memory: one proxy at a time holds IDLE_CONNS idle proxied connections
 for target in vigil nginx haproxy; do
   port=$((SINK + OFFSET[$target]))
+  [ "$target" = vigil ] && heap0=$(heap_used_kib)
   base=$(rss_kib "$target")
   fifo="$out/hold-$target.out"
   taskset -c 0 java benchmarks/IdleConnections.java hold "127.0.0.1:$port" "$IDLE_CONNS" 20 >"$fifo" 2>&1 &
@@ -158,18 +202,47 @@ for target in vigil nginx haproxy; do
   held=$(rss_kib "$target")
   per=$(python3 -c "print(round(($held - $base) / $IDLE_CONNS, 2))")
   echo -e "1\t$target\tidle_kib_per_conn\t$per\n1\t$target\tidle_rss_mib\t$((held / 1024))" | tee -a "$results"
+  if [ "$target" = vigil ]; then
+    heap1=$(heap_used_kib)
+    echo -e "1\tvigil\tidle_heap_kib_per_conn\t$(python3 -c "print(round(($heap1 - $heap0) / $IDLE_CONNS, 2))")" |
+      tee -a "$results"
+  fi
   wait $holder || true
   sleep 3
 done
 
-# dead-peer delay: the CLIENT_DEAD scenario (so-keepalive 1:1:2, budget 3 s) in a private network namespace
+# dead-peer delay: the lab (private network namespace, client blackholed, keepalive 1:1:2 = 3000 ms budget)
 if [ "$(id -u)" = 0 ] && command -v nft >/dev/null; then
-  mvn -q -B -Dstyle.color=never test-compile dependency:build-classpath -Dmdep.outputFile="$out/cp.txt" >/dev/null
+  cat >"$out/lab-vigil.conf" <<CONF
+vigil { event-loops = 1, listeners = [{ name = lab, listen = "127.0.0.1:8000", upstream = echo, so-keepalive = "1:1:2" }]
+  upstreams { echo { servers = ["127.0.0.3:9000"] } } }
+CONF
+  cat >"$out/lab-nginx.conf" <<NGX
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+worker_processes 1; daemon off; pid $PWD/$out/lab-nginx.pid; error_log $PWD/$out/lab-nginx.err;
+events { worker_connections 1024; }
+stream { server { listen 127.0.0.1:8000 so_keepalive=1:1:2; proxy_pass 127.0.0.3:9000; } }
+NGX
+  printf '%s\n' global '  nbthread 1' defaults '  mode tcp' '  timeout connect 5s' '  timeout client 10m' \
+    '  timeout server 10m' 'listen lab' '  bind 127.0.0.1:8000' '  option clitcpka' '  clitcpka-idle 1s' \
+    '  clitcpka-intvl 1s' '  clitcpka-cnt 2' '  server s 127.0.0.3:9000' >"$out/lab-haproxy.cfg"
+  declare -A LAB=([vigil]="$PWD/bin/vigil run -c $PWD/$out/lab-vigil.conf"
+    [nginx]="nginx -c $PWD/$out/lab-nginx.conf -p $PWD/$out" [haproxy]="haproxy -f $PWD/$out/lab-haproxy.cfg")
   for i in $(seq "$DEAD_PEER_RUNS"); do
-    line=$(unshare -n -- java --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
-      -cp "target/test-classes:target/classes:$(cat "$out/cp.txt")" io.vigil.scenario.KeepaliveScenarios CLIENT_DEAD | grep "kernel verdict")
-    ms=$(sed -E 's/.*close after ([0-9]+) ms.*/\1/' <<<"$line")
-    echo -e "$i\tvigil\tdead_peer_close_ms\t$ms" | tee -a "$results"
+    for target in vigil nginx haproxy; do
+      bin/vigil-bench deadpeer --proxy-cmd "${LAB[$target]}" --connections 20 --budget 4s --wait 30s \
+        --out "$out/lab-$target-$i" >"$out/lab-$target-$i.txt" 2>&1 || true
+      python3 - "$out/lab-$target-$i/deadpeer.json" "$i" "$target" <<'PY' | tee -a "$results"
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    v = d["closed_after_ms"]
+    worst = max(v) if v and len(v) == d["connections"] else 99999  # 99999: some never closed within --wait
+except (OSError, ValueError):
+    worst = 99999
+print(f"{sys.argv[2]}\t{sys.argv[3]}\tdead_peer_close_ms\t{worst}")
+PY
+    done
   done
 fi
 
@@ -195,13 +268,19 @@ def ratio(t, test, base):
 print("| metric | direct | vigil | nginx stream | haproxy | vigil/direct | vigil/nginx |")
 print("|---|---|---|---|---|---|---|")
 for test, label in (("gbps", "iperf3 Gbit/s"), ("rps", "wrk req/s"), ("p50", "wrk p50 ms"), ("p99", "wrk p99 ms"),
-                    ("cpu%", "proxy CPU % of its core (wrk)"), ("idle_kib_per_conn", "KiB per idle proxied conn"),
-                    ("idle_rss_mib", "RSS MiB holding the idle conns")):
+                    ("cpu%", "proxy CPU % of its core (wrk)"),
+                    ("fixed_p50", "fixed-rate p50 ms"), ("fixed_p90", "fixed-rate p90 ms"),
+                    ("fixed_p99", "fixed-rate p99 ms"), ("fixed_p99_9", "fixed-rate p99.9 ms"),
+                    ("fixed_max", "fixed-rate max ms"), ("setup_rate", "connection setups/s"),
+                    ("setup_cpu_us", "proxy CPU us per connection setup"),
+                    ("idle_kib_per_conn", "KiB RSS growth per idle proxied conn"),
+                    ("idle_heap_kib_per_conn", "KiB live Java heap per idle conn (Vigil)"),
+                    ("idle_rss_mib", "RSS MiB holding the idle conns"),
+                    ("dead_peer_close_ms", "dead client: last conn closed, ms (budget 3000)")):
     print(f"| {label} | " + " | ".join(cell(t, test) for t in ("direct", "vigil", "nginx", "haproxy")) +
           f" | {ratio('vigil', test, 'direct')} | {ratio('vigil', test, 'nginx')} |")
-if ("vigil", "dead_peer_close_ms") in vals:
-    v = vals[("vigil", "dead_peer_close_ms")]
-    print(f"\ndead client, so-keepalive 1:1:2 (kernel budget 3000 ms): Vigil closed both sides after "
-          f"median {statistics.median(v):.0f} ms, max {max(v):.0f} ms over {len(v)} runs")
+if ("vigil", "fixed_errors") in vals:
+    print("\nfixed-rate load: " + ", ".join(f"{t} {int(sum(vals.get((t, 'fixed_errors'), [0])))} errors"
+                                        for t in ("direct", "vigil", "nginx", "haproxy")))
 PY
 echo "raw results and logs: $out"

@@ -44,9 +44,8 @@ final class HeadWriter
         crlf();
         for (int i = 0; i < head.fieldCount(); i++)
         {
-            if (hopByHop(in, head, i, upgrade) ||
-                xForwardedFor != null && (head.fieldIs(in, i, "x-forwarded-for") ||
-                head.fieldIs(in, i, "x-forwarded-proto")))
+            if (hopByHop(in, head, i, upgrade) || xForwardedFor != null &&
+                (head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED_FOR || head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED))
             {
                 continue;
             }
@@ -58,7 +57,7 @@ final class HeadWriter
             ascii("X-Forwarded-For: ");
             for (int i = 0; i < head.fieldCount(); i++)
             {
-                if (head.fieldIs(in, i, "x-forwarded-for") && head.fieldValueEnd(i) > head.fieldValueStart(i))
+                if (head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED_FOR && head.fieldValueEnd(i) > head.fieldValueStart(i))
                 {
                     copy(in, head.fieldValueStart(i), head.fieldValueEnd(i));
                     ascii(", ");
@@ -142,21 +141,26 @@ final class HeadWriter
 
     static boolean hopByHop(final ByteBuffer in, final HttpHead head, final int i, final boolean keepUpgrade)
     {
-        if (head.fieldIs(in, i, "connection") || head.fieldIs(in, i, "keep-alive") ||
-            head.fieldIs(in, i, "proxy-connection") || head.fieldIs(in, i, "te") || head.fieldIs(in, i, "trailer"))
+        switch (head.fieldKind(i))
         {
-            return true;
+            case HttpHead.FIELD_CONNECTION:
+            case HttpHead.FIELD_HOP_BY_HOP:
+                return true;
+            case HttpHead.FIELD_UPGRADE:
+                return !keepUpgrade;
+            default:
+                break;
         }
-        if (head.fieldIs(in, i, "upgrade"))
+        if (!head.connectionNamesFields())
         {
-            return !keepUpgrade;
+            return false; // the common case: Connection says only close / keep-alive / upgrade
         }
         for (int c = 0; c < head.fieldCount(); c++)
         {
-            if (head.fieldIs(in, c, "connection") && HttpChars.listContainsName(
+            if (head.fieldKind(c) == HttpHead.FIELD_CONNECTION && HttpChars.listContainsName(
                 in, head.fieldValueStart(c), head.fieldValueEnd(c), head.fieldNameStart(i), head.fieldNameEnd(i)))
             {
-                return !(keepUpgrade && head.fieldIs(in, i, "upgrade"));
+                return true;
             }
         }
         return false;

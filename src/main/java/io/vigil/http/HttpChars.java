@@ -103,6 +103,27 @@ final class HttpChars
         return countListToken(buffer, start, end, token) > 0;
     }
 
+    /** Non-empty items in a comma-separated list. */
+    static int countListItems(final ByteBuffer buffer, final int start, final int end)
+    {
+        int count = 0;
+        int i = start;
+        while (i < end)
+        {
+            int itemEnd = i;
+            while (itemEnd < end && buffer.get(itemEnd) != ',')
+            {
+                itemEnd++;
+            }
+            if (trimEnd(buffer, i, itemEnd) > trimStart(buffer, i, itemEnd))
+            {
+                count++;
+            }
+            i = itemEnd + 1;
+        }
+        return count;
+    }
+
     static int countListToken(final ByteBuffer buffer, final int start, final int end, final String token)
     {
         int count = 0;

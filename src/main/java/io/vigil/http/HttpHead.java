@@ -34,12 +34,26 @@ public final class HttpHead
     /** Most field lines accepted in one head. */
     public static final int MAX_FIELDS = 128;
 
+    /** {@link #fieldKind}: a field Vigil does not treat specially. */
+    public static final byte FIELD_OTHER = 0;
+    /** {@link #fieldKind}: Connection. */
+    public static final byte FIELD_CONNECTION = 1;
+    /** {@link #fieldKind}: a hop-by-hop field by name: Keep-Alive, Proxy-Connection, TE or Trailer. */
+    public static final byte FIELD_HOP_BY_HOP = 2;
+    /** {@link #fieldKind}: Upgrade. */
+    public static final byte FIELD_UPGRADE = 3;
+    /** {@link #fieldKind}: X-Forwarded-For or X-Forwarded-Proto. */
+    public static final byte FIELD_X_FORWARDED = 4;
+    /** {@link #fieldKind}: X-Forwarded-For. */
+    public static final byte FIELD_X_FORWARDED_FOR = 5;
+
     private static final int MAX_LEADING_EMPTY_LINES = 4;
 
     private final boolean request;
     private final int maxRequestLine;
     private final int maxHead;
     private final int[] fields = new int[MAX_FIELDS * 4];
+    private final byte[] kinds = new byte[MAX_FIELDS];
 
     private int scanPos;
     private int lineStart;
@@ -64,6 +78,7 @@ public final class HttpHead
     private boolean connectionClose;
     private boolean connectionKeepAlive;
     private boolean connectionUpgrade;
+    private boolean connectionNamesFields;
     private boolean upgrade;
     private boolean expectContinue;
     private int keepAliveTimeoutSec;
@@ -106,6 +121,7 @@ public final class HttpHead
         connectionClose = false;
         connectionKeepAlive = false;
         connectionUpgrade = false;
+        connectionNamesFields = false;
         upgrade = false;
         expectContinue = false;
         keepAliveTimeoutSec = 0;
@@ -364,51 +380,108 @@ public final class HttpHead
         fields[at + 1] = colon;
         fields[at + 2] = valueStart;
         fields[at + 3] = valueEnd;
+        kinds[fieldCount - 1] = FIELD_OTHER;
         return known(buffer, start, colon, valueStart, valueEnd);
     }
 
     private HttpStatus known(
         final ByteBuffer buffer, final int name, final int colon, final int value, final int valueEnd)
     {
-        if (HttpChars.equalsIgnoreCase(buffer, name, colon, "content-length"))
+        final int field = fieldCount - 1;
+        // by length first: most fields match none of these and cost one switch
+        switch (colon - name)
         {
-            return contentLengthField(buffer, value, valueEnd);
-        }
-        if (HttpChars.equalsIgnoreCase(buffer, name, colon, "transfer-encoding"))
-        {
-            transferEncoding = true;
-            // fields combine into one list: the last field's last coding decides
-            chunked = HttpChars.lastListTokenIs(buffer, value, valueEnd, "chunked");
-            chunkedCount += HttpChars.countListToken(buffer, value, valueEnd, "chunked");
-            return HttpStatus.OK;
-        }
-        if (HttpChars.equalsIgnoreCase(buffer, name, colon, "host"))
-        {
-            hostCount++;
-            return HttpStatus.OK;
-        }
-        if (HttpChars.equalsIgnoreCase(buffer, name, colon, "connection"))
-        {
-            connectionClose |= HttpChars.listContains(buffer, value, valueEnd, "close");
-            connectionKeepAlive |= HttpChars.listContains(buffer, value, valueEnd, "keep-alive");
-            connectionUpgrade |= HttpChars.listContains(buffer, value, valueEnd, "upgrade");
-            return HttpStatus.OK;
-        }
-        if (HttpChars.equalsIgnoreCase(buffer, name, colon, "upgrade"))
-        {
-            upgrade = true;
-            return HttpStatus.OK;
-        }
-        if (HttpChars.equalsIgnoreCase(buffer, name, colon, "expect"))
-        {
-            expectContinue |= HttpChars.equalsIgnoreCase(buffer, value, valueEnd, "100-continue");
-            return HttpStatus.OK;
-        }
-        if (!request && HttpChars.equalsIgnoreCase(buffer, name, colon, "keep-alive"))
-        {
-            keepAliveTimeoutSec = HttpChars.parameterInt(buffer, value, valueEnd, "timeout");
+            case 14:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "content-length"))
+                {
+                    return contentLengthField(buffer, value, valueEnd);
+                }
+                break;
+            case 17:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "transfer-encoding"))
+                {
+                    transferEncoding = true;
+                    // fields combine into one list: the last field's last coding decides
+                    chunked = HttpChars.lastListTokenIs(buffer, value, valueEnd, "chunked");
+                    chunkedCount += HttpChars.countListToken(buffer, value, valueEnd, "chunked");
+                }
+                else if (HttpChars.equalsIgnoreCase(buffer, name, colon, "x-forwarded-proto"))
+                {
+                    kinds[field] = FIELD_X_FORWARDED;
+                }
+                break;
+            case 4:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "host"))
+                {
+                    hostCount++;
+                }
+                break;
+            case 10:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "connection"))
+                {
+                    kinds[field] = FIELD_CONNECTION;
+                    connectionField(buffer, value, valueEnd);
+                }
+                else if (HttpChars.equalsIgnoreCase(buffer, name, colon, "keep-alive"))
+                {
+                    kinds[field] = FIELD_HOP_BY_HOP;
+                    if (!request)
+                    {
+                        keepAliveTimeoutSec = HttpChars.parameterInt(buffer, value, valueEnd, "timeout");
+                    }
+                }
+                break;
+            case 7:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "upgrade"))
+                {
+                    kinds[field] = FIELD_UPGRADE;
+                    upgrade = true;
+                }
+                else if (HttpChars.equalsIgnoreCase(buffer, name, colon, "trailer"))
+                {
+                    kinds[field] = FIELD_HOP_BY_HOP;
+                }
+                break;
+            case 6:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "expect"))
+                {
+                    expectContinue |= HttpChars.equalsIgnoreCase(buffer, value, valueEnd, "100-continue");
+                }
+                break;
+            case 2:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "te"))
+                {
+                    kinds[field] = FIELD_HOP_BY_HOP;
+                }
+                break;
+            case 16:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "proxy-connection"))
+                {
+                    kinds[field] = FIELD_HOP_BY_HOP;
+                }
+                break;
+            case 15:
+                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "x-forwarded-for"))
+                {
+                    kinds[field] = FIELD_X_FORWARDED_FOR;
+                }
+                break;
+            default:
+                break;
         }
         return HttpStatus.OK;
+    }
+
+    private void connectionField(final ByteBuffer buffer, final int value, final int valueEnd)
+    {
+        final int close = HttpChars.countListToken(buffer, value, valueEnd, "close");
+        final int keepAlive = HttpChars.countListToken(buffer, value, valueEnd, "keep-alive");
+        final int upgradeToken = HttpChars.countListToken(buffer, value, valueEnd, "upgrade");
+        connectionClose |= close > 0;
+        connectionKeepAlive |= keepAlive > 0;
+        connectionUpgrade |= upgradeToken > 0;
+        // any other token names a field that is hop-by-hop for this message
+        connectionNamesFields |= HttpChars.countListItems(buffer, value, valueEnd) > close + keepAlive + upgradeToken;
     }
 
     private HttpStatus contentLengthField(final ByteBuffer buffer, final int value, final int valueEnd)
@@ -509,13 +582,20 @@ public final class HttpHead
     }
 
     /**
-     * @param buffer the head's bytes.
-     * @param index  a field line.
-     * @return whether its name is {@code lowerCaseName}, case-insensitively.
+     * @param index a field line.
+     * @return what Vigil knows its name as: {@link #FIELD_OTHER}, {@link #FIELD_CONNECTION}, ...
      */
-    public boolean fieldIs(final ByteBuffer buffer, final int index, final String lowerCaseName)
+    public byte fieldKind(final int index)
     {
-        return HttpChars.equalsIgnoreCase(buffer, fields[index * 4], fields[index * 4 + 1], lowerCaseName);
+        return kinds[index];
+    }
+
+    /**
+     * @return whether a Connection field names other fields (anything but close, keep-alive and upgrade).
+     */
+    public boolean connectionNamesFields()
+    {
+        return connectionNamesFields;
     }
 
     /**

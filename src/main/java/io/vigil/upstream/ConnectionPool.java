@@ -18,8 +18,10 @@ import java.util.concurrent.TimeUnit;
  * <p>A connection comes back only while it is under its request and age limits; when the pool is full the least
  * recently used one is closed. Idle connections stay registered for reads: any readability (stray bytes, FIN, RST
  * or a keepalive ETIMEDOUT) means the connection cannot carry a request any more, so it is evicted at once and a
- * dead pooled connection is never handed out. Each idle connection also has a timer: the pool's idle timeout, cut
- * short by the upstream's own {@code Keep-Alive: timeout=N} so Vigil closes first and never races the server.
+ * dead pooled connection is never handed out. Each idle connection also has a deadline: the pool's idle timeout,
+ * cut short by the upstream's own {@code Keep-Alive: timeout=N} so Vigil closes first and never races the server.
+ * One pool timer serves all deadlines (armed for the earliest), so taking and giving back a connection per
+ * request costs no timer-wheel work.
  *
  * <p>A connection given back to a full pool is kept over the limit for a short grace, after which the least
  * recently used surplus is closed. nginx closes at once, which under load (more requests in flight than the
@@ -36,7 +38,7 @@ public final class ConnectionPool implements TimerTarget
     /**
      * One upstream connection, pooled or in use. Owned by the pool's loop.
      */
-    public static final class Connection implements SelectHandler, TimerTarget
+    public static final class Connection implements SelectHandler
     {
         private final ConnectionPool pool;
         private final SocketChannel channel;
@@ -44,7 +46,7 @@ public final class ConnectionPool implements TimerTarget
         private final Peer peer;
         private final long createdNs;
         private int requests;
-        private long timerId = NO_TIMER;
+        private long idleDeadlineNs;
         private boolean idle;
         private Connection older;
         private Connection newer;
@@ -113,14 +115,6 @@ public final class ConnectionPool implements TimerTarget
         }
 
         @Override
-        public void onTimer(final long firedTimerId, final long nowNs)
-        {
-            timerId = NO_TIMER;
-            pool.evictedIdle++;
-            pool.close(this);
-        }
-
-        @Override
         public void onFailure(final Exception ex)
         {
             pool.close(this);
@@ -136,6 +130,8 @@ public final class ConnectionPool implements TimerTarget
     private Connection oldest;
     private int idleCount;
     private long trimTimerId = NO_TIMER;
+    private long idleTimerId = NO_TIMER;
+    private long idleTimerDeadlineNs;
     private long reused;
     private long evictedByPeer;
     private long evictedIdle;
@@ -185,10 +181,7 @@ public final class ConnectionPool implements TimerTarget
             if (c.peer == peer)
             {
                 unlink(c);
-                loop.cancel(c.timerId);
-                c.timerId = NO_TIMER;
-                c.key.interestOps(0);
-                c.key.attach(null);
+                c.key.attach(null); // the caller attaches itself; interest stays OP_READ until it sets its own
                 reused++;
                 return c;
             }
@@ -224,9 +217,13 @@ public final class ConnectionPool implements TimerTarget
             timeoutNs = Math.min(timeoutNs, Math.max(serverNs - SERVER_TIMEOUT_MARGIN_NS, serverNs / 2));
         }
         c.key.attach(c);
-        c.key.interestOps(SelectionKey.OP_READ);
-        c.timerId = loop.schedule(nowNs + timeoutNs, c);
+        if (c.key.interestOps() != SelectionKey.OP_READ)
+        {
+            c.key.interestOps(SelectionKey.OP_READ);
+        }
+        c.idleDeadlineNs = nowNs + timeoutNs;
         link(c);
+        armIdleTimer(c.idleDeadlineNs);
         return true;
     }
 
@@ -236,12 +233,55 @@ public final class ConnectionPool implements TimerTarget
     @Override
     public void onTimer(final long timerId, final long nowNs)
     {
-        trimTimerId = NO_TIMER;
-        while (idleCount > maxIdle)
+        if (timerId == trimTimerId)
         {
-            evictedFull++;
-            close(oldest);
+            trimTimerId = NO_TIMER;
+            while (idleCount > maxIdle)
+            {
+                evictedFull++;
+                close(oldest);
+            }
         }
+        else if (timerId == idleTimerId)
+        {
+            idleTimerId = NO_TIMER;
+            expireIdle(nowNs);
+        }
+    }
+
+    private void expireIdle(final long nowNs)
+    {
+        long earliest = Long.MAX_VALUE;
+        Connection c = oldest;
+        while (c != null)
+        {
+            final Connection newer = c.newer;
+            if (c.idleDeadlineNs <= nowNs)
+            {
+                evictedIdle++;
+                close(c);
+            }
+            else
+            {
+                earliest = Math.min(earliest, c.idleDeadlineNs);
+            }
+            c = newer;
+        }
+        if (earliest != Long.MAX_VALUE)
+        {
+            armIdleTimer(earliest);
+        }
+    }
+
+    private void armIdleTimer(final long deadlineNs)
+    {
+        if (idleTimerId != NO_TIMER && idleTimerDeadlineNs <= deadlineNs)
+        {
+            return; // an earlier (or equal) check is already due; it re-arms for the rest
+        }
+        loop.cancel(idleTimerId);
+        idleTimerDeadlineNs = deadlineNs;
+        idleTimerId = loop.schedule(deadlineNs, this);
     }
 
     /**
@@ -255,8 +295,6 @@ public final class ConnectionPool implements TimerTarget
         {
             unlink(c);
         }
-        loop.cancel(c.timerId);
-        c.timerId = NO_TIMER;
         CloseHelper.quietClose(c.channel);
     }
 
@@ -286,6 +324,8 @@ public final class ConnectionPool implements TimerTarget
     {
         loop.cancel(trimTimerId);
         trimTimerId = NO_TIMER;
+        loop.cancel(idleTimerId);
+        idleTimerId = NO_TIMER;
         while (newest != null)
         {
             close(newest);

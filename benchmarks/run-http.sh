@@ -3,6 +3,8 @@
 # (keepalive 32, proxy_http_version 1.1) vs HAProxy mode http (1 thread, http-reuse safe) vs direct, all in
 # front of the same nginx origin. Proxies pinned to CPU 1 (one loop / worker / thread); wrk and the origin on
 # CPU 0. Access logs off everywhere. Cases interleaved and repeated; the table shows medians.
+# Also latency at a fixed rate below saturation: bin/vigil-bench http, open loop at FIXED_RATE req/s, corrected
+# for coordinated omission (where a tail comparison means something: every proxy has spare CPU).
 #   benchmarks/run-http.sh
 #   ROUNDS=1 DURATION=5 WARMUP=5 benchmarks/run-http.sh      quicker
 set -euo pipefail
@@ -10,6 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
+FIXED_RATE=${FIXED_RATE:-40000}
 out="benchmarks/out/http-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -112,6 +115,16 @@ for round in $(seq "$ROUNDS"); do
       for p in 50 75 90 99; do echo -e "$round\t$target\tp$p\t$(awk -v q="$p%" '$1==q{print $2}' "$f")"; done
       [ "$target" = direct ] || echo -e "$round\t$target\tcpu%\t$(( (after - before) * 100 / hz / DURATION ))"
     } | tee -a "$results"
+    taskset -c 0 bin/vigil-bench http --url "http://127.0.0.1:${PORT[$target]}/" --rate "$FIXED_RATE" \
+      --duration "${DURATION}s" --warmup 1s --connections "$CONNS" --quiet --out "$out/rig-$target-$round" \
+      >"$out/rig-$target-$round.txt"
+    python3 - "$out/rig-$target-$round/summary.json" "$round" "$target" <<'PY' | tee -a "$results"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("p50", "p90", "p99", "p99_9", "max"):
+    print(f"{sys.argv[2]}\t{sys.argv[3]}\tfixed_{k}\t{d['latency_us'][k] / 1000:.3f}")
+print(f"{sys.argv[2]}\t{sys.argv[3]}\tfixed_errors\t{d['errors']}")
+PY
   done
 done
 echo "origin connections open at the end (all proxies' pools + none from direct): $(upstream_conns)" | tee "$out/pools.txt"
@@ -137,8 +150,11 @@ def ratio(t, test, base):
     return "{:.2f}".format(med[(t, test)] / med[(base, test)])
 print("| metric | direct | vigil http | nginx proxy | haproxy http | vigil/direct | vigil/nginx |")
 print("|---|---|---|---|---|---|---|")
-for test, label in (("rps", "req/s"), ("p50", "p50 ms"), ("p75", "p75 ms"), ("p90", "p90 ms"), ("p99", "p99 ms"),
-                    ("cpu%", "proxy CPU % of its core")):
+for test, label in (("rps", "wrk req/s"), ("p50", "wrk p50 ms"), ("p75", "wrk p75 ms"), ("p90", "wrk p90 ms"),
+                    ("p99", "wrk p99 ms"), ("cpu%", "proxy CPU % of its core (wrk)"),
+                    ("fixed_p50", "fixed-rate p50 ms"), ("fixed_p90", "fixed-rate p90 ms"),
+                    ("fixed_p99", "fixed-rate p99 ms"), ("fixed_p99_9", "fixed-rate p99.9 ms"),
+                    ("fixed_max", "fixed-rate max ms"), ("fixed_errors", "fixed-rate errors")):
     print(f"| {label} | " + " | ".join(cell(t, test) for t in ("direct", "vigil", "nginx", "haproxy")) +
           f" | {ratio('vigil', test, 'direct')} | {ratio('vigil', test, 'nginx')} |")
 PY

@@ -10,7 +10,6 @@ import io.vigil.loop.TimerTarget;
 import io.vigil.net.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
-import io.vigil.tcp.Flow;
 import io.vigil.tcp.ListenerShard;
 import io.vigil.tcp.Side;
 import io.vigil.tcp.TcpListener;
@@ -77,6 +76,8 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private final ConnectionPool pool;
     private final SocketChannel client;
     private final InetSocketAddress clientAddress;
+    /** The client as the access log writes it, formatted once rather than per request. */
+    private final String clientText;
     private final byte[] xForwardedFor;
     private final byte[] forwardedFor;
     private final HttpHead reqHead;
@@ -160,8 +161,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private boolean upEof;
 
     // tunnel (after 101 or CONNECT)
-    private Flow toUpstream;
-    private Flow toClient;
+    private HttpTunnel tunnel;
 
     private int requestsServed;
     private long fromClient;
@@ -172,7 +172,6 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private long lastClientWriteNs;
     private long lastUpReadNs;
     private long lastUpWriteNs;
-    private long lastActivityNs;
     private long lingerStartNs;
     private long connectTimerId = NO_TIMER;
     private long livenessTimerId = NO_TIMER;
@@ -190,6 +189,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         this.pool = shard.pool();
         this.client = client;
         this.clientAddress = remoteAddress(client);
+        this.clientText = clientAddress == null ? "-" : HostPort.format(clientAddress);
         this.startNs = loop.nowNs();
         this.startEpochMs = System.currentTimeMillis();
         this.idleSinceNs = startNs;
@@ -237,8 +237,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             clientWritable |= (ready & SelectionKey.OP_WRITE) != 0;
             if (phase == TUNNEL)
             {
-                toUpstream.readReady |= (ready & SelectionKey.OP_READ) != 0;
-                toClient.writeReady |= (ready & SelectionKey.OP_WRITE) != 0;
+                tunnel.onReady(true, ready);
             }
         }
         else if (key == upKey)
@@ -256,8 +255,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
                 upWritable |= (ready & SelectionKey.OP_WRITE) != 0;
                 if (phase == TUNNEL)
                 {
-                    toClient.readReady |= (ready & SelectionKey.OP_READ) != 0;
-                    toUpstream.writeReady |= (ready & SelectionKey.OP_WRITE) != 0;
+                    tunnel.onReady(false, ready);
                 }
             }
         }
@@ -1390,22 +1388,9 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         toClientBytes += respBytes;
         logRequest();
         conn = null; // never pooled again; the channel is closed with the session
-        toUpstream = new Flow();
-        toClient = new Flow();
-        toUpstream.src = client;
-        toUpstream.dst = upstream;
-        toUpstream.buffer = cin;
-        toUpstream.head = cinPos;
-        toUpstream.tail = cinEnd;
-        toUpstream.readReady = true;
-        toUpstream.srcEof = clientEof;
-        toClient.src = upstream;
-        toClient.dst = client;
-        toClient.buffer = uin;
-        toClient.head = uinPos;
-        toClient.tail = uinEnd;
-        toClient.readReady = true;
-        toClient.srcEof = upEof;
+        tunnel = new HttpTunnel(buffers, client, upstream, keepAliveOn(Side.CLIENT), keepAliveOn(Side.UPSTREAM));
+        tunnel.fromClient(cin, cinPos, cinEnd, clientEof);
+        tunnel.fromUpstream(uin, uinPos, uinEnd, upEof);
         cin = null;
         uin = null;
         if (cout != null)
@@ -1418,57 +1403,16 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             buffers.release(uout);
             uout = null;
         }
-        lastActivityNs = loop.nowNs();
+        tunnel.started(loop.nowNs());
     }
 
     private boolean stepTunnel()
     {
-        if (pump(toUpstream, Side.CLIENT, Side.UPSTREAM) && pump(toClient, Side.UPSTREAM, Side.CLIENT))
+        if (!tunnel.pump(loop.nowNs()))
         {
-            if (toUpstream.finished() && toClient.finished())
-            {
-                close(CloseReason.EOF, Side.PROXY);
-            }
+            close(tunnel.endReason(), tunnel.endSide());
         }
         return false;
-    }
-
-    private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
-    {
-        final int capacity = buffers.bufferSize();
-        int moved;
-        do
-        {
-            moved = 0;
-            try
-            {
-                if (flow.wantsRead(capacity))
-                {
-                    moved += flow.read(buffers);
-                }
-            }
-            catch (final IOException ex)
-            {
-                close(CloseReason.of(ex, keepAliveOn(srcSide)), srcSide);
-                return false;
-            }
-            try
-            {
-                moved += flow.write();
-            }
-            catch (final IOException ex)
-            {
-                close(CloseReason.of(ex, keepAliveOn(dstSide)), dstSide);
-                return false;
-            }
-            if (moved != 0)
-            {
-                lastActivityNs = loop.nowNs();
-            }
-        }
-        while (moved != 0 && !flow.finished());
-        flow.releaseIfEmpty(buffers);
-        return true;
     }
 
     private boolean keepAliveOn(final Side side)
@@ -1486,11 +1430,8 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         final int upOps;
         if (phase == TUNNEL)
         {
-            final int capacity = buffers.bufferSize();
-            clientOps = (toUpstream.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
-                (toClient.pending() ? SelectionKey.OP_WRITE : 0);
-            upOps = (toClient.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
-                (toUpstream.pending() ? SelectionKey.OP_WRITE : 0);
+            clientOps = tunnel.clientOps();
+            upOps = tunnel.upstreamOps();
         }
         else
         {
@@ -1578,7 +1519,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             case EXCHANGE -> sweepExchange(nowNs);
             case TUNNEL ->
             {
-                if (nowNs - lastActivityNs >= listener.config().proxyTimeoutNs())
+                if (nowNs - tunnel.lastActivityNs() >= listener.config().proxyTimeoutNs())
                 {
                     close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
                 }
@@ -1713,7 +1654,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             return;
         }
         final boolean midExchange = phase == EXCHANGE;
-        final boolean tunnel = phase == TUNNEL;
+        final boolean tunnelled = phase == TUNNEL;
         phase = CLOSED;
         if (midExchange)
         {
@@ -1724,7 +1665,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         livenessTimerId = NO_TIMER;
         final boolean peerDied = side == Side.UPSTREAM &&
             (reason == CloseReason.KEEPALIVE_TIMEOUT || reason == CloseReason.PEER_TIMEOUT);
-        if (tunnel)
+        if (tunnelled)
         {
             CloseHelper.quietClose(upstream);
             if (peerDied)
@@ -1737,10 +1678,9 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
                 peer = null;
             }
             forgetUpstream();
-            fromClient += toUpstream.bytes;
-            toClientBytes += toClient.bytes;
-            toUpstream.release(buffers);
-            toClient.release(buffers);
+            fromClient += tunnel.bytesFromClient();
+            toClientBytes += tunnel.bytesToClient();
+            tunnel.release();
         }
         else
         {
@@ -1802,7 +1742,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         final var line = shard.logLine().begin()
             .appendTimestamp(System.currentTimeMillis())
             .append(" listener=").append(listener.name())
-            .append(" client=").append(clientAddress == null ? "-" : HostPort.format(clientAddress))
+            .append(" client=").append(clientText)
             .append(" request=").append(method == null ? "-" : method == HttpMethod.OTHER ? "OTHER" : method.name())
             .append(' ');
         if (loggedTargetLength > 0)
@@ -1841,7 +1781,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         shard.logLine().begin()
             .appendTimestamp(startEpochMs + durationMs)
             .append(" listener=").append(listener.name())
-            .append(" client=").append(clientAddress == null ? "-" : HostPort.format(clientAddress))
+            .append(" client=").append(clientText)
             .append(" connection_closed requests=").append(requestsServed)
             .append(" from_client=").append(fromClient)
             .append(" to_client=").append(toClientBytes)

@@ -182,6 +182,23 @@ class HttpFramingTest
     }
 
     @Test
+    void idleTunnelEndsAfterProxyTimeout() throws Exception
+    {
+        vigil.close();
+        vigil = VigilHarness.start(HttpConfigs.web(origin, ", proxy-timeout = 500ms", ""));
+        try (RawHttp http = client())
+        {
+            http.send("GET /upgrade HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertEquals(101, http.read(false).status());
+            final long start = System.nanoTime();
+            assertTrue(http.closedByPeer(), "the idle tunnel is closed");
+            final long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms >= 400 && ms < 3000, "after " + ms + " ms of a 500 ms proxy-timeout");
+        }
+        vigil.awaitAccessLog("reason=idle_timeout side=proxy");
+    }
+
+    @Test
     void responseWithoutLengthEndsAtCloseAndClosesTheClient() throws Exception
     {
         try (RawHttp http = client())

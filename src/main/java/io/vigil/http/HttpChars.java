@@ -79,6 +79,80 @@ final class HttpChars
         return true;
     }
 
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+    private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+    private static final long LFS = ONES * '\n';
+    private static final long DELS = ONES * 0x7F;
+    private static final long SPACES = ONES * ' ';
+
+    /**
+     * The first LF in {@code [from, to)}, eight bytes at a time (in big-endian order the first byte in memory is
+     * the most significant). The zero-byte test used is exact: no false positives, so the first flagged byte is
+     * the first LF.
+     *
+     * @return its offset, or {@code to}.
+     */
+    static int indexOfLf(final ByteBuffer buffer, final int from, final int to)
+    {
+        int i = from;
+        while (i + Long.BYTES <= to)
+        {
+            final long x = buffer.getLong(i) ^ LFS;
+            final long zeros = ~(((x & LOW7) + LOW7) | x | LOW7);
+            if (zeros != 0)
+            {
+                final int first = buffer.order() == java.nio.ByteOrder.BIG_ENDIAN ?
+                    Long.numberOfLeadingZeros(zeros) : Long.numberOfTrailingZeros(zeros);
+                return i + (first >>> 3);
+            }
+            i += Long.BYTES;
+        }
+        for (; i < to; i++)
+        {
+            if (buffer.get(i) == '\n')
+            {
+                return i;
+            }
+        }
+        return to;
+    }
+
+    /**
+     * Whether every byte of {@code [from, to)} may appear in a field value: HTAB, SP through '~', or obs-text
+     * (0x80-0xFF); never another control or DEL. Eight bytes at a time; a word that might hold a control is
+     * checked byte by byte.
+     */
+    static boolean allFieldValueChars(final ByteBuffer buffer, final int from, final int to)
+    {
+        int i = from;
+        while (i + Long.BYTES <= to)
+        {
+            final long x = buffer.getLong(i);
+            final long del = x ^ DELS;
+            final boolean maybeControl = ((x - SPACES) & ~x & HIGHS) != 0 || ((del - ONES) & ~del & HIGHS) != 0;
+            if (maybeControl)
+            {
+                for (int k = i; k < i + Long.BYTES; k++)
+                {
+                    if (!isFieldValueChar(buffer.get(k)))
+                    {
+                        return false;
+                    }
+                }
+            }
+            i += Long.BYTES;
+        }
+        for (; i < to; i++)
+        {
+            if (!isFieldValueChar(buffer.get(i)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static boolean equalsExact(final ByteBuffer buffer, final int start, final String text)
     {
         for (int i = 0; i < text.length(); i++)

@@ -139,12 +139,14 @@ public final class HttpHead
         int pos = scanPos;
         while (pos < limit)
         {
-            final byte b = buffer.get(pos++);
-            if (b != '\n')
+            final int lf = HttpChars.indexOfLf(buffer, pos, limit);
+            if (lf == limit)
             {
-                continue;
+                pos = limit;
+                break;
             }
-            final int lineEnd = pos - 1; // the LF; a CR before it is part of the terminator
+            pos = lf + 1;
+            final int lineEnd = lf; // the LF; a CR before it is part of the terminator
             final boolean empty = lineEnd == lineStart || lineEnd == lineStart + 1 && buffer.get(lineStart) == '\r';
             if (firstLineEnd < 0)
             {
@@ -198,7 +200,7 @@ public final class HttpHead
         int line = firstLineEnd + 1;
         while (true)
         {
-            final int lf = indexOfLf(buffer, line, headEnd);
+            final int lf = HttpChars.indexOfLf(buffer, line, headEnd);
             final int end = trimCr(buffer, line, lf);
             if (end == line)
             {
@@ -224,18 +226,6 @@ public final class HttpHead
             start++;
         }
         return start;
-    }
-
-    private static int indexOfLf(final ByteBuffer buffer, final int from, final int to)
-    {
-        for (int i = from; i < to; i++)
-        {
-            if (buffer.get(i) == '\n')
-            {
-                return i;
-            }
-        }
-        return to;
     }
 
     private static int trimCr(final ByteBuffer buffer, final int start, final int lf)
@@ -364,12 +354,9 @@ public final class HttpHead
         {
             valueEnd--;
         }
-        for (int i = valueStart; i < valueEnd; i++)
+        if (!HttpChars.allFieldValueChars(buffer, valueStart, valueEnd))
         {
-            if (!HttpChars.isFieldValueChar(buffer.get(i)))
-            {
-                return HttpStatus.BAD_REQUEST; // CR, LF, NUL or another control in a value
-            }
+            return HttpStatus.BAD_REQUEST; // CR, LF, NUL or another control in a value
         }
         if (fieldCount == MAX_FIELDS)
         {

@@ -85,6 +85,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private final BodyFramer reqFramer = new BodyFramer();
     private final BodyFramer respFramer = new BodyFramer();
     private final HeadWriter headWriter = new HeadWriter();
+    private final ByteBuffer[] gather = new ByteBuffer[2];
     private final long startNs;
     private final long startEpochMs;
 
@@ -588,25 +589,24 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         boolean moved = false;
         try
         {
-            if (uoutPos < uoutLen)
+            // head and body in one writev: one syscall and, for small messages, one segment
+            final boolean head = uoutPos < uoutLen;
+            final boolean body = cinPos < reqScanned;
+            if (head || body)
             {
-                uout.limit(uoutLen).position(uoutPos);
-                final int n = upstream.write(uout);
-                uout.limit(uout.capacity()); // absolute gets and puts (parsers, compaction) need the whole buffer
-                uoutPos += n;
+                final long n = writeGathering(upstream, uout, uoutPos, uoutLen, cin, cinPos, reqScanned, head, body);
+                if (head)
+                {
+                    uoutPos = uout.position();
+                }
+                if (body)
+                {
+                    cinPos = cin.position();
+                }
+                restoreLimits(uout, cin);
                 reqBytes += n;
                 moved = n > 0;
-                upWritable = uoutPos == uoutLen;
-            }
-            if (uoutPos == uoutLen && cinPos < reqScanned && upWritable)
-            {
-                cin.limit(reqScanned).position(cinPos);
-                final int n = upstream.write(cin);
-                cin.limit(cin.capacity()); // absolute gets and puts (parsers, compaction) need the whole buffer
-                cinPos += n;
-                reqBytes += n;
-                moved |= n > 0;
-                upWritable = cinPos == reqScanned;
+                upWritable = uoutPos == uoutLen && cinPos == reqScanned;
             }
         }
         catch (final IOException ex)
@@ -933,30 +933,29 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         boolean moved = false;
         try
         {
-            if (coutPos < coutLen)
+            // response head (cout) and body (uin) in one writev: one syscall and one segment for small responses
+            final boolean head = coutPos < coutLen;
+            final boolean body = respHeadDone && !tunnelPending && uinPos < respScanned;
+            if (head || body)
             {
-                cout.limit(coutLen).position(coutPos);
-                final int n = client.write(cout);
-                cout.limit(cout.capacity()); // absolute gets and puts (parsers, compaction) need the whole buffer
-                coutPos += n;
+                final long n = writeGathering(client, cout, coutPos, coutLen, uin, uinPos, respScanned, head, body);
+                if (head)
+                {
+                    coutPos = cout.position();
+                }
+                if (body)
+                {
+                    uinPos = uin.position();
+                }
+                restoreLimits(cout, uin);
                 respBytes += n;
                 moved = n > 0;
-                clientWritable = coutPos == coutLen;
+                clientWritable = coutPos == coutLen && (!body || uinPos == respScanned);
                 if (coutPos == coutLen)
                 {
                     coutPos = 0;
                     coutLen = 0;
                 }
-            }
-            if (coutLen == 0 && respHeadDone && !tunnelPending && uinPos < respScanned && clientWritable)
-            {
-                uin.limit(respScanned).position(uinPos);
-                final int n = client.write(uin);
-                uin.limit(uin.capacity()); // absolute gets and puts (parsers, compaction) need the whole buffer
-                uinPos += n;
-                respBytes += n;
-                moved |= n > 0;
-                clientWritable = uinPos == respScanned;
             }
         }
         catch (final IOException ex)
@@ -975,6 +974,49 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             respScanned = 0;
         }
         return moved;
+    }
+
+    /**
+     * Write {@code first[firstFrom, firstTo)} then {@code second[secondFrom, secondTo)} with one gathering write;
+     * either may be skipped. Positions tell the caller how far each got.
+     */
+    private long writeGathering(
+        final SocketChannel channel,
+        final ByteBuffer first, final int firstFrom, final int firstTo,
+        final ByteBuffer second, final int secondFrom, final int secondTo,
+        final boolean writeFirst, final boolean writeSecond) throws IOException
+    {
+        if (writeFirst)
+        {
+            first.limit(firstTo).position(firstFrom);
+        }
+        if (writeSecond)
+        {
+            second.limit(secondTo).position(secondFrom);
+        }
+        if (writeFirst && writeSecond)
+        {
+            gather[0] = first;
+            gather[1] = second;
+            final long n = channel.write(gather, 0, 2);
+            gather[0] = null;
+            gather[1] = null;
+            return n;
+        }
+        return channel.write(writeFirst ? first : second);
+    }
+
+    /** Absolute gets and puts (parsers, compaction) need the whole buffer. */
+    private static void restoreLimits(final ByteBuffer a, final ByteBuffer b)
+    {
+        if (a != null)
+        {
+            a.limit(a.capacity());
+        }
+        if (b != null)
+        {
+            b.limit(b.capacity());
+        }
     }
 
     private void finishExchange()

@@ -47,6 +47,8 @@ public final class EventLoop implements Agent
     private long nextDeadlineNs = Long.MAX_VALUE;
     private long scannedEarliestNs;
     private volatile boolean selecting;
+    /** Set while blocked in select: the first key it dispatches must see the time after the wait, not before. */
+    private boolean clockStale;
     private volatile boolean terminating;
     private long nowNs;
     private int sessionCount;
@@ -157,7 +159,9 @@ public final class EventLoop implements Agent
         {
             if (commands.isEmpty())
             {
+                clockStale = true;
                 selector.select(onSelected, timeoutMs);
+                clockStale = false;
             }
         }
         catch (final IOException ex)
@@ -228,6 +232,13 @@ public final class EventLoop implements Agent
 
     private void onSelected(final SelectionKey key)
     {
+        if (clockStale)
+        {
+            // the wait may have lasted seconds: deadlines scheduled from here (connect-timeout, HTTP timeouts)
+            // and durations measured from here would otherwise start in the past
+            nowNs = System.nanoTime();
+            clockStale = false;
+        }
         final SelectHandler handler = (SelectHandler)key.attachment();
         try
         {

@@ -94,4 +94,64 @@ class EventLoopTest
         assertTrue(ran.await(2, TimeUnit.SECONDS), "the blocked loop was woken for the command");
         assertTrue(TimeUnit.NANOSECONDS.toMillis(ranOn.get() - sent) < 100, "promptly");
     }
+
+    @Test
+    void shouldSeeTheTimeAfterAnIdleWaitWhenIOArrives() throws Exception
+    {
+        try (java.nio.channels.Pipe.SourceChannel source = pipe.source();
+            java.nio.channels.Pipe.SinkChannel sink = pipe.sink())
+        {
+            source.configureBlocking(false);
+            final AtomicLong clockLag = new AtomicLong(-1);
+            final CountDownLatch selected = new CountDownLatch(1);
+            final CountDownLatch registered = new CountDownLatch(1);
+            loop.execute(() ->
+            {
+                try
+                {
+                    source.register(loop.selector(), java.nio.channels.SelectionKey.OP_READ, new SelectHandler()
+                    {
+                        @Override
+                        public void onSelect(final java.nio.channels.SelectionKey key)
+                        {
+                            clockLag.set(System.nanoTime() - loop.nowNs());
+                            key.cancel();
+                            selected.countDown();
+                        }
+
+                        @Override
+                        public void onFailure(final Exception ex)
+                        {
+                        }
+                    });
+                }
+                catch (final java.io.IOException ex)
+                {
+                    throw new IllegalStateException(ex);
+                }
+                registered.countDown();
+            });
+            registered.await();
+            Thread.sleep(1500); // the loop sits in select with nothing to do
+            sink.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
+            assertTrue(selected.await(2, TimeUnit.SECONDS));
+            // timers scheduled from nowNs() (connect-timeout, HTTP timeouts) must not start 1.5 s in the past
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(clockLag.get()) < 100,
+                "loop clock was " + TimeUnit.NANOSECONDS.toMillis(clockLag.get()) + " ms stale after the wait");
+        }
+    }
+
+    private final java.nio.channels.Pipe pipe = openPipe();
+
+    private static java.nio.channels.Pipe openPipe()
+    {
+        try
+        {
+            return java.nio.channels.Pipe.open();
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
 }

@@ -28,14 +28,15 @@ final class SvgPlot
     static String render(final String title, final LoadRun.Result result, final boolean withUncorrected)
     {
         final Histogram corrected = result.corrected();
-        final double maxMs = Math.max(0.001, corrected.getMaxValue() / 1e6) * 1.05;
+        final double step = niceStep(Math.max(0.001, corrected.getMaxValue() / 1e6) / 5);
+        final double maxMs = step * Math.max(1, Math.ceil(corrected.getMaxValue() / 1e6 / step));
         final StringBuilder svg = new StringBuilder(16 * 1024);
         svg.append(String.format(Locale.ROOT,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" " +
             "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", WIDTH, HEIGHT));
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"24\" font-size=\"15\">%s</text>\n", LEFT,
             escape(title)));
-        axes(svg, maxMs);
+        axes(svg, maxMs, step);
         curve(svg, corrected, maxMs, "#1f5fbf", "");
         if (withUncorrected)
         {
@@ -57,7 +58,21 @@ final class SvgPlot
         return HEIGHT - BOTTOM - ms / maxMs * (HEIGHT - TOP - BOTTOM);
     }
 
-    private static void axes(final StringBuilder svg, final double maxMs)
+    /** The smallest of 1, 2, 2.5 and 5 times a power of ten that is at least {@code raw}: readable ticks. */
+    static double niceStep(final double raw)
+    {
+        final double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (final double factor : new double[] {1, 2, 2.5, 5, 10})
+        {
+            if (factor * magnitude >= raw * (1 - 1e-9))
+            {
+                return factor * magnitude;
+            }
+        }
+        return 10 * magnitude;
+    }
+
+    private static void axes(final StringBuilder svg, final double maxMs, final double step)
     {
         final int plotBottom = HEIGHT - BOTTOM;
         svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n",
@@ -75,9 +90,10 @@ final class SvgPlot
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">percentile</text>\n",
             (WIDTH + LEFT) / 2, HEIGHT - 15));
-        for (int i = 0; i <= 5; i++)
+        final int ticks = (int)Math.round(maxMs / step);
+        for (int i = 0; i <= ticks; i++)
         {
-            final double ms = maxMs * i / 5;
+            final double ms = step * i;
             final double py = y(ms, maxMs);
             svg.append(String.format(Locale.ROOT,
                 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>" +
@@ -123,8 +139,9 @@ final class SvgPlot
 
     private static String formatMs(final double ms)
     {
-        return ms >= 10 ? String.format(Locale.ROOT, "%.0f", ms) : ms >= 1 ? String.format(Locale.ROOT, "%.1f", ms) :
-            String.format(Locale.ROOT, "%.2f", ms);
+        // drop trailing zeros: 0.25, 0.5, 2, 2.5, 10
+        final String text = String.format(Locale.ROOT, "%.3f", ms).replaceAll("0+$", "");
+        return text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
     }
 
     private static String escape(final String text)

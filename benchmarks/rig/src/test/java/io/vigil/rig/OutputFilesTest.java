@@ -94,4 +94,14 @@ class OutputFilesTest
         final String printed = table.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("99.90%") && printed.contains("max"), printed);
     }
+
+    @Test
+    void plotTicksAreRoundNumbers()
+    {
+        assertEquals(1.0, SvgPlot.niceStep(1.0), 1e-12);
+        assertEquals(5.0, SvgPlot.niceStep(2.6), 1e-12);
+        assertEquals(2.5, SvgPlot.niceStep(2.1), 1e-12);
+        assertEquals(0.5, SvgPlot.niceStep(0.3), 1e-12);
+        assertEquals(20.0, SvgPlot.niceStep(12), 1e-12);
+    }
 }

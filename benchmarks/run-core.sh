@@ -24,22 +24,11 @@ out="benchmarks/out/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
 
-need=()
-command -v iperf3 >/dev/null || need+=(iperf3)
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || need+=(nginx-light)
-[ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || need+=(libnginx-mod-stream)
-command -v haproxy >/dev/null || need+=(haproxy)
-if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+source benchmarks/lib.sh
+install_missing iperf3:iperf3 wrk:wrk nginx:nginx-light /usr/lib/nginx/modules/ngx_stream_module.so:libnginx-mod-stream \
+  haproxy:haproxy
 bin/vigil --version >/dev/null   # builds the jar if needed
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-bg() { "$@" >>"$out/processes.log" 2>&1 & pids+=($!); }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 
 # ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy)
 IPERF=15201; HTTP=18080; SINK=19000; ECHO=17000
@@ -134,7 +123,6 @@ heap_used_kib() { # Vigil's live Java heap after a full GC: RSS growth hides it 
   jcmd "$pid" GC.heap_info | python3 -c 'import re,sys
 t=sys.stdin.read(); print(sum(int(u) for u in re.findall(r"(?:generation|heap)\s+total \d+K, used (\d+)K", t)))'
 }
-cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 rss_kib() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '/VmRSS/{print $2}' "/proc/$p/status"))); done; echo $t; }
 
 results="$out/raw.tsv"

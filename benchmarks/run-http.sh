@@ -17,20 +17,10 @@ out="benchmarks/out/http-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
 
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || need+=(nginx-light)
-command -v haproxy >/dev/null || need+=(haproxy)
-if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+source benchmarks/lib.sh
+install_missing wrk:wrk nginx:nginx-light haproxy:haproxy
 bin/vigil --version >/dev/null   # builds the jar if needed
 
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-bg() { "$@" >>"$out/processes.log" 2>&1 & pids+=($!); }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 
 ORIGIN=18480
 declare -A PORT=([direct]=$ORIGIN [vigil]=18580 [nginx]=18680 [haproxy]=18780)
@@ -91,7 +81,6 @@ proxy_pids() {
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
   esac
 }
-cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 upstream_conns() { ss -Htn state established "( dport = :$ORIGIN )" | wc -l; }
 
 results="$out/raw.tsv"

@@ -51,7 +51,8 @@ public final class VigilServer implements AutoCloseable
     private final EventLoop[] loops;
     private final List<List<Acceptor>> acceptorsByLoop = new ArrayList<>();
     private final List<ListenerShard> shards = new ArrayList<>();
-    private final List<ConnectionPool> connectionPools = new ArrayList<>();
+    /** Each loop's idle upstream connection pools (HTTP mode), touched only on that loop or after it stopped. */
+    private final List<List<ConnectionPool>> poolsByLoop = new ArrayList<>();
     private final Map<UpstreamGroup, HealthChecks> healthChecks = new LinkedHashMap<>();
     private final Resolver resolver = new Resolver();
     private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
@@ -70,6 +71,7 @@ public final class VigilServer implements AutoCloseable
         {
             loops[i] = new EventLoop(i, COMMAND_CAPACITY);
             acceptorsByLoop.add(new ArrayList<>());
+            poolsByLoop.add(new ArrayList<>());
         }
         this.accessLog = new AccessLog(accessLogOut);
     }
@@ -159,7 +161,7 @@ public final class VigilServer implements AutoCloseable
         final ConnectionPool pool = new ConnectionPool(loop, upstream.http().keepaliveIdle(),
             upstream.http().keepaliveTimeoutNs(), upstream.http().keepaliveRequests(),
             upstream.http().keepaliveTimeNs());
-        connectionPools.add(pool);
+        poolsByLoop.get(loop.index()).add(pool);
         return pool;
     }
 
@@ -218,7 +220,12 @@ public final class VigilServer implements AutoCloseable
         {
             for (final EventLoop loop : loops)
             {
-                loop.execute(() -> ListenerShard.closeSessionsOf(loop, peer));
+                final List<ConnectionPool> pools = poolsByLoop.get(loop.index());
+                loop.execute(() ->
+                {
+                    pools.forEach(pool -> pool.closeTo(peer));
+                    ListenerShard.closeSessionsOf(loop, peer);
+                });
             }
         }
     }
@@ -353,6 +360,8 @@ public final class VigilServer implements AutoCloseable
             final boolean queued = loop.execute(() ->
             {
                 acceptors.forEach(Acceptor::close);
+                // idle pooled upstream connections will not be needed: close them now, not at the end of the grace
+                poolsByLoop.get(loop.index()).forEach(ConnectionPool::closeAll);
                 new LoopDrain(loop, System.nanoTime() + graceNs, drained).start();
             });
             if (!queued)
@@ -388,7 +397,7 @@ public final class VigilServer implements AutoCloseable
         }
         CloseHelper.closeAll(runners);
         // the loop threads have stopped: their pools' idle upstream connections can be closed from here
-        connectionPools.forEach(ConnectionPool::closeAll);
+        poolsByLoop.forEach(pools -> pools.forEach(ConnectionPool::closeAll));
         for (int i = 0; i < loops.length; i++)
         {
             if (runners.size() <= i)

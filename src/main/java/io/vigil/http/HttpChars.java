@@ -180,24 +180,10 @@ final class HttpChars
     /** Non-empty items in a comma-separated list. */
     static int countListItems(final ByteBuffer buffer, final int start, final int end)
     {
-        int count = 0;
-        int i = start;
-        while (i < end)
-        {
-            int itemEnd = i;
-            while (itemEnd < end && buffer.get(itemEnd) != ',')
-            {
-                itemEnd++;
-            }
-            if (trimEnd(buffer, i, itemEnd) > trimStart(buffer, i, itemEnd))
-            {
-                count++;
-            }
-            i = itemEnd + 1;
-        }
-        return count;
+        return countListToken(buffer, start, end, null);
     }
 
+    /** Items of a comma-separated list equal to {@code token} (case-insensitive); null counts every non-empty one. */
     static int countListToken(final ByteBuffer buffer, final int start, final int end, final String token)
     {
         int count = 0;
@@ -209,7 +195,9 @@ final class HttpChars
             {
                 itemEnd++;
             }
-            if (equalsIgnoreCase(buffer, trimStart(buffer, i, itemEnd), trimEnd(buffer, i, itemEnd), token))
+            final int s = trimStart(buffer, i, itemEnd);
+            final int e = trimEnd(buffer, i, itemEnd);
+            if (token == null ? e > s : equalsIgnoreCase(buffer, s, e, token))
             {
                 count++;
             }

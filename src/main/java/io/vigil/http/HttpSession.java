@@ -10,6 +10,7 @@ import io.vigil.loop.TimerTarget;
 import io.vigil.net.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
+import io.vigil.net.Sockets;
 import io.vigil.tcp.ListenerShard;
 import io.vigil.tcp.Side;
 import io.vigil.tcp.TcpListener;
@@ -78,6 +79,8 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private final InetSocketAddress clientAddress;
     /** The client as the access log writes it, formatted once rather than per request. */
     private final String clientText;
+    /** The balancer's hash of this client (balance = hash), fixed for the connection. */
+    private final int clientHash;
     private final byte[] xForwardedFor;
     private final byte[] forwardedFor;
     private final HttpHead reqHead;
@@ -189,8 +192,9 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         this.buffers = shard.buffers();
         this.pool = shard.pool();
         this.client = client;
-        this.clientAddress = remoteAddress(client);
+        this.clientAddress = Sockets.remoteAddress(client);
         this.clientText = clientAddress == null ? "-" : HostPort.format(clientAddress);
+        this.clientHash = PeerPicker.clientHash(clientAddress, group.config().hashKey());
         this.startNs = loop.nowNs();
         this.startEpochMs = System.currentTimeMillis();
         this.idleSinceNs = startNs;
@@ -1073,8 +1077,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
                 return;
             }
             final long nowNs = loop.nowNs();
-            final Peer next = picker.next(triedMask, PeerPicker.clientHash(clientAddress, group.config().hashKey()),
-                nowNs);
+            final Peer next = picker.next(triedMask, clientHash, nowNs);
             if (next == null)
             {
                 // nginx says 502 for "no live upstreams"; all servers down or full is a 503
@@ -1106,7 +1109,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
                 }
             }
             reused = false;
-            final SocketChannel channel = openSocket();
+            final SocketChannel channel = Sockets.openNonBlocking();
             if (channel == null)
             {
                 // a local failure (EMFILE) says nothing about the server
@@ -1139,22 +1142,6 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
                 upKey = null;
                 peerFailed();
             }
-        }
-    }
-
-    private static SocketChannel openSocket()
-    {
-        SocketChannel channel = null;
-        try
-        {
-            channel = SocketChannel.open();
-            channel.configureBlocking(false);
-            return channel;
-        }
-        catch (final IOException ex)
-        {
-            CloseHelper.quietClose(channel);
-            return null;
         }
     }
 
@@ -1330,11 +1317,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     {
         if (peer != null)
         {
-            if (peer.onFailure(loop.nowNs()))
-            {
-                System.err.println("WARN upstream " + group.name() + " server " + peer.name() +
-                    " unavailable for fail-timeout after " + peer.server().maxFails() + " failure(s)");
-            }
+            group.recordFailure(peer, loop.nowNs());
             peer.release();
             peer = null;
         }
@@ -1644,10 +1627,6 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     @Override
     public void onPeerDown(final Peer down)
     {
-        if (pool != null)
-        {
-            pool.closeTo(down);
-        }
         if (peer == down && phase != CLOSED)
         {
             close(CloseReason.SERVER_DOWN, Side.UPSTREAM);
@@ -1658,10 +1637,6 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     public void onDrain()
     {
         draining = true;
-        if (pool != null)
-        {
-            pool.closeAll();
-        }
         if (phase == WAIT_HEAD && cinEnd == 0)
         {
             close(CloseReason.SHUTDOWN, Side.PROXY);
@@ -1833,15 +1808,4 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             .commit();
     }
 
-    private static InetSocketAddress remoteAddress(final SocketChannel channel)
-    {
-        try
-        {
-            return (InetSocketAddress)channel.getRemoteAddress();
-        }
-        catch (final IOException ex)
-        {
-            return null;
-        }
-    }
 }

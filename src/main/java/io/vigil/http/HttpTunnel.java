@@ -5,7 +5,6 @@ import io.vigil.net.CloseReason;
 import io.vigil.tcp.Flow;
 import io.vigil.tcp.Side;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -108,45 +107,18 @@ final class HttpTunnel
 
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide, final long nowNs)
     {
-        final int capacity = buffers.bufferSize();
-        int moved;
-        do
+        final int result = flow.pump(buffers);
+        if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
         {
-            moved = 0;
-            try
-            {
-                if (flow.wantsRead(capacity))
-                {
-                    moved += flow.read(buffers);
-                }
-            }
-            catch (final IOException ex)
-            {
-                return end(ex, srcSide);
-            }
-            try
-            {
-                moved += flow.write();
-            }
-            catch (final IOException ex)
-            {
-                return end(ex, dstSide);
-            }
-            if (moved != 0)
-            {
-                lastActivityNs = nowNs;
-            }
+            endSide = result == Flow.SRC_FAILED ? srcSide : dstSide;
+            endReason = CloseReason.of(flow.failure, endSide == Side.CLIENT ? clientKeepAlive : upstreamKeepAlive);
+            return false;
         }
-        while (moved != 0 && !flow.finished());
-        flow.releaseIfEmpty(buffers);
+        if (result == Flow.MOVED)
+        {
+            lastActivityNs = nowNs;
+        }
         return true;
-    }
-
-    private boolean end(final IOException ex, final Side side)
-    {
-        endReason = CloseReason.of(ex, side == Side.CLIENT ? clientKeepAlive : upstreamKeepAlive);
-        endSide = side;
-        return false;
     }
 
     /**

@@ -15,6 +15,10 @@ public final class Flow
 {
     public static final int IDLE = 0;
     public static final int MOVED = 1;
+    /** {@link #pump} result: reading src failed; see {@link #failure}. */
+    public static final int SRC_FAILED = -1;
+    /** {@link #pump} result: writing dst failed; see {@link #failure}. */
+    public static final int DST_FAILED = -2;
 
     public SocketChannel src;
     public SocketChannel dst;
@@ -30,6 +34,8 @@ public final class Flow
     /** FIN forwarded to dst. */
     public boolean dstShut;
     public long bytes;
+    /** Why the last {@link #pump} failed. */
+    public IOException failure;
 
     public boolean pending()
     {
@@ -132,6 +138,53 @@ public final class Flow
             dst.shutdownOutput();
             result = MOVED;
         }
+        return result;
+    }
+
+    /**
+     * Move bytes from src to dst until neither moves (or this direction finished), then give the buffer back if
+     * it is empty: one relay step.
+     *
+     * @param pool the loop's buffers.
+     * @return {@link #MOVED} when bytes or EOF moved, {@link #IDLE} when nothing did, or {@link #SRC_FAILED} /
+     *         {@link #DST_FAILED} with {@link #failure} set.
+     */
+    public int pump(final BufferPool pool)
+    {
+        final int capacity = pool.bufferSize();
+        int result = IDLE;
+        int moved;
+        do
+        {
+            moved = 0;
+            try
+            {
+                if (wantsRead(capacity))
+                {
+                    moved += read(pool);
+                }
+            }
+            catch (final IOException ex)
+            {
+                failure = ex;
+                return SRC_FAILED;
+            }
+            try
+            {
+                moved += write();
+            }
+            catch (final IOException ex)
+            {
+                failure = ex;
+                return DST_FAILED;
+            }
+            if (moved != 0)
+            {
+                result = MOVED;
+            }
+        }
+        while (moved != 0 && !finished());
+        releaseIfEmpty(pool);
         return result;
     }
 

@@ -7,6 +7,7 @@ import io.vigil.loop.TimerTarget;
 import io.vigil.net.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
+import io.vigil.net.Sockets;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.PeerUser;
@@ -69,7 +70,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         this.startNs = loop.nowNs();
         this.startEpochMs = System.currentTimeMillis();
         this.lastActivityNs = startNs;
-        this.clientAddress = remoteAddress(downstream);
+        this.clientAddress = Sockets.remoteAddress(downstream);
     }
 
     /**
@@ -111,7 +112,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             lastPeerName = next.name();
             tries++;
             triedMask |= shard.picker.bit(next);
-            final SocketChannel channel = openUpstreamSocket();
+            final SocketChannel channel = Sockets.openNonBlocking();
             if (channel == null)
             {
                 // a local failure (e.g. EMFILE) says nothing about the server: do not count it against the peer
@@ -147,22 +148,6 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         close(CloseReason.CONNECT_FAILED, Side.UPSTREAM);
     }
 
-    private static SocketChannel openUpstreamSocket()
-    {
-        SocketChannel channel = null;
-        try
-        {
-            channel = SocketChannel.open();
-            channel.configureBlocking(false);
-            return channel;
-        }
-        catch (final IOException ex)
-        {
-            CloseHelper.quietClose(channel);
-            return null;
-        }
-    }
-
     private int clientHash()
     {
         return PeerPicker.clientHash(clientAddress, shard.picker.group().config().hashKey());
@@ -173,11 +158,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     {
         if (peer != null)
         {
-            if (peer.onFailure(loop.nowNs()))
-            {
-                System.err.println("WARN upstream " + shard.picker.group().name() + " server " + peer.name() +
-                    " unavailable for fail-timeout after " + peer.server().maxFails() + " failure(s)");
-            }
+            shard.picker.group().recordFailure(peer, loop.nowNs());
             peer.release();
             peer = null;
         }
@@ -271,45 +252,23 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     }
 
     /**
-     * Move bytes from src to dst until neither moves.
+     * One relay step of one direction.
      *
      * @return false when the session was closed.
      */
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
     {
-        final int capacity = shard.buffers.bufferSize();
-        int moved;
-        do
+        final int result = flow.pump(shard.buffers);
+        if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
         {
-            moved = 0;
-            try
-            {
-                if (flow.wantsRead(capacity))
-                {
-                    moved += flow.read(shard.buffers);
-                }
-            }
-            catch (final IOException ex)
-            {
-                close(CloseReason.of(ex, keepAliveOn(srcSide)), srcSide);
-                return false;
-            }
-            try
-            {
-                moved += flow.write();
-            }
-            catch (final IOException ex)
-            {
-                close(CloseReason.of(ex, keepAliveOn(dstSide)), dstSide);
-                return false;
-            }
-            if (moved != 0)
-            {
-                lastActivityNs = loop.nowNs();
-            }
+            final Side side = result == Flow.SRC_FAILED ? srcSide : dstSide;
+            close(CloseReason.of(flow.failure, keepAliveOn(side)), side);
+            return false;
         }
-        while (moved != 0 && !flow.finished());
-        flow.releaseIfEmpty(shard.buffers);
+        if (result == Flow.MOVED)
+        {
+            lastActivityNs = loop.nowNs();
+        }
         return true;
     }
 
@@ -484,15 +443,4 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             .commit();
     }
 
-    private static InetSocketAddress remoteAddress(final SocketChannel channel)
-    {
-        try
-        {
-            return (InetSocketAddress)channel.getRemoteAddress();
-        }
-        catch (final IOException ex)
-        {
-            return null;
-        }
-    }
 }

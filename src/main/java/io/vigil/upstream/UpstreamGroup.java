@@ -86,6 +86,21 @@ public final class UpstreamGroup
     }
 
     /**
+     * Count a failure against a peer (passive health) and say so when it makes the peer unavailable.
+     *
+     * @param peer  the peer a session failed on.
+     * @param nowNs the loop's clock.
+     */
+    public void recordFailure(final Peer peer, final long nowNs)
+    {
+        if (peer.onFailure(nowNs))
+        {
+            System.err.println("WARN upstream " + name() + " server " + peer.name() +
+                " unavailable for fail-timeout after " + peer.server().maxFails() + " failure(s)");
+        }
+    }
+
+    /**
      * @return options for upstream sockets.
      */
     public SocketTuning tuning()

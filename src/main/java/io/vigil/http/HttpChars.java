@@ -171,12 +171,6 @@ final class HttpChars
             equalsIgnoreCase(buffer, start, start + lowerCase.length(), lowerCase);
     }
 
-    /** Whether a comma-separated list contains the token (case-insensitive), e.g. Connection: keep-alive, Upgrade. */
-    static boolean listContains(final ByteBuffer buffer, final int start, final int end, final String token)
-    {
-        return countListToken(buffer, start, end, token) > 0;
-    }
-
     /** Non-empty items in a comma-separated list. */
     static int countListItems(final ByteBuffer buffer, final int start, final int end)
     {

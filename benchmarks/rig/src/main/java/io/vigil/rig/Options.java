@@ -58,11 +58,6 @@ final class Options
         }
     }
 
-    boolean has(final String name)
-    {
-        return values.containsKey(name);
-    }
-
     String string(final String name, final String fallback)
     {
         return values.getOrDefault(name, fallback);

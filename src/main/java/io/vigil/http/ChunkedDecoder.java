@@ -125,12 +125,17 @@ public final class ChunkedDecoder
         {
             case SIZE_START:
             case SIZE:
-                final int digit = Character.digit(b, 16);
+                final int digit = HttpChars.hexDigit(b);
                 if (digit >= 0)
                 {
-                    size = size * 16 + digit;
+                    // checked before multiplying: 16 hex digits would wrap a long negative and stall or rewind
+                    if (size >= MAX_CHUNK >> 4)
+                    {
+                        return false;
+                    }
+                    size = (size << 4) | digit;
                     state = SIZE;
-                    return size < MAX_CHUNK;
+                    return true;
                 }
                 if (state == SIZE_START)
                 {

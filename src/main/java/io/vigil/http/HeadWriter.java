@@ -51,6 +51,7 @@ final class HeadWriter
             }
             copyField(in, head, i);
         }
+        contentLength(head);
         if (xForwardedFor != null)
         {
             // nginx's $proxy_add_x_forwarded_for: the earlier hops' list, then this client
@@ -123,6 +124,7 @@ final class HeadWriter
                 copyField(in, head, i);
             }
         }
+        contentLength(head);
         if (switching)
         {
             ascii("Connection: upgrade\r\n");
@@ -139,15 +141,25 @@ final class HeadWriter
         return overflow ? NO_ROOM : pos;
     }
 
+    /**
+     * Whether field {@code i} is left out of the forwarded head. Content-Length is always left out here (the
+     * writer adds its own, see {@link #contentLength}); Transfer-Encoding and Host are always kept, whatever
+     * Connection names: a sender that lists them must not make the next hop read the body, or the target,
+     * differently from Vigil.
+     */
     static boolean hopByHop(final ByteBuffer in, final HttpHead head, final int i, final boolean keepUpgrade)
     {
         switch (head.fieldKind(i))
         {
             case HttpHead.FIELD_CONNECTION:
             case HttpHead.FIELD_HOP_BY_HOP:
+            case HttpHead.FIELD_CONTENT_LENGTH:
                 return true;
             case HttpHead.FIELD_UPGRADE:
                 return !keepUpgrade;
+            case HttpHead.FIELD_TRANSFER_ENCODING:
+            case HttpHead.FIELD_HOST:
+                return false;
             default:
                 break;
         }
@@ -164,6 +176,39 @@ final class HeadWriter
             }
         }
         return false;
+    }
+
+    /**
+     * The framing Vigil forwards is the framing Vigil parsed: one Content-Length with the value it counts the
+     * body by ("5, 5" becomes "5"), written by Vigil rather than copied.
+     */
+    private void contentLength(final HttpHead head)
+    {
+        final long length = head.contentLength();
+        if (length != HttpHead.NO_LENGTH)
+        {
+            ascii("Content-Length: ");
+            decimal(length);
+            crlf();
+        }
+    }
+
+    private void decimal(final long value)
+    {
+        long divisor = 1;
+        while (value / divisor >= 10)
+        {
+            divisor *= 10;
+        }
+        if (pos + 19 > out.capacity())
+        {
+            overflow = true;
+            return;
+        }
+        for (; divisor > 0; divisor /= 10)
+        {
+            out.put(pos++, (byte)('0' + value / divisor % 10));
+        }
     }
 
     private void copyField(final ByteBuffer in, final HttpHead head, final int i)

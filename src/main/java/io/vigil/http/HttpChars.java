@@ -35,6 +35,19 @@ final class HttpChars
         return TCHAR[b & 0xff];
     }
 
+    /**
+     * @return the value of an ASCII hex digit, or -1 (Character.digit would also take non-ASCII digits).
+     */
+    static int hexDigit(final byte b)
+    {
+        if (b >= '0' && b <= '9')
+        {
+            return b - '0';
+        }
+        final int lower = b | 0x20;
+        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+    }
+
     static boolean isDigit(final byte b)
     {
         return b >= '0' && b <= '9';

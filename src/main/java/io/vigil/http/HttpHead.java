@@ -46,6 +46,12 @@ public final class HttpHead
     public static final byte FIELD_X_FORWARDED = 4;
     /** {@link #fieldKind}: X-Forwarded-For. */
     public static final byte FIELD_X_FORWARDED_FOR = 5;
+    /** {@link #fieldKind}: Content-Length; framing, so never removed because Connection names it. */
+    public static final byte FIELD_CONTENT_LENGTH = 6;
+    /** {@link #fieldKind}: Transfer-Encoding; framing, so never removed because Connection names it. */
+    public static final byte FIELD_TRANSFER_ENCODING = 7;
+    /** {@link #fieldKind}: Host; never removed because Connection names it. */
+    public static final byte FIELD_HOST = 8;
 
     private static final int MAX_LEADING_EMPTY_LINES = 4;
 
@@ -163,6 +169,11 @@ public final class HttpHead
             }
             else if (empty)
             {
+                if (pos > maxHead)
+                {
+                    // the limit holds for a head that arrived whole in one read too
+                    return fail(request ? HttpStatus.HEADERS_TOO_LARGE : HttpStatus.BAD_REQUEST);
+                }
                 headEnd = pos;
                 scanPos = pos;
                 return validate(buffer);
@@ -381,12 +392,14 @@ public final class HttpHead
             case 14:
                 if (HttpChars.equalsIgnoreCase(buffer, name, colon, "content-length"))
                 {
+                    kinds[field] = FIELD_CONTENT_LENGTH;
                     return contentLengthField(buffer, value, valueEnd);
                 }
                 break;
             case 17:
                 if (HttpChars.equalsIgnoreCase(buffer, name, colon, "transfer-encoding"))
                 {
+                    kinds[field] = FIELD_TRANSFER_ENCODING;
                     transferEncoding = true;
                     // fields combine into one list: the last field's last coding decides
                     chunked = HttpChars.lastListTokenIs(buffer, value, valueEnd, "chunked");
@@ -400,6 +413,7 @@ public final class HttpHead
             case 4:
                 if (HttpChars.equalsIgnoreCase(buffer, name, colon, "host"))
                 {
+                    kinds[field] = FIELD_HOST;
                     hostCount++;
                 }
                 break;

@@ -1,6 +1,7 @@
 package io.vigil.http;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -11,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+// a decoder that stops consuming spins: a separate thread lets the timeout end the test
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ChunkedDecoderTest
 {
     private static ByteBuffer bytes(final String text)
@@ -63,6 +66,10 @@ class ChunkedDecoderTest
         "5\r\nhelloX\r\n0\r\n\r\n",    // data longer than its size
         "5\r\nhello\n0\r\n\r\n",       // bare LF after the data
         "1000000000000000\r\n",        // 2^60 and more
+        "8000000000000000\r\nx",       // 2^63: wraps a long negative if multiplied before the check
+        "fffffffffffffffe\r\nx",       // wraps to -2: would move the read position backwards
+        "10000000000000000\r\n",       // 17 digits
+        "00000000000000000000000000001000000000000000\r\n", // leading zeros do not hide 2^60
         "5;ext\u0001\r\nhello\r\n",    // control in an extension
         "0\r\nBad Trailer: x\r\n\r\n", // whitespace in a trailer name
         "0\r\n folded\r\n\r\n",        // obs-fold in trailers
@@ -76,6 +83,15 @@ class ChunkedDecoderTest
         final ChunkedDecoder decoder = new ChunkedDecoder(1024);
         final ByteBuffer buffer = bytes(text);
         assertEquals(ChunkedDecoder.INVALID, decoder.consume(buffer, 0, buffer.limit()), text);
+    }
+
+    @Test
+    void shouldAcceptTheLargestSizeAndLeadingZeros()
+    {
+        final ChunkedDecoder decoder = new ChunkedDecoder(1024);
+        final ByteBuffer buffer = bytes("0000fffffffffffffff\r\nabc");
+        assertEquals(buffer.limit(), decoder.consume(buffer, 0, buffer.limit()), "2^60 - 1 is a size");
+        assertEquals(3, decoder.dataBytes());
     }
 
     @Test

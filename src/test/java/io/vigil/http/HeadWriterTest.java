@@ -33,6 +33,26 @@ class HeadWriterTest
     }
 
     @Test
+    void connectionNeverRemovesFramingOrHost()
+    {
+        // Connection may name fields to drop, but never the ones that say where the body ends or whom it is for
+        assertEquals("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n",
+            request("POST / HTTP/1.1\r\nHost: a\r\nConnection: content-length, host\r\nContent-Length: 5\r\n\r\n",
+            false, true, null));
+        assertEquals("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+            request("POST / HTTP/1.1\r\nHost: a\r\nConnection: Transfer-Encoding\r\n" +
+            "Transfer-Encoding: chunked\r\n\r\n", false, true, null));
+    }
+
+    @Test
+    void writesOneContentLengthWithTheValueItFramedBy()
+    {
+        assertEquals("POST / HTTP/1.1\r\nHost: a\r\nX: 1\r\nContent-Length: 12\r\n\r\n",
+            request("POST / HTTP/1.1\r\nContent-Length: 12, 12\r\nHost: a\r\ncontent-length: 0012\r\nX: 1\r\n\r\n",
+            false, true, null));
+    }
+
+    @Test
     void keepsUpgradeWhenSwitchingAndSaysSo()
     {
         assertEquals("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",

@@ -22,11 +22,22 @@ class HttpHeadTest
         return buffer;
     }
 
+    /** A request head that must parse completely. */
     private static HttpHead request(final String text)
     {
         final HttpHead head = new HttpHead(true, 8192, 32 * 1024);
         final ByteBuffer buffer = bytes(text);
-        head.scan(buffer, buffer.position());
+        assertEquals(HttpHead.DONE, head.scan(buffer, buffer.position()), text);
+        assertEquals(HttpStatus.OK, head.error(), text);
+        return head;
+    }
+
+    /** A request head that must be refused. */
+    private static HttpHead refused(final String text)
+    {
+        final HttpHead head = new HttpHead(true, 8192, 32 * 1024);
+        final ByteBuffer buffer = bytes(text);
+        assertEquals(HttpHead.ERROR, head.scan(buffer, buffer.position()), text);
         return head;
     }
 
@@ -171,12 +182,19 @@ class HttpHeadTest
         assertEquals(HttpHead.ERROR, head.scan(longHead, longHead.position()));
         assertEquals(431, head.error().code());
 
+        final HttpHead whole = new HttpHead(true, 100, 1000);
+        final ByteBuffer longWholeHead = bytes("GET / HTTP/1.1\r\nHost: h\r\n" +
+            "X-Pad: 0123456789\r\n".repeat(60) + "\r\n");
+        assertEquals(HttpHead.ERROR, whole.scan(longWholeHead, longWholeHead.position()),
+            "a head over the limit that arrives complete in one read");
+        assertEquals(431, whole.error().code());
+
         final StringBuilder many = new StringBuilder("GET / HTTP/1.1\r\nHost: h\r\n");
         for (int i = 0; i < HttpHead.MAX_FIELDS; i++)
         {
             many.append("X-").append(i).append(": v\r\n");
         }
-        assertEquals(431, request(many.append("\r\n").toString()).error().code(), "too many fields");
+        assertEquals(431, refused(many.append("\r\n").toString()).error().code(), "too many fields");
     }
 
     @Test

@@ -305,6 +305,12 @@ public final class TestOrigin implements AutoCloseable
             case "/close":
                 send(out, 200, common, "bye".getBytes(StandardCharsets.ISO_8859_1), head, true);
                 return false;
+            case "/huge-chunk":
+                // a chunk size of 2^63: wraps a long negative in a parser that multiplies before checking
+                out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n" + common + "\r\n" +
+                    "8000000000000000\r\nxxxxxxxx\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                return false;
             case "/eof":
                 out.write(("HTTP/1.1 200 OK\r\n" + common + "\r\nuntil-close body").getBytes(StandardCharsets.ISO_8859_1));
                 return false;

@@ -48,8 +48,9 @@ public final class SocketProbe
                 MethodType.methodType(int.class, FileDescriptor.class, int.class));
             getIntOption = netLookup.findStatic(net, "getIntOption0",
                 MethodType.methodType(int.class, FileDescriptor.class, boolean.class, int.class, int.class));
-            failedEvents = (short)netLookup.findStaticGetter(net, "POLLERR", short.class).invokeExact() |
-                (short)netLookup.findStaticGetter(net, "POLLHUP", short.class).invokeExact();
+            // POLLERR only: POLLHUP on a TCP socket means both directions are shut (the peer's FIN arrived and we
+            // shut our side), possibly with unread bytes still queued. That is "read on", not a dead peer.
+            failedEvents = (short)netLookup.findStaticGetter(net, "POLLERR", short.class).invokeExact();
         }
         catch (final Throwable ex)
         {
@@ -85,7 +86,8 @@ public final class SocketProbe
 
     /**
      * @param channel a connected socket.
-     * @return true when poll(2) reports POLLERR or POLLHUP for it: the connection is dead or fully shut down.
+     * @return true when poll(2) reports POLLERR for it: a pending socket error (reset, keepalive or
+     *         retransmission timeout). A hang-up alone is not a failure: bytes may still wait to be read.
      */
     public static boolean hasFailed(final SocketChannel channel)
     {

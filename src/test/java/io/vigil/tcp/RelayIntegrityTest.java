@@ -208,6 +208,86 @@ class RelayIntegrityTest
         }
     }
 
+    @Test
+    void shouldDeliverEverythingToClientsThatHalfClosedAndPauseReading() throws Exception
+    {
+        // The upstream's FIN lands behind unread bytes on a socket Vigil stopped reading (backpressure) after it
+        // forwarded the client's FIN: poll(2) then says POLLHUP, which means "read on", not "dead". Where the
+        // FIN lands depends on autotuned kernel buffers, so sessions of many sizes run at once; for some of them
+        // the FIN arrives while their client pauses.
+        final int sessions = 16;
+        try (ServerSocket server = new ServerSocket();
+            VigilHarness vigil = startOn(server))
+        {
+            final List<Thread> threads = new ArrayList<>();
+            final Map<Integer, String> failures = new ConcurrentHashMap<>();
+            for (int i = 0; i < sessions; i++)
+            {
+                final int total = (i + 1) * 512 * 1024;
+                final byte[] data = new byte[total];
+                new java.util.Random(total).nextBytes(data);
+                final Socket client = new Socket();
+                client.setReceiveBufferSize(16 * 1024);
+                client.connect(vigil.address("pub"), 5_000);
+                client.setSoTimeout(30_000);
+                final Socket upstreamSide = server.accept();
+                client.getOutputStream().write("request".getBytes());
+                client.shutdownOutput();
+                assertEquals("request", new String(upstreamSide.getInputStream().readNBytes(7)));
+                assertEquals(-1, upstreamSide.getInputStream().read());
+                threads.add(new Thread(() ->
+                {
+                    try (upstreamSide)
+                    {
+                        upstreamSide.getOutputStream().write(data);
+                    }
+                    catch (final java.io.IOException ex)
+                    {
+                        // the client sees the loss
+                    }
+                }, "upstream-writer-" + i));
+                threads.add(new Thread(() ->
+                {
+                    try (client)
+                    {
+                        Thread.sleep(1_500); // six liveness probes while everything waits in buffers
+                        final java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+                        final byte[] chunk = new byte[64 * 1024];
+                        final java.io.InputStream in = client.getInputStream();
+                        int n;
+                        while ((n = in.read(chunk)) > 0)
+                        {
+                            final int before = received.size();
+                            received.write(chunk, 0, n);
+                            if (before / (1024 * 1024) != received.size() / (1024 * 1024))
+                            {
+                                Thread.sleep(600);
+                            }
+                        }
+                        if (!java.util.Arrays.equals(data, received.toByteArray()))
+                        {
+                            failures.put(total, "got " + received.size() + " of " + total + " bytes");
+                        }
+                    }
+                    catch (final Exception ex)
+                    {
+                        failures.put(total, ex.toString());
+                    }
+                }, "client-reader-" + i));
+            }
+            threads.forEach(Thread::start);
+            for (final Thread thread : threads)
+            {
+                thread.join(60_000);
+            }
+            assertEquals(Map.of(), failures, "sessions that lost bytes, by size");
+            for (final VigilHarness.Closed closed : vigil.awaitClosed(sessions, Duration.ofSeconds(10)))
+            {
+                assertEquals(CloseReason.EOF, closed.reason());
+            }
+        }
+    }
+
     private static VigilHarness startOn(final ServerSocket server) throws Exception
     {
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

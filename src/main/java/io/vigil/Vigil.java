@@ -51,6 +51,15 @@ public final class Vigil
 
     static int execute(final String[] args, final PrintStream out, final PrintStream err)
     {
+        return execute(args, out, err, SessionObserver.NONE);
+    }
+
+    /**
+     * @param observer session hooks, for tests that run Vigil as a process with a hook installed.
+     */
+    static int execute(final String[] args, final PrintStream out, final PrintStream err,
+        final SessionObserver observer)
+    {
         String command = "run";
         String file = defaultConfig();
         int i = 0;
@@ -94,7 +103,7 @@ public final class Vigil
             case "check":
                 return check(new File(file), out, err);
             case "run":
-                return run(new File(file), out, err);
+                return run(new File(file), out, err, observer);
             default:
                 return usageError(err, "unknown command \"" + command + "\"");
         }
@@ -121,7 +130,8 @@ public final class Vigil
         }
     }
 
-    private static int run(final File file, final PrintStream out, final PrintStream err)
+    private static int run(final File file, final PrintStream out, final PrintStream err,
+        final SessionObserver observer)
     {
         final VigilConfig config;
         try
@@ -136,8 +146,7 @@ public final class Vigil
         final VigilServer server;
         try
         {
-            server = VigilServer.start(config, SessionObserver.NONE,
-                new FileOutputStream(FileDescriptor.out));
+            server = VigilServer.start(config, observer, new FileOutputStream(FileDescriptor.out));
         }
         catch (final IllegalStateException ex)
         {

@@ -7,6 +7,8 @@ import io.vigil.log.AccessLog;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopDrain;
+import io.vigil.loop.LoopStalledException;
+import io.vigil.loop.LoopWatchdog;
 import io.vigil.loop.SelectorIdleStrategy;
 import io.vigil.net.SocketTuning;
 import io.vigil.tcp.Acceptor;
@@ -46,6 +48,11 @@ public final class VigilServer implements AutoCloseable
     private static final int COMMAND_CAPACITY = 16 * 1024;
     private static final int MAX_RETAINED_BUFFERS = 4096;
     private static final int HTTP_HEAD_SLACK = 4096;
+    /** How long stopping waits for all loop threads to end, after the drain. */
+    private static final long RUNNER_CLOSE_NS = TimeUnit.SECONDS.toNanos(2);
+    private static final int RUNNER_CLOSE_RETRY_MS = 100;
+    /** Past shutdown-timeout, how long the drain waits for loops to report; a stuck loop never does. */
+    private static final long DRAIN_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
 
     private final VigilConfig config;
     private final EventLoop[] loops;
@@ -58,6 +65,7 @@ public final class VigilServer implements AutoCloseable
     private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
     private final AtomicLong socketOptionFailures = new AtomicLong();
     private final List<AgentRunner> runners = new ArrayList<>();
+    private LoopWatchdog watchdog;
     private final AccessLog accessLog;
     private volatile boolean shuttingDown;
     private volatile Throwable fatal;
@@ -238,6 +246,12 @@ public final class VigilServer implements AutoCloseable
             runners.add(runner);
             AgentRunner.startOnThread(runner);
         }
+        if (config.loopStallTimeoutNs() > 0)
+        {
+            watchdog = new LoopWatchdog(loops, i -> runners.get(i).thread(), config.loopStallTimeoutNs(),
+                this::reportFatal);
+            watchdog.start();
+        }
     }
 
     private void onLoopError(final Throwable ex)
@@ -247,10 +261,26 @@ public final class VigilServer implements AutoCloseable
         if (ex instanceof Error)
         {
             // the runner ends that loop's thread after this: its sessions and hand-offs would hang, so say so
-            fatal = ex;
-            System.err.println("FATAL an event loop died; Vigil cannot serve reliably any more and will exit");
-            onFatal.run();
+            reportFatal(ex);
         }
+    }
+
+    /** A loop died or is stuck: Vigil cannot serve reliably any more; say so once and let the owner stop. */
+    private synchronized void reportFatal(final Throwable ex)
+    {
+        if (fatal != null)
+        {
+            return;
+        }
+        fatal = ex;
+        if (!(ex instanceof Error))
+        {
+            System.err.println("FATAL " + ex.getMessage() + "; its stack:");
+            ex.printStackTrace();
+        }
+        System.err.println("FATAL an event loop " + (ex instanceof Error ? "died" : "is stuck") +
+            "; Vigil cannot serve reliably any more and will exit");
+        onFatal.run();
     }
 
     /**
@@ -372,7 +402,7 @@ public final class VigilServer implements AutoCloseable
         boolean inTime;
         try
         {
-            inTime = drained.await(graceNs + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+            inTime = drained.await(graceNs + DRAIN_MARGIN_NS, TimeUnit.NANOSECONDS);
         }
         catch (final InterruptedException ex)
         {
@@ -384,20 +414,57 @@ public final class VigilServer implements AutoCloseable
     }
 
     /**
+     * Stop a loop's runner, but give up at the deadline: a stuck loop never stops, and stopping Vigil must not
+     * wait for it (the process exits and takes the thread with it).
+     */
+    private static boolean closeWithin(final AgentRunner runner, final long deadlineNs)
+    {
+        try
+        {
+            runner.close(RUNNER_CLOSE_RETRY_MS, thread ->
+            {
+                if (System.nanoTime() - deadlineNs >= 0)
+                {
+                    throw new IllegalStateException(thread.getName() + " did not stop");
+                }
+            });
+            return true;
+        }
+        catch (final IllegalStateException ex)
+        {
+            System.err.println("ERROR " + ex.getMessage() + "; leaving it behind");
+            return false;
+        }
+    }
+
+    /**
      * Stop immediately: loops close their sessions and listening sockets.
      */
     @Override
     public void close()
     {
         shuttingDown = true;
+        CloseHelper.quietClose(watchdog);
         resolver.close();
         for (final EventLoop loop : loops)
         {
             loop.terminate();
         }
-        CloseHelper.closeAll(runners);
-        // the loop threads have stopped: their pools' idle upstream connections can be closed from here
-        poolsByLoop.forEach(pools -> pools.forEach(ConnectionPool::closeAll));
+        final long deadlineNs = System.nanoTime() + RUNNER_CLOSE_NS;
+        for (int i = 0; i < loops.length; i++)
+        {
+            // once a loop's thread has stopped, its pools' idle upstream connections can be closed from here
+            final Thread thread = runners.size() <= i ? null : runners.get(i).thread();
+            if (thread == null || closeWithin(runners.get(i), deadlineNs))
+            {
+                poolsByLoop.get(i).forEach(ConnectionPool::closeAll);
+            }
+            else if (fatal == null)
+            {
+                // stuck with the watchdog off: still not a clean stop
+                fatal = new LoopStalledException(loops[i].roleName(), RUNNER_CLOSE_NS, thread);
+            }
+        }
         for (int i = 0; i < loops.length; i++)
         {
             if (runners.size() <= i)

@@ -116,12 +116,13 @@ public final class ConfigLoader
         final int loopsWritten = root.integer("event-loops", 0, 1024);
         final int eventLoops = loopsWritten == 0 ? cores : loopsWritten;
         final long shutdownTimeoutNs = root.durationNs("shutdown-timeout", 0);
+        final long loopStallTimeoutNs = root.durationNs("loop-stall-timeout", 0);
 
         final Config listenerDefaults = merged.getConfig("vigil.listener-defaults");
         final Config upstreamDefaults = merged.getConfig("vigil.upstream-defaults");
         final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults);
         final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams);
-        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, List.copyOf(listeners), Map.copyOf(upstreams));
+        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, loopStallTimeoutNs, List.copyOf(listeners), Map.copyOf(upstreams));
     }
 
     private static Map<String, UpstreamConfig> upstreams(final ConfigNode root, final Config defaults)

@@ -9,6 +9,8 @@ import java.util.Map;
  * @param source            where it was read from, for messages.
  * @param eventLoops        number of selector loops.
  * @param shutdownTimeoutNs on SIGTERM, how long sessions may finish before they are closed.
+ * @param loopStallTimeoutNs how long a loop may go without a duty cycle while not waiting before it is
+ *                          reported as stuck; 0 = never.
  * @param listeners         listeners in the order written.
  * @param upstreams         upstream groups by name.
  */
@@ -16,6 +18,7 @@ public record VigilConfig(
     String source,
     int eventLoops,
     long shutdownTimeoutNs,
+    long loopStallTimeoutNs,
     List<ListenerConfig> listeners,
     Map<String, UpstreamConfig> upstreams)
 {

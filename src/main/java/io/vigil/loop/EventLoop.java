@@ -8,6 +8,8 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,19 @@ public final class EventLoop implements Agent
     private static final int TICKS_PER_WHEEL = 1024;
     private static final int COMMAND_LIMIT = 256;
     private static final int TIMER_LIMIT = 1024;
+    private static final VarHandle DUTY_CYCLES;
+
+    static
+    {
+        try
+        {
+            DUTY_CYCLES = MethodHandles.lookup().findVarHandle(EventLoop.class, "dutyCycles", long.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     private final int index;
     private final Selector selector;
@@ -51,6 +66,8 @@ public final class EventLoop implements Agent
     private boolean clockStale;
     private volatile boolean terminating;
     private long nowNs;
+    /** Written only by the loop (release), read by the watchdog (acquire): a plain store on x86. */
+    private long dutyCycles;
     private int sessionCount;
     private long handlerFailures;
 
@@ -121,6 +138,7 @@ public final class EventLoop implements Agent
             throw new AgentTerminationException(roleName() + " closing", true);
         }
         nowNs = System.nanoTime();
+        DUTY_CYCLES.setRelease(this, dutyCycles + 1);
         int work = commands.drain(runCommand, COMMAND_LIMIT);
         try
         {
@@ -238,6 +256,7 @@ public final class EventLoop implements Agent
             // and durations measured from here would otherwise start in the past
             nowNs = System.nanoTime();
             clockStale = false;
+            selecting = false; // handling keys now, not waiting: the watchdog must see a handler that never returns
         }
         final SelectHandler handler = (SelectHandler)key.attachment();
         try
@@ -393,6 +412,22 @@ public final class EventLoop implements Agent
     public int sessionCount()
     {
         return sessionCount;
+    }
+
+    /**
+     * @return duty cycles started so far; safe from any thread (the watchdog's progress signal).
+     */
+    public long dutyCycles()
+    {
+        return (long)DUTY_CYCLES.getAcquire(this);
+    }
+
+    /**
+     * @return true while the loop waits in select for I/O, a command or a timer; safe from any thread.
+     */
+    public boolean waiting()
+    {
+        return selecting;
     }
 
     /**

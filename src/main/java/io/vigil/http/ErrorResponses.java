@@ -38,24 +38,36 @@ final class ErrorResponses
     }
 
     /**
-     * Write a generated response at {@code out[0..)}.
+     * @return how many bytes {@link #write} writes for these arguments.
+     */
+    static int length(final HttpStatus status, final boolean keepAlive, final boolean headOnly)
+    {
+        final byte[] head = keepAlive ? KEEP_ALIVE_HEADS[status.ordinal()] : CLOSE_HEADS[status.ordinal()];
+        return head.length + (headOnly ? 0 : BODIES[status.ordinal()].length);
+    }
+
+    /**
+     * Write a generated response at {@code out[offset..)}; the caller made sure it fits ({@link #length}).
      *
      * @param out       the buffer (absolute puts).
+     * @param offset    where to start (after interim responses still being sent).
      * @param status    the status.
      * @param keepAlive false to say Connection: close.
      * @param headOnly  the request was HEAD: no body.
      * @return bytes written.
      */
-    static int write(final ByteBuffer out, final HttpStatus status, final boolean keepAlive, final boolean headOnly)
+    static int write(
+        final ByteBuffer out, final int offset, final HttpStatus status, final boolean keepAlive,
+        final boolean headOnly)
     {
         final byte[] head = keepAlive ? KEEP_ALIVE_HEADS[status.ordinal()] : CLOSE_HEADS[status.ordinal()];
-        out.put(0, head);
+        out.put(offset, head);
         if (headOnly)
         {
             return head.length;
         }
         final byte[] body = BODIES[status.ordinal()];
-        out.put(head.length, body);
+        out.put(offset + head.length, body);
         return head.length + body.length;
     }
 }

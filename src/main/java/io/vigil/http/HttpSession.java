@@ -1140,6 +1140,13 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
                 CloseHelper.quietClose(channel);
                 upstream = null;
                 upKey = null;
+                if (Sockets.isLocalFailure(ex))
+                {
+                    peer.release(); // no local port or descriptor: not the server's failure
+                    peer = null;
+                    respondError(HttpStatus.BAD_GATEWAY, true, CloseReason.ERROR, Side.PROXY);
+                    return;
+                }
                 peerFailed();
             }
         }
@@ -1338,9 +1345,24 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private void respondError(
         final HttpStatus answer, final boolean keepPossible, final CloseReason reason, final Side side)
     {
-        if (respStarted)
+        if (respHeadDone)
         {
-            close(reason, side);
+            close(reason, side); // a final response is under way: only closing is left
+            return;
+        }
+        if (cout == null)
+        {
+            cout = buffers.acquire();
+        }
+        if (coutPos == coutLen)
+        {
+            coutPos = 0;
+            coutLen = 0;
+        }
+        final boolean keepAlive = keepPossible && method != null && decideClientKeepAlive();
+        if (coutLen + ErrorResponses.length(answer, keepAlive, headRequest) > cout.capacity())
+        {
+            close(reason, side); // interim responses fill the buffer: no room to answer after them
             return;
         }
         dropUpstream(false);
@@ -1352,13 +1374,9 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         uinPos = 0;
         uinEnd = 0;
         respScanned = 0;
-        if (cout == null)
-        {
-            cout = buffers.acquire();
-        }
-        clientKeepAlive = keepPossible && method != null && decideClientKeepAlive();
-        coutLen = ErrorResponses.write(cout, answer, clientKeepAlive, headRequest);
-        coutPos = 0;
+        clientKeepAlive = keepAlive;
+        // after any interim response (100 Continue) still being sent: a final response may always follow one
+        coutLen += ErrorResponses.write(cout, coutLen, answer, clientKeepAlive, headRequest);
         respHeadDone = true;
         respStarted = true;
     }
@@ -1613,7 +1631,10 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
             drive();
             return;
         }
-        final boolean awaitingResponse = (requestSent || respAnyByte) && !(respHeadDone && respFramer.complete());
+        // read-timeout runs only while Vigil waits on the upstream with the request fully sent (or refused by
+        // it): an upload after 100 Continue is bounded by client-body-timeout and send-timeout instead, so a
+        // slow client never counts as a failing server
+        final boolean awaitingResponse = (requestSent || requestAbandoned) && !(respHeadDone && respFramer.complete());
         if (awaitingResponse && nowNs - Math.max(lastUpReadNs, requestSentNs) >= upstreamConfig.readTimeoutNs())
         {
             gatewayTimeout();

@@ -3,6 +3,7 @@ package io.vigil.net;
 import org.agrona.CloseHelper;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 
@@ -33,6 +34,25 @@ public final class Sockets
             CloseHelper.quietClose(channel);
             return null;
         }
+    }
+
+    /**
+     * Whether a failed {@code connect()} was this host's failure rather than the server's: no local address or
+     * port to connect from (EADDRNOTAVAIL, which the JDK reports as a {@link BindException}), or no descriptor or
+     * memory for it. Such a failure must never count against a server's health.
+     *
+     * @param ex what connect threw.
+     * @return true for a local failure.
+     */
+    public static boolean isLocalFailure(final IOException ex)
+    {
+        if (ex instanceof BindException)
+        {
+            return true;
+        }
+        final String message = ex.getMessage();
+        return message != null && (message.contains("Too many open files") ||
+            message.contains("No buffer space") || message.contains("Cannot allocate memory"));
     }
 
     /**

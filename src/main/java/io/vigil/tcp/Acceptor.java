@@ -30,7 +30,8 @@ public final class Acceptor implements SelectHandler, TimerTarget
     private int nextShard;
     private long acceptFailures;
     private long handOffFailures;
-    private long lastFailureLogNs = Long.MIN_VALUE;
+    private boolean failureLogged;
+    private long lastFailureLogNs;
 
     /**
      * @param loop     the loop this acceptor's socket is registered with.
@@ -110,8 +111,10 @@ public final class Acceptor implements SelectHandler, TimerTarget
     private void onAcceptFailure(final IOException ex)
     {
         acceptFailures++;
-        if (loop.nowNs() - lastFailureLogNs > TimeUnit.SECONDS.toNanos(1))
+        // a flag, not a sentinel time: now - Long.MIN_VALUE overflows and the first failure was never logged
+        if (!failureLogged || loop.nowNs() - lastFailureLogNs > TimeUnit.SECONDS.toNanos(1))
         {
+            failureLogged = true;
             lastFailureLogNs = loop.nowNs();
             System.err.println("WARN listener " + listener.name() + ": accept failed, pausing accepts for " +
                 TimeUnit.NANOSECONDS.toMillis(ACCEPT_RETRY_NS) + "ms: " + ex);

@@ -142,6 +142,13 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
                 CloseHelper.quietClose(channel);
                 upstream = null;
                 upstreamKey = null;
+                if (Sockets.isLocalFailure(ex))
+                {
+                    peer.release(); // no local port or descriptor: not the server's failure
+                    peer = null;
+                    close(CloseReason.ERROR, Side.PROXY);
+                    return;
+                }
                 peerFailed();
             }
         }

@@ -4,6 +4,7 @@ import io.vigil.config.HealthCheckConfig;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
+import io.vigil.net.Sockets;
 import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 
@@ -36,6 +37,8 @@ public final class HealthProbe implements SelectHandler, TimerTarget
     private int passes;
     private int failures;
     private boolean stopped;
+    private long localFailures;
+    private boolean localFailureLogged;
 
     /**
      * @param loop      the loop the checks run on.
@@ -115,10 +118,14 @@ public final class HealthProbe implements SelectHandler, TimerTarget
 
     private void begin(final long nowNs)
     {
+        channel = Sockets.openNonBlocking();
+        if (channel == null)
+        {
+            skipLocal("cannot open a socket (out of file descriptors?)");
+            return;
+        }
         try
         {
-            channel = SocketChannel.open();
-            channel.configureBlocking(false);
             timerId = loop.schedule(nowNs + check.timeoutNs(), this);
             if (channel.connect(peer.address()))
             {
@@ -132,8 +139,47 @@ public final class HealthProbe implements SelectHandler, TimerTarget
         }
         catch (final IOException ex)
         {
-            finish(false, ex.getMessage());
+            if (Sockets.isLocalFailure(ex))
+            {
+                skipLocal(ex.getMessage());
+            }
+            else
+            {
+                finish(false, ex.getMessage());
+            }
         }
+    }
+
+    /**
+     * This host could not even try (EMFILE, EADDRNOTAVAIL): the server is neither passed nor failed, and the
+     * check runs again at the next interval. Counting it would take every server down at fd exhaustion, and with
+     * on-down = close-sessions cut healthy sessions too.
+     */
+    private void skipLocal(final String why)
+    {
+        loop.cancel(timerId);
+        timerId = NO_TIMER;
+        CloseHelper.quietClose(channel);
+        channel = null;
+        localFailures++;
+        if (!localFailureLogged)
+        {
+            localFailureLogged = true;
+            System.err.println("WARN upstream " + groupName + " server " + peer.name() + ": health check skipped, " +
+                "a local failure that says nothing about the server: " + why);
+        }
+        if (!stopped)
+        {
+            timerId = loop.schedule(loop.nowNs() + check.intervalNs(), this);
+        }
+    }
+
+    /**
+     * @return checks skipped because this host could not run them.
+     */
+    public long localFailures()
+    {
+        return localFailures;
     }
 
     @Override
@@ -231,6 +277,7 @@ public final class HealthProbe implements SelectHandler, TimerTarget
 
     private void finish(final boolean passed, final String why)
     {
+        localFailureLogged = false;
         loop.cancel(timerId);
         timerId = NO_TIMER;
         CloseHelper.quietClose(channel);

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -135,6 +136,52 @@ class HttpUpstreamFailureTest
             final RawHttp.Response next = http.get("/hello");
             assertEquals(200, next.status(), "the client connection continues");
             assertEquals("2", next.header("x-conn"), "the timed-out connection was closed");
+        }
+    }
+
+    @Test
+    void slowUploadAfter100ContinueIsNotAnUpstreamTimeoutNorAServerFailure() throws Exception
+    {
+        // the default max-fails=1: had the drip counted against the server, the next client would get 503
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", "read-timeout = 500ms"));
+        final String body = "0123456789";
+        try (RawHttp http = client())
+        {
+            http.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length() +
+                "\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(100, http.read(false).status());
+            for (final char c : body.toCharArray())
+            {
+                http.send(String.valueOf(c)); // a drip slower than read-timeout in all: 10 x 200 ms
+                Thread.sleep(200);
+            }
+            final RawHttp.Response response = http.read(false);
+            assertEquals(200, response.status());
+            assertEquals(body, response.body());
+        }
+        try (RawHttp http = client())
+        {
+            assertEquals(200, http.get("/hello").status(), "the server is still up for everyone else");
+        }
+        assertFalse(vigil.accessLog().contains("reason=timeout"), vigil.accessLog());
+    }
+
+    @Test
+    void stalledUploadAfter100ContinueGets408NotAClose() throws Exception
+    {
+        // a final response may always follow an interim one
+        vigil = VigilHarness.start(HttpConfigs.web(origin, ", client-body-timeout = 500ms", ""));
+        try (RawHttp http = client())
+        {
+            http.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
+            assertEquals(100, http.read(false).status());
+            http.send("half");
+            assertEquals(408, http.read(false).status());
+            assertTrue(http.closedByPeer());
+        }
+        try (RawHttp http = client())
+        {
+            assertEquals(200, http.get("/hello").status(), "a stalled client is not the server's failure");
         }
     }
 

@@ -1394,7 +1394,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         }
         if (clientEof)
         {
-            close(CloseReason.EOF, Side.PROXY);
+            close(CloseReason.EOF, Side.CLIENT); // its FIN came before ours
             return;
         }
         phase = LINGER;

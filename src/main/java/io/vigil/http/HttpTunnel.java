@@ -23,6 +23,8 @@ final class HttpTunnel
     private final boolean upstreamKeepAlive;
     private CloseReason endReason;
     private Side endSide;
+    /** Whose FIN came first: the side a normal end is logged with. */
+    private Side firstFin;
     private long lastActivityNs;
 
     /**
@@ -59,6 +61,10 @@ final class HttpTunnel
         toUpstream.head = head;
         toUpstream.tail = tail;
         toUpstream.srcEof = eof;
+        if (eof)
+        {
+            firstFin = Side.CLIENT;
+        }
     }
 
     /**
@@ -70,6 +76,10 @@ final class HttpTunnel
         toClient.head = head;
         toClient.tail = tail;
         toClient.srcEof = eof;
+        if (eof && firstFin == null)
+        {
+            firstFin = Side.UPSTREAM;
+        }
     }
 
     /**
@@ -97,7 +107,7 @@ final class HttpTunnel
             if (toUpstream.finished() && toClient.finished())
             {
                 endReason = CloseReason.EOF;
-                endSide = Side.PROXY;
+                endSide = firstFin;
                 return false;
             }
             return true;
@@ -117,6 +127,10 @@ final class HttpTunnel
         if (result == Flow.MOVED)
         {
             lastActivityNs = nowNs;
+            if (firstFin == null && flow.srcEof)
+            {
+                firstFin = srcSide;
+            }
         }
         return true;
     }

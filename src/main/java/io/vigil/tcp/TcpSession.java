@@ -61,6 +61,8 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     private long lastActivityNs;
     private long connectTimerId = NO_TIMER;
     private long livenessTimerId = NO_TIMER;
+    /** Whose FIN came first: the side a normal end is logged with. */
+    private Side firstFin;
 
     TcpSession(final ListenerShard shard, final SocketChannel downstream)
     {
@@ -249,7 +251,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         {
             if (toUpstream.finished() && toDownstream.finished())
             {
-                close(CloseReason.EOF, Side.PROXY);
+                close(CloseReason.EOF, firstFin);
             }
             else
             {
@@ -275,6 +277,10 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         if (result == Flow.MOVED)
         {
             lastActivityNs = loop.nowNs();
+            if (firstFin == null && flow.srcEof)
+            {
+                firstFin = srcSide;
+            }
         }
         return true;
     }

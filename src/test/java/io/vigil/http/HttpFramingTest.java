@@ -179,6 +179,7 @@ class HttpFramingTest
         }
         assertTrue(origin.received().contains("Upgrade: websocket"), "Upgrade is forwarded when upgrading");
         vigil.awaitAccessLog("status=101");
+        vigil.awaitAccessLog("reason=eof side=client"); // the client's FIN came first
     }
 
     @Test

@@ -202,7 +202,33 @@ class RelayIntegrityTest
             assertEquals(-1, client.getInputStream().read(), "upstream FIN forwarded to the client");
             final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
             assertEquals(CloseReason.EOF, closed.reason());
-            vigil.awaitAccessLog("from_client=7 from_upstream=5");
+            assertEquals(Side.CLIENT, closed.side(), "the client's FIN came first");
+            vigil.awaitAccessLog("from_client=7 from_upstream=5 ");
+            assertTrue(vigil.accessLog().contains("reason=eof side=client"), vigil.accessLog());
+            client.close();
+            upstreamSide.close();
+        }
+    }
+
+    @Test
+    void shouldLogTheSideWhoseFinCameFirst() throws Exception
+    {
+        try (ServerSocket server = new ServerSocket();
+            VigilHarness vigil = startOn(server))
+        {
+            final Socket client = VigilHarness.connect(vigil.address("pub"));
+            final Socket upstreamSide = server.accept();
+            client.setSoTimeout(10_000);
+            upstreamSide.setSoTimeout(10_000);
+            upstreamSide.getOutputStream().write("banner".getBytes());
+            upstreamSide.shutdownOutput();
+            assertEquals("banner", new String(client.getInputStream().readNBytes(6)));
+            assertEquals(-1, client.getInputStream().read());
+            client.shutdownOutput();
+            assertEquals(-1, upstreamSide.getInputStream().read());
+            final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
+            assertEquals(CloseReason.EOF, closed.reason());
+            assertEquals(Side.UPSTREAM, closed.side(), "proxy is for Vigil's own decisions only");
             client.close();
             upstreamSide.close();
         }

@@ -158,6 +158,13 @@ public final class Vigil
         onSignal("TERM", stop);
         onSignal("INT", stop);
         server.onFatal(stop::countDown);
+        final String unreadable = io.vigil.net.Errno.unreadableMessages();
+        if (unreadable != null)
+        {
+            err.println("WARN socket errors read \"" + unreadable + "\" in this locale and no translation was found: " +
+                "close reasons such as keepalive_timeout may be logged as error; run with LC_ALL=C.UTF-8 " +
+                "(bin/vigil does)");
+        }
         if (!SocketProbe.available())
         {
             err.println("WARN sockets paused by backpressure are checked for dead peers only when they resume: " +

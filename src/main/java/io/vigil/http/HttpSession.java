@@ -10,6 +10,7 @@ import io.vigil.loop.TimerTarget;
 import io.vigil.net.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
+import io.vigil.net.SocketTuning;
 import io.vigil.net.Sockets;
 import io.vigil.tcp.ListenerShard;
 import io.vigil.tcp.Side;
@@ -177,6 +178,11 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
     private long lastUpReadNs;
     private long lastUpWriteNs;
     private long lingerStartNs;
+    /** Whether and when bytes last went to each side (not reset per exchange): tells retransmission from keepalive. */
+    private boolean wroteClient;
+    private long wroteClientNs;
+    private boolean wroteUpstream;
+    private long wroteUpstreamNs;
     private long connectTimerId = NO_TIMER;
     private long livenessTimerId = NO_TIMER;
 
@@ -375,7 +381,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         }
         catch (final IOException ex)
         {
-            close(CloseReason.of(ex, listener.downstreamTuning().keepAliveEnabled()), Side.CLIENT);
+            close(CloseReason.of(ex, idleKeepAlive(Side.CLIENT)), Side.CLIENT);
             return CLOSED_BY_READ;
         }
         if (n < 0)
@@ -622,12 +628,14 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
                 upstreamReusable = false;
                 return true;
             }
-            upstreamFailed(CloseReason.of(ex, group.tuning().keepAliveEnabled()));
+            upstreamFailed(CloseReason.of(ex, idleKeepAlive(Side.UPSTREAM)));
             return true;
         }
         if (moved)
         {
             lastUpWriteNs = loop.nowNs();
+            wroteUpstream = true;
+            wroteUpstreamNs = lastUpWriteNs;
         }
         if (uoutPos == uoutLen && cinPos == reqScanned)
         {
@@ -725,7 +733,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         }
         catch (final IOException ex)
         {
-            final CloseReason reason = CloseReason.of(ex, group.tuning().keepAliveEnabled());
+            final CloseReason reason = CloseReason.of(ex, idleKeepAlive(Side.UPSTREAM));
             if (respAnyByte)
             {
                 close(reason, Side.UPSTREAM);
@@ -964,12 +972,14 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         }
         catch (final IOException ex)
         {
-            close(CloseReason.of(ex, listener.downstreamTuning().keepAliveEnabled()), Side.CLIENT);
+            close(CloseReason.of(ex, idleKeepAlive(Side.CLIENT)), Side.CLIENT);
             return true;
         }
         if (moved)
         {
             lastClientWriteNs = loop.nowNs();
+            wroteClient = true;
+            wroteClientNs = lastClientWriteNs;
         }
         if (respHeadDone && uinPos == uinEnd && uinEnd > 0 && respScanned == uinEnd)
         {
@@ -1312,6 +1322,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
 
     private void forgetUpstream()
     {
+        wroteUpstream = false;
         conn = null;
         upstream = null;
         upKey = null;
@@ -1431,7 +1442,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         toClientBytes += respBytes;
         logRequest();
         conn = null; // never pooled again; the channel is closed with the session
-        tunnel = new HttpTunnel(buffers, client, upstream, keepAliveOn(Side.CLIENT), keepAliveOn(Side.UPSTREAM));
+        tunnel = new HttpTunnel(buffers, client, upstream, listener.downstreamTuning(), group.tuning());
         tunnel.fromClient(cin, cinPos, cinEnd, clientEof);
         tunnel.fromUpstream(uin, uinPos, uinEnd, upEof);
         cin = null;
@@ -1458,10 +1469,25 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         return false;
     }
 
-    private boolean keepAliveOn(final Side side)
+    /** Keepalive is on for that side and nothing was in flight to it: an ETIMEDOUT there is the keepalive verdict. */
+    private boolean idleKeepAlive(final Side side)
     {
-        return side == Side.CLIENT ? listener.downstreamTuning().keepAliveEnabled() :
-            group.tuning().keepAliveEnabled();
+        final long nowNs = loop.nowNs();
+        if (phase == TUNNEL)
+        {
+            return tunnel.idleKeepAlive(side, nowNs);
+        }
+        if (side == Side.CLIENT)
+        {
+            final SocketTuning tuning = listener.downstreamTuning();
+            final boolean pending = coutLen > coutPos || respHeadDone && uinPos < respScanned;
+            return tuning.keepAliveEnabled() && !pending &&
+                !(wroteClient && nowNs - wroteClientNs < tuning.keepAliveBudgetNs());
+        }
+        final SocketTuning tuning = group.tuning();
+        final boolean pending = uoutPos < uoutLen || cinPos < reqScanned;
+        return tuning.keepAliveEnabled() && !pending &&
+            !(wroteUpstream && nowNs - wroteUpstreamNs < tuning.keepAliveBudgetNs());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -1537,13 +1563,13 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         }
         if (clientKey.interestOps() == 0 && !clientEof && SocketProbe.hasFailed(client))
         {
-            close(CloseReason.ofErrno(SocketProbe.pendingError(client), keepAliveOn(Side.CLIENT)), Side.CLIENT);
+            close(CloseReason.ofErrno(SocketProbe.pendingError(client), idleKeepAlive(Side.CLIENT)), Side.CLIENT);
             return;
         }
         if (upKey != null && upState == UP_READY && upKey.interestOps() == 0 && !upEof &&
             SocketProbe.hasFailed(upstream))
         {
-            close(CloseReason.ofErrno(SocketProbe.pendingError(upstream), keepAliveOn(Side.UPSTREAM)),
+            close(CloseReason.ofErrno(SocketProbe.pendingError(upstream), idleKeepAlive(Side.UPSTREAM)),
                 Side.UPSTREAM);
             return;
         }

@@ -2,6 +2,7 @@ package io.vigil.http;
 
 import io.vigil.loop.BufferPool;
 import io.vigil.net.CloseReason;
+import io.vigil.net.SocketTuning;
 import io.vigil.tcp.Flow;
 import io.vigil.tcp.Side;
 
@@ -19,8 +20,8 @@ final class HttpTunnel
     private final BufferPool buffers;
     private final Flow toUpstream = new Flow();
     private final Flow toClient = new Flow();
-    private final boolean clientKeepAlive;
-    private final boolean upstreamKeepAlive;
+    private final SocketTuning clientTuning;
+    private final SocketTuning upstreamTuning;
     private CloseReason endReason;
     private Side endSide;
     /** Whose FIN came first: the side a normal end is logged with. */
@@ -31,19 +32,19 @@ final class HttpTunnel
      * @param buffers           the loop's buffers (the tunnel takes ownership of the two given ones).
      * @param client            the client socket.
      * @param upstream          the upstream socket.
-     * @param clientKeepAlive   keepalive is on for the client side (names ETIMEDOUT keepalive_timeout).
-     * @param upstreamKeepAlive keepalive is on for the upstream side.
+     * @param clientTuning   the client side's options (keepalive decides what an ETIMEDOUT means).
+     * @param upstreamTuning the upstream side's.
      */
     HttpTunnel(
         final BufferPool buffers,
         final SocketChannel client,
         final SocketChannel upstream,
-        final boolean clientKeepAlive,
-        final boolean upstreamKeepAlive)
+        final SocketTuning clientTuning,
+        final SocketTuning upstreamTuning)
     {
         this.buffers = buffers;
-        this.clientKeepAlive = clientKeepAlive;
-        this.upstreamKeepAlive = upstreamKeepAlive;
+        this.clientTuning = clientTuning;
+        this.upstreamTuning = upstreamTuning;
         toUpstream.src = client;
         toUpstream.dst = upstream;
         toClient.src = upstream;
@@ -117,11 +118,11 @@ final class HttpTunnel
 
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide, final long nowNs)
     {
-        final int result = flow.pump(buffers);
+        final int result = flow.pump(buffers, nowNs);
         if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
         {
             endSide = result == Flow.SRC_FAILED ? srcSide : dstSide;
-            endReason = CloseReason.of(flow.failure, endSide == Side.CLIENT ? clientKeepAlive : upstreamKeepAlive);
+            endReason = CloseReason.of(flow.failure, idleKeepAlive(endSide, nowNs));
             return false;
         }
         if (result == Flow.MOVED)
@@ -133,6 +134,18 @@ final class HttpTunnel
             }
         }
         return true;
+    }
+
+    /**
+     * @param side  the client or the upstream.
+     * @param nowNs the loop's clock.
+     * @return keepalive is on for that side and nothing was in flight to it (ETIMEDOUT is then its verdict).
+     */
+    boolean idleKeepAlive(final Side side, final long nowNs)
+    {
+        final SocketTuning tuning = side == Side.CLIENT ? clientTuning : upstreamTuning;
+        final Flow toward = side == Side.CLIENT ? toClient : toUpstream;
+        return tuning.keepAliveEnabled() && !toward.dataInFlight(nowNs, tuning.keepAliveBudgetNs());
     }
 
     /**

@@ -13,7 +13,10 @@ public enum CloseReason
     RESET("reset"),
     /** The kernel declared a peer dead after unanswered keepalive probes (ETIMEDOUT). */
     KEEPALIVE_TIMEOUT("keepalive_timeout"),
-    /** The kernel timed out a peer on a socket without keepalive (retransmissions). */
+    /**
+     * The kernel gave up retransmitting to a peer that stopped acknowledging (ETIMEDOUT with data in flight, or
+     * on a socket without keepalive): keepalive only probes idle connections.
+     */
     PEER_TIMEOUT("peer_timeout"),
     /** HTTP: a client or upstream timeout (client-header, client-body, send, read) ended the connection. */
     TIMEOUT("timeout"),
@@ -29,13 +32,6 @@ public enum CloseReason
     SHUTDOWN("shutdown"),
     /** Any other I/O failure. */
     ERROR("error");
-
-    /** Linux errno ETIMEDOUT. */
-    public static final int ETIMEDOUT = 110;
-    /** Linux errno ECONNRESET. */
-    public static final int ECONNRESET = 104;
-    /** Linux errno EPIPE. */
-    public static final int EPIPE = 32;
 
     private final String logName;
 
@@ -53,45 +49,34 @@ public enum CloseReason
     }
 
     /**
-     * Classify a failed read or write. NIO reports errno only as text, so this matches the JDK's messages
-     * ("Connection timed out", "Connection reset", "Broken pipe").
+     * Classify a failed read or write by its errno ({@link Errno#of}, locale-proof).
      *
-     * @param ex        the failure.
-     * @param keepalive whether the socket had SO_KEEPALIVE on, which is what makes ETIMEDOUT a keepalive verdict.
+     * @param ex            the failure.
+     * @param idleKeepAlive keepalive is on for the socket and nothing was in flight to its peer: only then is
+     *                      ETIMEDOUT the keepalive verdict; otherwise it is the retransmission timeout.
      * @return the reason.
      */
-    public static CloseReason of(final IOException ex, final boolean keepalive)
+    public static CloseReason of(final IOException ex, final boolean idleKeepAlive)
     {
-        final String message = ex.getMessage();
-        if (message != null)
-        {
-            if (message.contains("timed out"))
-            {
-                return keepalive ? KEEPALIVE_TIMEOUT : PEER_TIMEOUT;
-            }
-            if (message.contains("reset") || message.contains("Broken pipe"))
-            {
-                return RESET;
-            }
-        }
-        return ERROR;
+        final int errno = Errno.of(ex);
+        return errno == 0 ? ERROR : ofErrno(errno, idleKeepAlive);
     }
 
     /**
      * Classify a pending socket error read with SO_ERROR.
      *
-     * @param errno     the error number, 0 when none is pending.
-     * @param keepalive whether the socket had SO_KEEPALIVE on.
+     * @param errno         the error number, 0 when none is pending.
+     * @param idleKeepAlive as for {@link #of(IOException, boolean)}.
      * @return the reason.
      */
-    public static CloseReason ofErrno(final int errno, final boolean keepalive)
+    public static CloseReason ofErrno(final int errno, final boolean idleKeepAlive)
     {
         switch (errno)
         {
-            case ETIMEDOUT:
-                return keepalive ? KEEPALIVE_TIMEOUT : PEER_TIMEOUT;
-            case ECONNRESET:
-            case EPIPE:
+            case Errno.ETIMEDOUT:
+                return idleKeepAlive ? KEEPALIVE_TIMEOUT : PEER_TIMEOUT;
+            case Errno.ECONNRESET:
+            case Errno.EPIPE:
                 return RESET;
             case 0:
                 return EOF;

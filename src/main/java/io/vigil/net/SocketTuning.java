@@ -28,6 +28,7 @@ public final class SocketTuning
     private final boolean tcpNodelay;
     private final AtomicBoolean failureLogged = new AtomicBoolean();
     private final AtomicLong failures;
+    private final long keepAliveBudgetNs;
 
     /**
      * @param owner      what these options belong to, for the failure log ("listener public").
@@ -42,6 +43,21 @@ public final class SocketTuning
         this.keepAlive = keepAlive;
         this.tcpNodelay = tcpNodelay;
         this.failures = failures;
+        this.keepAliveBudgetNs = budgetNs(keepAlive);
+    }
+
+    private static long budgetNs(final KeepAliveConfig keepAlive)
+    {
+        if (!keepAlive.enabled())
+        {
+            return Long.MAX_VALUE;
+        }
+        final KeepAliveConfig system = KernelKeepAlive.systemDefaults();
+        final long idle = keepAlive.idleSec() != KeepAliveConfig.SYSTEM_DEFAULT ? keepAlive.idleSec() : system.idleSec();
+        final long interval = keepAlive.intervalSec() != KeepAliveConfig.SYSTEM_DEFAULT ?
+            keepAlive.intervalSec() : system.intervalSec();
+        final long count = keepAlive.count() != KeepAliveConfig.SYSTEM_DEFAULT ? keepAlive.count() : system.count();
+        return java.util.concurrent.TimeUnit.SECONDS.toNanos(idle + interval * count);
     }
 
     /**
@@ -94,6 +110,16 @@ public final class SocketTuning
     public boolean keepAliveEnabled()
     {
         return keepAlive.enabled();
+    }
+
+    /**
+     * @return idle + intvl x cnt in ns (the kernel's defaults fill empty fields): a peer that stopped answering
+     *         while the socket was idle is declared dead this long after the last thing it acknowledged.
+     *         Long.MAX_VALUE without keepalive.
+     */
+    public long keepAliveBudgetNs()
+    {
+        return keepAliveBudgetNs;
     }
 
     /**

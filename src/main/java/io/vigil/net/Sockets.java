@@ -3,7 +3,6 @@ package io.vigil.net;
 import org.agrona.CloseHelper;
 
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SocketChannel;
 
@@ -38,7 +37,7 @@ public final class Sockets
 
     /**
      * Whether a failed {@code connect()} was this host's failure rather than the server's: no local address or
-     * port to connect from (EADDRNOTAVAIL, which the JDK reports as a {@link BindException}), or no descriptor or
+     * port to connect from (EADDRNOTAVAIL, which the JDK reports as a BindException), or no descriptor or
      * memory for it. Such a failure must never count against a server's health.
      *
      * @param ex what connect threw.
@@ -46,13 +45,17 @@ public final class Sockets
      */
     public static boolean isLocalFailure(final IOException ex)
     {
-        if (ex instanceof BindException)
+        switch (Errno.of(ex))
         {
-            return true;
+            case Errno.EADDRNOTAVAIL:
+            case Errno.EMFILE:
+            case Errno.ENFILE:
+            case Errno.ENOBUFS:
+            case Errno.ENOMEM:
+                return true;
+            default:
+                return false;
         }
-        final String message = ex.getMessage();
-        return message != null && (message.contains("Too many open files") ||
-            message.contains("No buffer space") || message.contains("Cannot allocate memory"));
     }
 
     /**

@@ -34,6 +34,9 @@ public final class Flow
     /** FIN forwarded to dst. */
     public boolean dstShut;
     public long bytes;
+    /** Whether anything was ever written to dst, and when last (the pump's clock). */
+    public boolean wrote;
+    public long lastWriteNs;
     /** Why the last {@link #pump} failed. */
     public IOException failure;
 
@@ -108,7 +111,7 @@ public final class Flow
      * @return {@link #MOVED} when bytes (or the FIN) went out, {@link #IDLE} otherwise.
      * @throws IOException from the write or shutdown: a failure of the dst side.
      */
-    public int write() throws IOException
+    public int write(final long nowNs) throws IOException
     {
         int result = IDLE;
         if (head < tail && writeReady)
@@ -129,6 +132,8 @@ public final class Flow
             if (n > 0)
             {
                 result = MOVED;
+                wrote = true;
+                lastWriteNs = nowNs;
             }
         }
         if (srcEof && head == tail && !dstShut)
@@ -145,11 +150,12 @@ public final class Flow
      * Move bytes from src to dst until neither moves (or this direction finished), then give the buffer back if
      * it is empty: one relay step.
      *
-     * @param pool the loop's buffers.
+     * @param pool  the loop's buffers.
+     * @param nowNs the loop's clock.
      * @return {@link #MOVED} when bytes or EOF moved, {@link #IDLE} when nothing did, or {@link #SRC_FAILED} /
      *         {@link #DST_FAILED} with {@link #failure} set.
      */
-    public int pump(final BufferPool pool)
+    public int pump(final BufferPool pool, final long nowNs)
     {
         final int capacity = pool.bufferSize();
         int result = IDLE;
@@ -171,7 +177,7 @@ public final class Flow
             }
             try
             {
-                moved += write();
+                moved += write(nowNs);
             }
             catch (final IOException ex)
             {
@@ -186,6 +192,20 @@ public final class Flow
         while (moved != 0 && !finished());
         releaseIfEmpty(pool);
         return result;
+    }
+
+    /**
+     * Whether dst may still have bytes from us that its peer never acknowledged: some wait in our buffer, or the
+     * last write is younger than the keepalive budget (keepalive cannot have fired since; the kernel only probes
+     * a connection that was idle that long). Then an ETIMEDOUT on dst is a retransmission timeout.
+     *
+     * @param nowNs             the loop's clock.
+     * @param keepAliveBudgetNs dst's idle + intvl x cnt.
+     * @return true when data may be in flight to dst.
+     */
+    public boolean dataInFlight(final long nowNs, final long keepAliveBudgetNs)
+    {
+        return pending() || wrote && nowNs - lastWriteNs < keepAliveBudgetNs;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.vigil.loop.TimerTarget;
 import io.vigil.net.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
+import io.vigil.net.SocketTuning;
 import io.vigil.net.Sockets;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
@@ -267,11 +268,11 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
      */
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
     {
-        final int result = flow.pump(shard.buffers);
+        final int result = flow.pump(shard.buffers, loop.nowNs());
         if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
         {
             final Side side = result == Flow.SRC_FAILED ? srcSide : dstSide;
-            close(CloseReason.of(flow.failure, keepAliveOn(side)), side);
+            close(CloseReason.of(flow.failure, idleKeepAlive(side)), side);
             return false;
         }
         if (result == Flow.MOVED)
@@ -364,14 +365,16 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     private void closeOnProbe(final SocketChannel channel, final Side side)
     {
         final int errno = SocketProbe.pendingError(channel);
-        close(CloseReason.ofErrno(errno, keepAliveOn(side)), side);
+        close(CloseReason.ofErrno(errno, idleKeepAlive(side)), side);
     }
 
-    private boolean keepAliveOn(final Side side)
+    /** Keepalive is on for that side and nothing was in flight to it: an ETIMEDOUT there is the keepalive verdict. */
+    private boolean idleKeepAlive(final Side side)
     {
-        return side == Side.CLIENT ?
-            shard.listener.downstreamTuning().keepAliveEnabled() :
-            shard.picker.group().tuning().keepAliveEnabled();
+        final SocketTuning tuning = side == Side.CLIENT ?
+            shard.listener.downstreamTuning() : shard.picker.group().tuning();
+        final Flow toward = side == Side.CLIENT ? toDownstream : toUpstream;
+        return tuning.keepAliveEnabled() && !toward.dataInFlight(loop.nowNs(), tuning.keepAliveBudgetNs());
     }
 
     @Override

@@ -60,7 +60,7 @@ class SocketProbeTest
                 peer.setSoLinger(true, 0);
                 peer.close(); // RST
                 Await.until(() -> SocketProbe.hasFailed(local), Duration.ofSeconds(5), "POLLERR after a reset");
-                assertEquals(CloseReason.ECONNRESET, SocketProbe.pendingError(local));
+                assertEquals(Errno.ECONNRESET, SocketProbe.pendingError(local));
             }
         }
     }

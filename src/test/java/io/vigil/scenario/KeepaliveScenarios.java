@@ -40,7 +40,23 @@ public final class KeepaliveScenarios
         CLIENT_HEALTHY_IDLE, CLIENT_DEAD, CLIENT_RECOVERS,
         UPSTREAM_HEALTHY_IDLE, UPSTREAM_DEAD, UPSTREAM_RECOVERS,
         CLIENT_DEAD_WHILE_PAUSED,
-        HTTP_POOLED_UPSTREAM_DEAD
+        HTTP_POOLED_UPSTREAM_DEAD,
+        /** Scenario 2 in a JVM whose C library speaks German: the verdict must still read keepalive_timeout. */
+        CLIENT_DEAD_GERMAN_LOCALE
+    }
+
+    /** The environment a scenario's JVM runs with, beyond the inherited one; null to remove a variable. */
+    static java.util.Map<String, String> environment(final Scenario scenario)
+    {
+        final java.util.Map<String, String> env = new java.util.HashMap<>();
+        if (scenario == Scenario.CLIENT_DEAD_GERMAN_LOCALE)
+        {
+            env.put("LC_ALL", null);
+            env.put("LC_MESSAGES", null);
+            env.put("LANGUAGE", null);
+            env.put("LANG", "de_DE.UTF-8");
+        }
+        return env;
     }
 
     private KeepaliveScenarios()
@@ -80,6 +96,11 @@ public final class KeepaliveScenarios
             case UPSTREAM_RECOVERS -> recovers(false);
             case CLIENT_DEAD_WHILE_PAUSED -> deadWhilePaused();
             case HTTP_POOLED_UPSTREAM_DEAD -> pooledUpstreamDead();
+            case CLIENT_DEAD_GERMAN_LOCALE ->
+            {
+                requireLocalizedMessages();
+                deadPeer(true);
+            }
             default -> throw new IllegalArgumentException(scenario.name());
         }
     }
@@ -110,6 +131,25 @@ public final class KeepaliveScenarios
     {
         client.getOutputStream().write(value);
         check(client.getInputStream().read() == value, "round trip of byte " + value);
+    }
+
+    /** The JVM's socket errors really are German here, or the scenario would prove nothing. */
+    private static void requireLocalizedMessages() throws IOException
+    {
+        final java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        final int port = closed.getLocalPort();
+        closed.close();
+        try (Socket refused = new Socket(InetAddress.getLoopbackAddress(), port))
+        {
+            throw new IllegalStateException("connected to a closed port " + port);
+        }
+        catch (final java.net.ConnectException ex)
+        {
+            check(!"Connection refused".equals(ex.getMessage()), "socket errors are not localized (" +
+                ex.getMessage() + "): the de_DE.UTF-8 locale is missing; bin/test generates it as root " +
+                "(apt-get install locales; locale-gen de_DE.UTF-8)");
+            System.out.println("socket errors read \"" + ex.getMessage() + "\"; catalog " + io.vigil.net.Errno.catalog());
+        }
     }
 
     /** Scenario 1: probes are answered, the idle connection stays and still relays. */

@@ -49,7 +49,19 @@ class KeepaliveScenariosTest
         final List<String> command = new ArrayList<>(List.of("unshare", "-n", "--"));
         command.addAll(VigilProcess.javaCommand(KeepaliveScenarios.class.getName()));
         command.add(scenario.name());
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        KeepaliveScenarios.environment(scenario).forEach((name, value) ->
+        {
+            if (value == null)
+            {
+                builder.environment().remove(name);
+            }
+            else
+            {
+                builder.environment().put(name, value);
+            }
+        });
+        final Process process = builder.start();
         final String output;
         try
         {

@@ -48,7 +48,7 @@ class FlowTest
                 assertTrue(flow.buffer != null && flow.pending(), "bytes in flight hold a buffer");
                 assertEquals(1, pool.allocated());
 
-                flow.write();
+                flow.write(System.nanoTime());
                 flow.releaseIfEmpty(pool);
                 assertNull(flow.buffer, "all written: the buffer went back to the pool");
                 assertEquals(1, pool.freeCount());
@@ -63,7 +63,7 @@ class FlowTest
                 }
                 while (flow.read(pool) == Flow.IDLE);
                 assertTrue(flow.srcEof);
-                flow.write();
+                flow.write(System.nanoTime());
                 assertTrue(flow.finished(), "EOF forwarded");
                 assertEquals(-1, dstPeer.read(ByteBuffer.allocate(1)), "the destination saw the half-close");
                 flow.releaseIfEmpty(pool);

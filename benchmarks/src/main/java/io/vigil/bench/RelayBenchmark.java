@@ -97,7 +97,7 @@ public class RelayBenchmark
         while (flow.bytes - before < size)
         {
             flow.readReady = true;
-            flow.pump(pool); // the session's relay step: read, write, return the buffer when drained
+            flow.pump(pool, System.nanoTime()); // the session's relay step: read, write, return the buffer when drained
         }
         in.clear();
         while (in.hasRemaining())

@@ -346,10 +346,28 @@ public final class EventLoop implements Agent
         while (session != sessionHead)
         {
             final LoopSession next = session.next;
-            session.onSweep(now);
+            try
+            {
+                session.onSweep(now);
+            }
+            catch (final RuntimeException ex)
+            {
+                // one bad session must never stop the sweep: every timeout of this loop depends on it
+                handlerFailures++;
+                failed(session, ex);
+            }
             session = next;
         }
         armSweep();
+    }
+
+    private void failed(final LoopSession session, final RuntimeException ex)
+    {
+        if (session instanceof SelectHandler)
+        {
+            ((SelectHandler)session).onFailure(ex);
+        }
+        remove(session); // in case onFailure did not
     }
 
     private void armSweep()

@@ -1,11 +1,13 @@
 package io.vigil.loop;
 
+import io.vigil.test.Await;
 import org.agrona.concurrent.AgentRunner;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -75,8 +77,9 @@ class EventLoopTest
         assertTrue(!firedAt.containsKey("early"), "cancelled timer did not fire");
         final long lateMs = TimeUnit.NANOSECONDS.toMillis(firedAt.get("late") - start);
         final long longMs = TimeUnit.NANOSECONDS.toMillis(firedAt.get("long") - start);
-        assertTrue(lateMs >= 400 && lateMs < 500, "late fired at " + lateMs + "ms");
-        assertTrue(longMs >= 1500 && longMs < 1600, "long fired at " + longMs + "ms");
+        // generous upper bounds: they prove the loop woke for the deadline, not at some later event
+        assertTrue(lateMs >= 400 && lateMs < 1400, "late fired at " + lateMs + "ms");
+        assertTrue(longMs >= 1500 && longMs < 2500, "long fired at " + longMs + "ms");
     }
 
     @Test
@@ -84,7 +87,7 @@ class EventLoopTest
     {
         final AtomicLong ranOn = new AtomicLong();
         final CountDownLatch ran = new CountDownLatch(1);
-        Thread.sleep(50); // let the loop block in select with no timers (no timeout at all)
+        Await.until(loop::waiting, Duration.ofSeconds(5), "the loop blocks in select with no timers (no timeout)");
         final long sent = System.nanoTime();
         loop.execute(() ->
         {
@@ -92,7 +95,7 @@ class EventLoopTest
             ran.countDown();
         });
         assertTrue(ran.await(2, TimeUnit.SECONDS), "the blocked loop was woken for the command");
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(ranOn.get() - sent) < 100, "promptly");
+        assertTrue(TimeUnit.NANOSECONDS.toMillis(ranOn.get() - sent) < 1000, "promptly");
     }
 
     @Test
@@ -136,8 +139,84 @@ class EventLoopTest
             sink.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
             assertTrue(selected.await(2, TimeUnit.SECONDS));
             // timers scheduled from nowNs() (connect-timeout, HTTP timeouts) must not start 1.5 s in the past
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(clockLag.get()) < 100,
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(clockLag.get()) < 750,
                 "loop clock was " + TimeUnit.NANOSECONDS.toMillis(clockLag.get()) + " ms stale after the wait");
+        }
+    }
+
+    @Test
+    void shouldKeepSweepingWhenOneSessionThrows() throws Exception
+    {
+        final EventLoop sweeping = new EventLoop(1, 64);
+        sweeping.sweepEvery(TimeUnit.MILLISECONDS.toNanos(20));
+        final AgentRunner sweepRunner = new AgentRunner(new SelectorIdleStrategy(sweeping), Throwable::printStackTrace,
+            null, sweeping);
+        AgentRunner.startOnThread(sweepRunner);
+        try
+        {
+            final AtomicLong healthySweeps = new AtomicLong();
+            final CountDownLatch failed = new CountDownLatch(1);
+            sweeping.execute(() ->
+            {
+                sweeping.add(new ThrowingSession(failed));
+                sweeping.add(new LoopSession()
+                {
+                    @Override
+                    public void shutdown()
+                    {
+                        sweeping.remove(this);
+                    }
+
+                    @Override
+                    public void onSweep(final long nowNs)
+                    {
+                        healthySweeps.incrementAndGet();
+                    }
+                });
+            });
+            assertTrue(failed.await(5, TimeUnit.SECONDS), "the throwing session was told it failed");
+            final long after = healthySweeps.get();
+            Await.until(() -> healthySweeps.get() >= after + 5, Duration.ofSeconds(5),
+                "the other session is still swept after one threw");
+            assertTrue(sweeping.handlerFailures() >= 1);
+        }
+        finally
+        {
+            sweeping.terminate();
+            sweepRunner.close();
+        }
+    }
+
+    /** A session whose sweep throws, as a bug would; its failure handler closes it. */
+    private static final class ThrowingSession extends LoopSession implements SelectHandler
+    {
+        private final CountDownLatch failed;
+
+        ThrowingSession(final CountDownLatch failed)
+        {
+            this.failed = failed;
+        }
+
+        @Override
+        public void shutdown()
+        {
+        }
+
+        @Override
+        public void onSweep(final long nowNs)
+        {
+            throw new IllegalStateException("a bug in a timeout check");
+        }
+
+        @Override
+        public void onSelect(final java.nio.channels.SelectionKey key)
+        {
+        }
+
+        @Override
+        public void onFailure(final Exception ex)
+        {
+            failed.countDown();
         }
     }
 

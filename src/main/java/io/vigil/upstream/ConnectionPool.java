@@ -6,6 +6,8 @@ import io.vigil.loop.TimerTarget;
 import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +124,7 @@ public final class ConnectionPool implements TimerTarget
     }
 
     private final EventLoop loop;
+    private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
     private final int maxIdle;
     private final long idleTimeoutNs;
     private final int maxRequests;
@@ -176,17 +179,46 @@ public final class ConnectionPool implements TimerTarget
      */
     public Connection acquire(final Peer peer)
     {
-        for (Connection c = newest; c != null; c = c.older)
+        Connection c = newest;
+        while (c != null)
         {
+            final Connection older = c.older;
             if (c.peer == peer)
             {
                 unlink(c);
-                c.key.attach(null); // the caller attaches itself; interest stays OP_READ until it sets its own
-                reused++;
-                return c;
+                if (!quiet(c))
+                {
+                    evictedByPeer++;
+                    close(c);
+                }
+                else
+                {
+                    c.key.attach(null); // the caller attaches itself; interest stays OP_READ until it sets its own
+                    reused++;
+                    return c;
+                }
             }
+            c = older;
         }
         return null;
+    }
+
+    /**
+     * The selector reports stray bytes or a FIN on an idle connection only at its next pass; one may have arrived
+     * since. A read that finds nothing (EAGAIN) proves the connection quiet now; anything else means it can no
+     * longer carry a request, and a byte read here belonged to nobody. One syscall per reuse.
+     */
+    private boolean quiet(final Connection c)
+    {
+        probe.clear();
+        try
+        {
+            return c.channel.read(probe) == 0;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
     }
 
     /**

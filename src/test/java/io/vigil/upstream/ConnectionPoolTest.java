@@ -142,6 +142,45 @@ class ConnectionPoolTest
     }
 
     @Test
+    void shouldNotHandOutAConnectionThatGotBytesOrAFinSinceTheLastSelect() throws Exception
+    {
+        final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
+            TimeUnit.HOURS.toNanos(1));
+        final ConnectionPool.Connection stray = connect(pool, peerA);
+        final ConnectionPool.Connection closed = connect(pool, peerA);
+        onLoop(() -> pool.release(stray, 0));
+        onLoop(() -> pool.release(closed, 0));
+        Await.until(() -> serverA.accepted() == 2, Duration.ofSeconds(5), "accepted");
+        // all on the loop thread, so no select pass runs between the upstream's move and the acquire
+        final ConnectionPool.Connection got = onLoop(() ->
+        {
+            try (java.nio.channels.Selector watcher = java.nio.channels.Selector.open())
+            {
+                serverA.peers().get(0).socket.getOutputStream().write('X'); // a byte nobody asked for
+                serverA.peers().get(1).socket.close(); // the upstream's idle close
+                stray.channel().register(watcher, SelectionKey.OP_READ);
+                closed.channel().register(watcher, SelectionKey.OP_READ);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (watcher.selectNow() < 2 && System.nanoTime() < deadline)
+                {
+                    watcher.selectedKeys().clear();
+                    Thread.onSpinWait();
+                }
+                return pool.acquire(peerA);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        assertNull(got, "neither connection may carry a request");
+        assertFalse(stray.channel().isOpen());
+        assertFalse(closed.channel().isOpen());
+        assertEquals(2, stat(pool::evictedByPeer));
+        assertEquals(0, stat(pool::reused));
+    }
+
+    @Test
     void shouldCloseIdleConnectionsAfterTheIdleTimeoutOrBeforeTheServersKeepAliveTimeout() throws Exception
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.MILLISECONDS.toNanos(200), 100,

@@ -36,7 +36,7 @@ public final class ConfigLoader
     /** Listener keys that mean something only with mode = http. */
     private static final Set<String> HTTP_LISTENER_KEYS = Set.of("keepalive-timeout", "keepalive-requests",
         "keepalive-time", "client-header-timeout", "client-body-timeout", "send-timeout", "client-max-body-size",
-        "max-request-line", "max-header-size", "add-x-forwarded", "add-forwarded");
+        "max-request-line", "max-header-size", "add-x-forwarded", "add-forwarded", "allow-connect");
     private static final Set<String> HEALTH_CHECK_KEYS =
         Set.of("type", "interval", "timeout", "rise", "fall", "path", "expect-status");
     private static final long MIN_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -476,7 +476,8 @@ public final class ConfigLoader
             maxRequestLine,
             maxHeaderSize,
             node.bool("add-x-forwarded"),
-            node.bool("add-forwarded"));
+            node.bool("add-forwarded"),
+            node.bool("allow-connect"));
     }
 
     private static KeepAliveConfig keepAlive(final ConfigNode node)

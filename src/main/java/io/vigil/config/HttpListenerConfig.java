@@ -16,6 +16,7 @@ package io.vigil.config;
  * @param maxHeaderSize         longest request head, else 431.
  * @param addXForwarded         append the client address to X-Forwarded-For and set X-Forwarded-Proto.
  * @param addForwarded          append an RFC 7239 Forwarded element (for=, proto=).
+ * @param allowConnect          forward CONNECT (a 2xx makes a raw tunnel); off: 405 and close.
  */
 public record HttpListenerConfig(
     long keepaliveTimeoutNs,
@@ -28,6 +29,7 @@ public record HttpListenerConfig(
     int maxRequestLine,
     int maxHeaderSize,
     boolean addXForwarded,
-    boolean addForwarded)
+    boolean addForwarded,
+    boolean allowConnect)
 {
 }

@@ -491,6 +491,13 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
         reqBodyStart = reqHead.headEnd();
         cinPos = reqBodyStart;
         reqScanned = reqBodyStart;
+        if (connectMethod && !config.allowConnect())
+        {
+            // a CONNECT answered 2xx is a raw tunnel wherever the origin connects it: only when asked for
+            reqScanned = cinEnd;
+            respondError(HttpStatus.METHOD_NOT_ALLOWED, false, CloseReason.PROTOCOL_ERROR, Side.CLIENT);
+            return;
+        }
         if (config.clientMaxBodySize() > 0 && contentLength > config.clientMaxBodySize())
         {
             reqScanned = cinEnd;

@@ -9,6 +9,8 @@ public enum HttpStatus
     OK(0, ""),
     /** Malformed or ambiguous: could desync the connection or smuggle a request. */
     BAD_REQUEST(400, "Bad Request"),
+    /** CONNECT on a listener without allow-connect. */
+    METHOD_NOT_ALLOWED(405, "Method Not Allowed"),
     /** The request head or body did not arrive in time (client-header-timeout, client-body-timeout). */
     REQUEST_TIMEOUT(408, "Request Timeout"),
     /** The request body is larger than client-max-body-size. */

@@ -256,6 +256,15 @@ public final class TestOrigin implements AutoCloseable
                 .getBytes(StandardCharsets.ISO_8859_1));
             return false;
         }
+        if (request.method.equals("CONNECT"))
+        {
+            // a catch-all that opens any tunnel asked for: what makes CONNECT dangerous behind a proxy
+            out.write(("HTTP/1.1 200 Connection Established\r\n" + common + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            socket.setSoTimeout(0);
+            in.transferTo(out);
+            return false;
+        }
         if (path.equals("/upgrade") && request.header("upgrade") != null)
         {
             out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + request.header("upgrade") +

@@ -399,15 +399,56 @@ public final class ConfigLoader
                 throw node.error("name", "duplicate listener name \"" + listener.name() + "\"");
             }
             // port 0 (ephemeral) never collides
-            final String previous = listener.listen().getPort() == 0 ? null : bound.put(listener.listen(), listener.name());
-            if (previous != null)
+            if (listener.listen().getPort() != 0)
             {
-                throw node.error("listen", "address " + HostPort.format(listener.listen()) +
-                    " is already used by listener \"" + previous + "\"");
+                for (final Map.Entry<InetSocketAddress, String> other : bound.entrySet())
+                {
+                    if (overlap(listener.listen(), other.getKey()))
+                    {
+                        throw node.error("listen", "address " + HostPort.format(listener.listen()) +
+                            (listener.listen().equals(other.getKey()) ? " is already used by" : " overlaps " +
+                            HostPort.format(other.getKey()) + " of") + " listener \"" + other.getValue() +
+                            "\": the second bind would fail with \"Address already in use\"");
+                    }
+                }
+                bound.put(listener.listen(), listener.name());
             }
             result.add(listener);
         }
         return result;
+    }
+
+    /**
+     * Two listen addresses the kernel would not let both bind: the same port on the same address, or on a
+     * wildcard that covers the other (0.0.0.0 covers IPv4; [::] covers both families, as Java binds it
+     * dual-stack).
+     */
+    private static boolean overlap(final InetSocketAddress a, final InetSocketAddress b)
+    {
+        if (a.getPort() != b.getPort())
+        {
+            return false;
+        }
+        final java.net.InetAddress x = a.getAddress();
+        final java.net.InetAddress y = b.getAddress();
+        if (x.equals(y))
+        {
+            return true;
+        }
+        if (x.isAnyLocalAddress() && y.isAnyLocalAddress())
+        {
+            return true;
+        }
+        return covers(x, y) || covers(y, x);
+    }
+
+    private static boolean covers(final java.net.InetAddress wildcard, final java.net.InetAddress other)
+    {
+        if (!wildcard.isAnyLocalAddress())
+        {
+            return false;
+        }
+        return wildcard instanceof java.net.Inet6Address || other instanceof java.net.Inet4Address;
     }
 
     private static ListenerConfig listener(final ConfigNode node, final Map<String, UpstreamConfig> upstreams)

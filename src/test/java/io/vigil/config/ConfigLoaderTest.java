@@ -100,6 +100,18 @@ class ConfigLoaderTest
                 "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n" +
                 "    { name = c, listen = \"127.0.0.1:7000\", upstream = b }\n  ]\n" + upstreams() + "\n}",
                 4, "vigil.listeners[1].listen", "already used by listener \"a\""),
+            Arguments.of("a wildcard over a specific address",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n" +
+                "    { name = c, listen = \"*:7000\", upstream = b }\n  ]\n" + upstreams() + "\n}",
+                4, "vigil.listeners[1].listen", "overlaps 127.0.0.1:7000 of listener \"a\""),
+            Arguments.of("a specific address under a wildcard",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"0.0.0.0:7000\", upstream = b }\n" +
+                "    { name = c, listen = \"127.0.0.2:7000\", upstream = b }\n  ]\n" + upstreams() + "\n}",
+                4, "vigil.listeners[1].listen", "overlaps 0.0.0.0:7000 of listener \"a\""),
+            Arguments.of("the IPv6 wildcard over IPv4 (dual-stack)",
+                "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n" +
+                "    { name = c, listen = \"[::]:7000\", upstream = b }\n  ]\n" + upstreams() + "\n}",
+                4, "vigil.listeners[1].listen", "overlaps 127.0.0.1:7000"),
             Arguments.of("missing listen",
                 "vigil {\n  listeners = [\n    { name = a, upstream = b }\n  ]\n" + upstreams() + "\n}",
                 3, "vigil.listeners[0].listen", "missing required key"),
@@ -188,6 +200,17 @@ class ConfigLoaderTest
         final File file = TempFiles.write("vigil-syntax", ".conf", "vigil {\n  listeners = [\n    { name = \n}");
         final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.load(file));
         assertTrue(error.getMessage().contains(file.getName()), error.getMessage());
+    }
+
+    @Test
+    void shouldAllowTheSamePortOnDistinctAddressesAndAWildcardOnAnotherPort()
+    {
+        final VigilConfig config = ConfigLoader.parse("vigil {\n  listeners = [\n" +
+            "    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n" +
+            "    { name = c, listen = \"127.0.0.2:7000\", upstream = b }\n" +
+            "    { name = d, listen = \"*:7001\", upstream = b }\n" +
+            "    { name = e, listen = \"[::1]:7000\", upstream = b }\n  ]\n" + upstreams() + "\n}", "test");
+        assertEquals(4, config.listeners().size());
     }
 
     @Test

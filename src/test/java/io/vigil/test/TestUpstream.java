@@ -94,6 +94,15 @@ public final class TestUpstream implements AutoCloseable
     }
 
     /**
+     * @return accepted connections that carried at least one byte: proxied sessions, not health checks (which
+     *         connect and close without sending).
+     */
+    public int sessions()
+    {
+        return (int)peers.stream().filter(p -> p.bytesRead.get() > 0).count();
+    }
+
+    /**
      * @return connections accepted so far.
      */
     public int accepted()

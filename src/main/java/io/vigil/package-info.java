@@ -1,5 +1,5 @@
 /**
- * Vigil, a Layer-4 TCP proxy that frees dead peers with per-listener TCP keepalive. {@link io.vigil.Vigil} is the
- * command line; {@link io.vigil.VigilServer} runs a configuration.
+ * Vigil, a Layer-4 TCP proxy that frees dead peers with per-listener TCP keepalive. {@link io.vigil.cli.Vigil} is the
+ * command line; {@link io.vigil.runtime.VigilServer} runs a configuration.
  */
 package io.vigil;

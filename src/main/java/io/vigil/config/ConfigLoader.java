@@ -1,5 +1,6 @@
 package io.vigil.config;
 
+import io.vigil.net.KeepAlive;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -521,11 +522,11 @@ public final class ConfigLoader
             node.bool("allow-connect"));
     }
 
-    private static KeepAliveConfig keepAlive(final ConfigNode node)
+    private static KeepAlive keepAlive(final ConfigNode node)
     {
         try
         {
-            return KeepAliveConfig.parse(node.string("so-keepalive"));
+            return KeepAlive.parse(node.string("so-keepalive"));
         }
         catch (final IllegalArgumentException ex)
         {

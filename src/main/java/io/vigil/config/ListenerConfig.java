@@ -1,5 +1,6 @@
 package io.vigil.config;
 
+import io.vigil.net.KeepAlive;
 import java.net.InetSocketAddress;
 
 /**
@@ -23,7 +24,7 @@ public record ListenerConfig(
     InetSocketAddress listen,
     Mode mode,
     String upstream,
-    KeepAliveConfig soKeepalive,
+    KeepAlive soKeepalive,
     long proxyTimeoutNs,
     int backlog,
     boolean reuseport,

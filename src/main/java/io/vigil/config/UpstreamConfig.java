@@ -1,5 +1,6 @@
 package io.vigil.config;
 
+import io.vigil.net.KeepAlive;
 import java.util.List;
 
 /**
@@ -23,7 +24,7 @@ public record UpstreamConfig(
     List<ServerConfig> servers,
     long connectTimeoutNs,
     int nextUpstreamTries,
-    KeepAliveConfig soKeepalive,
+    KeepAlive soKeepalive,
     Balance balance,
     HashKey hashKey,
     boolean consistent,

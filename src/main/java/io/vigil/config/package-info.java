@@ -2,7 +2,7 @@
  * Configuration: HOCON read with Typesafe Config over the jar's {@code reference.conf}, turned once into
  * immutable records ({@link io.vigil.config.VigilConfig}, {@link io.vigil.config.ListenerConfig},
  * {@link io.vigil.config.UpstreamConfig}) with nginx's {@code so_keepalive} syntax in
- * {@link io.vigil.config.KeepAliveConfig}. Every refusal is a {@link io.vigil.config.ConfigError} naming the file,
+ * {@link io.vigil.net.KeepAlive}. Every refusal is a {@link io.vigil.config.ConfigError} naming the file,
  * line and key.
  */
 package io.vigil.config;

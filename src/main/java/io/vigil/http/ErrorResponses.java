@@ -1,5 +1,6 @@
 package io.vigil.http;
 
+import io.vigil.http.codec.HttpStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 

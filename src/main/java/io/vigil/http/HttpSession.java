@@ -1,5 +1,10 @@
 package io.vigil.http;
 
+import io.vigil.http.codec.BodyFramer;
+import io.vigil.http.codec.HeadWriter;
+import io.vigil.http.codec.HttpHead;
+import io.vigil.http.codec.HttpMethod;
+import io.vigil.http.codec.HttpStatus;
 import io.vigil.config.HttpListenerConfig;
 import io.vigil.config.HttpUpstreamConfig;
 import io.vigil.loop.BufferPool;
@@ -7,14 +12,14 @@ import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopSession;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
-import io.vigil.net.CloseReason;
+import io.vigil.session.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
 import io.vigil.net.SocketTuning;
 import io.vigil.net.Sockets;
-import io.vigil.tcp.ListenerShard;
-import io.vigil.tcp.Side;
-import io.vigil.tcp.TcpListener;
+import io.vigil.session.ListenerShard;
+import io.vigil.session.Side;
+import io.vigil.session.Listener;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
@@ -69,7 +74,7 @@ public final class HttpSession extends LoopSession implements SelectHandler, Tim
 
     private final ListenerShard shard;
     private final EventLoop loop;
-    private final TcpListener listener;
+    private final Listener listener;
     private final HttpListenerConfig config;
     private final UpstreamGroup group;
     private final HttpUpstreamConfig upstreamConfig;

@@ -1,10 +1,10 @@
 package io.vigil.http;
 
 import io.vigil.loop.BufferPool;
-import io.vigil.net.CloseReason;
+import io.vigil.session.CloseReason;
 import io.vigil.net.SocketTuning;
-import io.vigil.tcp.Flow;
-import io.vigil.tcp.Side;
+import io.vigil.session.Flow;
+import io.vigil.session.Side;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;

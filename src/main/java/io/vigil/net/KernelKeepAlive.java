@@ -1,6 +1,5 @@
 package io.vigil.net;
 
-import io.vigil.config.KeepAliveConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,10 +20,10 @@ public final class KernelKeepAlive
     /**
      * @return the system defaults as a fully set config.
      */
-    public static KeepAliveConfig systemDefaults()
+    public static KeepAlive systemDefaults()
     {
-        return new KeepAliveConfig(
-            KeepAliveConfig.Mode.ON,
+        return new KeepAlive(
+            KeepAlive.Mode.ON,
             read("tcp_keepalive_time", 7200),
             read("tcp_keepalive_intvl", 75),
             read("tcp_keepalive_probes", 9));

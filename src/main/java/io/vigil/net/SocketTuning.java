@@ -1,6 +1,5 @@
 package io.vigil.net;
 
-import io.vigil.config.KeepAliveConfig;
 import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SocketTuning
 {
     private final String owner;
-    private final KeepAliveConfig keepAlive;
+    private final KeepAlive keepAlive;
     private final boolean tcpNodelay;
     private final AtomicBoolean failureLogged = new AtomicBoolean();
     private final AtomicLong failures;
@@ -37,7 +36,7 @@ public final class SocketTuning
      * @param failures   counter of options that failed at runtime (shared, rarely written).
      */
     public SocketTuning(
-        final String owner, final KeepAliveConfig keepAlive, final boolean tcpNodelay, final AtomicLong failures)
+        final String owner, final KeepAlive keepAlive, final boolean tcpNodelay, final AtomicLong failures)
     {
         this.owner = owner;
         this.keepAlive = keepAlive;
@@ -46,17 +45,17 @@ public final class SocketTuning
         this.keepAliveBudgetNs = budgetNs(keepAlive);
     }
 
-    private static long budgetNs(final KeepAliveConfig keepAlive)
+    private static long budgetNs(final KeepAlive keepAlive)
     {
         if (!keepAlive.enabled())
         {
             return Long.MAX_VALUE;
         }
-        final KeepAliveConfig system = KernelKeepAlive.systemDefaults();
-        final long idle = keepAlive.idleSec() != KeepAliveConfig.SYSTEM_DEFAULT ? keepAlive.idleSec() : system.idleSec();
-        final long interval = keepAlive.intervalSec() != KeepAliveConfig.SYSTEM_DEFAULT ?
+        final KeepAlive system = KernelKeepAlive.systemDefaults();
+        final long idle = keepAlive.idleSec() != KeepAlive.SYSTEM_DEFAULT ? keepAlive.idleSec() : system.idleSec();
+        final long interval = keepAlive.intervalSec() != KeepAlive.SYSTEM_DEFAULT ?
             keepAlive.intervalSec() : system.intervalSec();
-        final long count = keepAlive.count() != KeepAliveConfig.SYSTEM_DEFAULT ? keepAlive.count() : system.count();
+        final long count = keepAlive.count() != KeepAlive.SYSTEM_DEFAULT ? keepAlive.count() : system.count();
         return java.util.concurrent.TimeUnit.SECONDS.toNanos(idle + interval * count);
     }
 
@@ -68,7 +67,7 @@ public final class SocketTuning
      */
     public void verifySupported()
     {
-        if (keepAlive.mode() == KeepAliveConfig.Mode.NOT_SET)
+        if (keepAlive.mode() == KeepAlive.Mode.NOT_SET)
         {
             return;
         }
@@ -76,15 +75,15 @@ public final class SocketTuning
         {
             final Set<SocketOption<?>> supported = probe.supportedOptions();
             requireSupported(supported, StandardSocketOptions.SO_KEEPALIVE);
-            if (keepAlive.idleSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+            if (keepAlive.idleSec() != KeepAlive.SYSTEM_DEFAULT)
             {
                 requireSupported(supported, ExtendedSocketOptions.TCP_KEEPIDLE);
             }
-            if (keepAlive.intervalSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+            if (keepAlive.intervalSec() != KeepAlive.SYSTEM_DEFAULT)
             {
                 requireSupported(supported, ExtendedSocketOptions.TCP_KEEPINTERVAL);
             }
-            if (keepAlive.count() != KeepAliveConfig.SYSTEM_DEFAULT)
+            if (keepAlive.count() != KeepAlive.SYSTEM_DEFAULT)
             {
                 requireSupported(supported, ExtendedSocketOptions.TCP_KEEPCOUNT);
             }
@@ -141,15 +140,15 @@ public final class SocketTuning
                 break;
             case ON:
                 // tunables first, so the timer starts with the right idle when SO_KEEPALIVE arms it
-                if (keepAlive.idleSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+                if (keepAlive.idleSec() != KeepAlive.SYSTEM_DEFAULT)
                 {
                     set(channel, ExtendedSocketOptions.TCP_KEEPIDLE, keepAlive.idleSec());
                 }
-                if (keepAlive.intervalSec() != KeepAliveConfig.SYSTEM_DEFAULT)
+                if (keepAlive.intervalSec() != KeepAlive.SYSTEM_DEFAULT)
                 {
                     set(channel, ExtendedSocketOptions.TCP_KEEPINTERVAL, keepAlive.intervalSec());
                 }
-                if (keepAlive.count() != KeepAliveConfig.SYSTEM_DEFAULT)
+                if (keepAlive.count() != KeepAlive.SYSTEM_DEFAULT)
                 {
                     set(channel, ExtendedSocketOptions.TCP_KEEPCOUNT, keepAlive.count());
                 }

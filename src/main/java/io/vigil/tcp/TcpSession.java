@@ -1,10 +1,14 @@
 package io.vigil.tcp;
 
+import io.vigil.session.Flow;
+import io.vigil.session.ListenerShard;
+import io.vigil.session.SessionStarter;
+import io.vigil.session.Side;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopSession;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
-import io.vigil.net.CloseReason;
+import io.vigil.session.CloseReason;
 import io.vigil.net.HostPort;
 import io.vigil.net.SocketProbe;
 import io.vigil.net.SocketTuning;
@@ -32,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * kernel's dead-peer verdict. A socket left with no interest ops is invisible to epoll, so while one exists a
  * liveness timer asks the kernel about it ({@link SocketProbe}).
  */
-final class TcpSession extends LoopSession implements SelectHandler, TimerTarget, PeerUser
+public final class TcpSession extends LoopSession implements SelectHandler, TimerTarget, PeerUser
 {
     /** How often a socket that epoll cannot see (interest ops 0) is asked whether it failed. */
     static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -68,7 +72,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     TcpSession(final ListenerShard shard, final SocketChannel downstream)
     {
         this.shard = shard;
-        this.loop = shard.loop;
+        this.loop = shard.loop();
         this.downstream = downstream;
         this.startNs = loop.nowNs();
         this.startEpochMs = System.currentTimeMillis();
@@ -79,7 +83,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     /**
      * The tcp-mode {@link SessionStarter}.
      */
-    static void startOn(final ListenerShard shard, final SocketChannel downstream)
+    public static void startOn(final ListenerShard shard, final SocketChannel downstream)
     {
         final TcpSession session = new TcpSession(shard, downstream);
         try
@@ -102,11 +106,11 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
 
     private void connectNext()
     {
-        final UpstreamGroup group = shard.picker.group();
+        final UpstreamGroup group = shard.picker().group();
         final int maxTries = group.maxTries();
         while (tries < maxTries)
         {
-            final Peer next = shard.picker.next(triedMask, clientHash(), loop.nowNs());
+            final Peer next = shard.picker().next(triedMask, clientHash(), loop.nowNs());
             if (next == null)
             {
                 break;
@@ -114,7 +118,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
             peer = next;
             lastPeerName = next.name();
             tries++;
-            triedMask |= shard.picker.bit(next);
+            triedMask |= shard.picker().bit(next);
             final SocketChannel channel = Sockets.openNonBlocking();
             if (channel == null)
             {
@@ -160,7 +164,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
 
     private int clientHash()
     {
-        return PeerPicker.clientHash(clientAddress, shard.picker.group().config().hashKey());
+        return PeerPicker.clientHash(clientAddress, shard.picker().group().config().hashKey());
     }
 
     /** The current peer failed this session: count it (passive health) and stop counting the session on it. */
@@ -168,7 +172,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     {
         if (peer != null)
         {
-            shard.picker.group().recordFailure(peer, loop.nowNs());
+            shard.picker().group().recordFailure(peer, loop.nowNs());
             peer.release();
             peer = null;
         }
@@ -213,7 +217,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         // the client may have sent bytes while we connected
         toUpstream.readReady = true;
         lastActivityNs = loop.nowNs();
-        shard.listener.observer().onEstablished(shard.listener.name(), downstream, upstream);
+        shard.listener().observer().onEstablished(shard.listener().name(), downstream, upstream);
         relay();
     }
 
@@ -268,7 +272,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
      */
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
     {
-        final int result = flow.pump(shard.buffers, loop.nowNs());
+        final int result = flow.pump(shard.buffers(), loop.nowNs());
         if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
         {
             final Side side = result == Flow.SRC_FAILED ? srcSide : dstSide;
@@ -288,7 +292,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
 
     private void updateInterest()
     {
-        final int capacity = shard.buffers.bufferSize();
+        final int capacity = shard.buffers().bufferSize();
         final int downstreamOps = (toUpstream.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
             (toDownstream.pending() ? SelectionKey.OP_WRITE : 0);
         final int upstreamOps = (toDownstream.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
@@ -332,7 +336,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     public void onSweep(final long nowNs)
     {
         // proxy-timeout: no bytes moved either way for that long
-        if (state == RELAYING && nowNs - lastActivityNs >= shard.listener.config().proxyTimeoutNs())
+        if (state == RELAYING && nowNs - lastActivityNs >= shard.listener().config().proxyTimeoutNs())
         {
             close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
         }
@@ -372,7 +376,7 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
     private boolean idleKeepAlive(final Side side)
     {
         final SocketTuning tuning = side == Side.CLIENT ?
-            shard.listener.downstreamTuning() : shard.picker.group().tuning();
+            shard.listener().downstreamTuning() : shard.picker().group().tuning();
         final Flow toward = side == Side.CLIENT ? toDownstream : toUpstream;
         return tuning.keepAliveEnabled() && !toward.dataInFlight(loop.nowNs(), tuning.keepAliveBudgetNs());
     }
@@ -429,25 +433,25 @@ final class TcpSession extends LoopSession implements SelectHandler, TimerTarget
         loop.cancel(livenessTimerId);
         connectTimerId = NO_TIMER;
         livenessTimerId = NO_TIMER;
-        toUpstream.release(shard.buffers);
-        toDownstream.release(shard.buffers);
+        toUpstream.release(shard.buffers());
+        toDownstream.release(shard.buffers());
         CloseHelper.quietClose(downstream);
         CloseHelper.quietClose(upstream);
         loop.remove(this);
         writeAccessLog(reason, side);
-        shard.listener.observer().onClosed(shard.listener.name(), reason, side);
+        shard.listener().observer().onClosed(shard.listener().name(), reason, side);
     }
 
     private void writeAccessLog(final CloseReason reason, final Side side)
     {
-        if (!shard.listener.config().accessLog())
+        if (!shard.listener().config().accessLog())
         {
             return;
         }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-        shard.logLine.begin()
+        shard.logLine().begin()
             .appendTimestamp(startEpochMs + durationMs)
-            .append(" listener=").append(shard.listener.name())
+            .append(" listener=").append(shard.listener().name())
             .append(" client=").append(clientAddress == null ? "-" : HostPort.format(clientAddress))
             .append(" upstream=").append(lastPeerName)
             .append(" tries=").append(tries)

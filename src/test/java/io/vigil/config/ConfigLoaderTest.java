@@ -1,5 +1,6 @@
 package io.vigil.config;
 
+import io.vigil.net.KeepAlive;
 import io.vigil.test.TempFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,13 +44,13 @@ class ConfigLoaderTest
         final ListenerConfig pub = config.listeners().get(0);
         assertEquals("public", pub.name());
         assertEquals(8443, pub.listen().getPort());
-        assertEquals(KeepAliveConfig.parse("120:30:5"), pub.soKeepalive());
+        assertEquals(KeepAlive.parse("120:30:5"), pub.soKeepalive());
         assertEquals(TimeUnit.MINUTES.toNanos(10), pub.proxyTimeoutNs());
         assertEquals(511, pub.backlog());
         assertFalse(pub.reuseport());
 
         final ListenerConfig other = config.listeners().get(1);
-        assertEquals(KeepAliveConfig.NOT_SET, other.soKeepalive(), "not set means leave the socket alone");
+        assertEquals(KeepAlive.NOT_SET, other.soKeepalive(), "not set means leave the socket alone");
         assertTrue(other.reuseport());
         assertEquals(32 * 1024, other.bufferSize());
         assertTrue(other.listen().getAddress().isLoopbackAddress());
@@ -62,7 +63,7 @@ class ConfigLoaderTest
         assertEquals(2, backend.servers().size());
         assertEquals(2, backend.servers().get(1).weight());
         assertEquals(TimeUnit.SECONDS.toNanos(2), backend.connectTimeoutNs());
-        assertEquals(KeepAliveConfig.parse("60:10:3"), backend.soKeepalive());
+        assertEquals(KeepAlive.parse("60:10:3"), backend.soKeepalive());
         assertEquals(1, backend.maxTries());
     }
 

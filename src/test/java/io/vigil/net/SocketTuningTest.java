@@ -1,6 +1,5 @@
 package io.vigil.net;
 
-import io.vigil.config.KeepAliveConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -23,7 +22,7 @@ class SocketTuningTest
     {
         final AtomicLong failures = new AtomicLong();
         final SocketTuning tuning =
-            new SocketTuning("listener test", KeepAliveConfig.parse("10:5:3"), true, failures);
+            new SocketTuning("listener test", KeepAlive.parse("10:5:3"), true, failures);
         final SocketChannel closed = SocketChannel.open();
         closed.close(); // every setOption on it fails
 

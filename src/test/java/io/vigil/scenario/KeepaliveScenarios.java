@@ -1,7 +1,7 @@
 package io.vigil.scenario;
 
-import io.vigil.net.CloseReason;
-import io.vigil.tcp.Side;
+import io.vigil.session.CloseReason;
+import io.vigil.session.Side;
 import io.vigil.test.Await;
 import io.vigil.test.RawHttp;
 import io.vigil.test.TestOrigin;

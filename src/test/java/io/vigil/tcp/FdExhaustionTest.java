@@ -36,7 +36,7 @@ class FdExhaustionTest
             final File conf = TempFiles.write("vigil-fd", ".conf", "vigil { event-loops = 1, listeners = [{ name = pub," +
                 " listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" + upstream.hostPort() +
                 "\"] } } }");
-            final List<String> java = VigilProcess.javaCommand("io.vigil.Vigil");
+            final List<String> java = VigilProcess.javaCommand("io.vigil.cli.Vigil");
             final String command = "ulimit -n 64 && exec " + String.join(" ", java) + " run -c " + conf.getPath();
             final List<Socket> clients = new ArrayList<>();
             try (VigilProcess vigil = VigilProcess.startCommand(List.of("sh", "-c", command)))
@@ -174,7 +174,7 @@ class FdExhaustionTest
 
     private static List<String> limited(final File conf)
     {
-        final List<String> java = VigilProcess.javaCommand("io.vigil.Vigil");
+        final List<String> java = VigilProcess.javaCommand("io.vigil.cli.Vigil");
         return List.of("sh", "-c", "ulimit -n 64 && exec " + String.join(" ", java) + " run -c " + conf.getPath());
     }
 

@@ -1,6 +1,6 @@
 package io.vigil.tcp;
 
-import io.vigil.net.CloseReason;
+import io.vigil.session.CloseReason;
 import io.vigil.test.Await;
 import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;

@@ -1,6 +1,7 @@
 package io.vigil.tcp;
 
-import io.vigil.net.CloseReason;
+import io.vigil.session.Side;
+import io.vigil.session.CloseReason;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package io.vigil.tcp;
 
-import io.vigil.net.CloseReason;
+import io.vigil.session.Side;
+import io.vigil.session.CloseReason;
 import io.vigil.test.Await;
 import io.vigil.test.DuplexStream;
 import io.vigil.test.VigilHarness;

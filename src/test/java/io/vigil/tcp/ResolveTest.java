@@ -76,7 +76,7 @@ class ResolveTest
         final File conf = TempFiles.write("vigil-resolve", ".conf",
             "vigil { event-loops = 1, listeners = [{ name = pub, listen = \"127.0.0.1:0\", upstream = up }]," +
             " upstreams { up { servers = [\"backend.test:" + PORT + "\"], resolve = 200ms } } }");
-        final List<String> jvm = new ArrayList<>(VigilProcess.javaCommand("io.vigil.Vigil"));
+        final List<String> jvm = new ArrayList<>(VigilProcess.javaCommand("io.vigil.cli.Vigil"));
         jvm.addAll(1, List.of("-Djdk.net.hosts.file=" + hosts.getPath(), "-Dsun.net.inetaddr.ttl=0",
             "-Dsun.net.inetaddr.negative.ttl=0"));
         jvm.addAll(List.of("run", "-c", conf.getPath()));

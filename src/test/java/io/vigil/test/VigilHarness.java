@@ -1,11 +1,11 @@
 package io.vigil.test;
 
-import io.vigil.VigilServer;
+import io.vigil.runtime.VigilServer;
 import io.vigil.config.ConfigLoader;
 import io.vigil.config.VigilConfig;
-import io.vigil.net.CloseReason;
-import io.vigil.tcp.SessionObserver;
-import io.vigil.tcp.Side;
+import io.vigil.session.CloseReason;
+import io.vigil.session.SessionObserver;
+import io.vigil.session.Side;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -51,14 +51,14 @@ public final class VigilProcess implements AutoCloseable
 
     /**
      * @param prefix   commands to run before java, e.g. {@code unshare -n}; may be empty.
-     * @param mainArgs arguments for {@code io.vigil.Vigil}.
+     * @param mainArgs arguments for {@code io.vigil.cli.Vigil}.
      * @return the started process.
      * @throws IOException when it cannot start.
      */
     public static VigilProcess start(final List<String> prefix, final String... mainArgs) throws IOException
     {
         final List<String> command = new ArrayList<>(prefix);
-        command.addAll(javaCommand("io.vigil.Vigil"));
+        command.addAll(javaCommand("io.vigil.cli.Vigil"));
         command.addAll(List.of(mainArgs));
         return new VigilProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
@@ -74,7 +74,7 @@ public final class VigilProcess implements AutoCloseable
     }
 
     /**
-     * @param mainArgs arguments for {@code io.vigil.Vigil}.
+     * @param mainArgs arguments for {@code io.vigil.cli.Vigil}.
      * @return the started process.
      * @throws IOException when it cannot start.
      */

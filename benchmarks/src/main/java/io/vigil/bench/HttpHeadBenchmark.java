@@ -1,6 +1,6 @@
 package io.vigil.bench;
 
-import io.vigil.http.HttpHead;
+import io.vigil.http.codec.HttpHead;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,6 +1,6 @@
 package io.vigil.bench;
 
-import io.vigil.config.KeepAliveConfig;
+import io.vigil.net.KeepAlive;
 import io.vigil.net.SocketTuning;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -51,7 +51,7 @@ public class KeepAliveApplyBenchmark
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         client = SocketChannel.open(server.getLocalAddress());
         accepted = server.accept();
-        tuning = new SocketTuning("bench", KeepAliveConfig.parse(soKeepalive), true, new AtomicLong());
+        tuning = new SocketTuning("bench", KeepAlive.parse(soKeepalive), true, new AtomicLong());
     }
 
     @TearDown

@@ -1,7 +1,7 @@
 package io.vigil.bench;
 
 import io.vigil.loop.BufferPool;
-import io.vigil.tcp.Flow;
+import io.vigil.session.Flow;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

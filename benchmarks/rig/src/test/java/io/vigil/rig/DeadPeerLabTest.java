@@ -50,7 +50,7 @@ class DeadPeerLabTest
             "name = lab, listen = \"127.0.0.1:8000\", upstream = echo, so-keepalive = \"" +
             (client ? "1:1:2" : "default") + "\" }], upstreams { echo { servers = [\"127.0.0.3:9000\"], " +
             "so-keepalive = \"" + (client ? "default" : "1:1:2") + "\" } } }");
-        final String proxyCommand = String.join(" ", VigilProcess.javaCommand("io.vigil.Vigil")) + " run -c " +
+        final String proxyCommand = String.join(" ", VigilProcess.javaCommand("io.vigil.cli.Vigil")) + " run -c " +
             config.getPath();
         final List<String> command = new ArrayList<>(List.of("unshare", "-n", "--"));
         command.addAll(VigilProcess.javaCommand(VigilBench.class.getName()));

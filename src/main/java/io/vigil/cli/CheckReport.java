@@ -1,0 +1,82 @@
+package io.vigil.cli;
+
+import io.vigil.net.KeepAlive;
+import io.vigil.config.ListenerConfig;
+import io.vigil.config.UpstreamConfig;
+import io.vigil.config.VigilConfig;
+import io.vigil.net.HostPort;
+
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What {@code vigil check} prints: each listener's and upstream's effective keepalive and the worst-case time
+ * for the kernel to declare a silent peer dead (idle + intvl x cnt), with system defaults filled in.
+ */
+final class CheckReport
+{
+    private CheckReport()
+    {
+    }
+
+    static void print(final VigilConfig config, final KeepAlive system, final PrintStream out)
+    {
+        out.println(config.source() + ": OK (" + config.listeners().size() + " listener(s), " +
+            config.upstreams().size() + " upstream(s), " + config.eventLoops() + " event loop(s))");
+        out.println("kernel keepalive defaults: " + system.idleSec() + ":" + system.intervalSec() + ":" +
+            system.count() + " (net.ipv4.tcp_keepalive_time:intvl:probes)");
+        for (final ListenerConfig listener : config.listeners())
+        {
+            out.println("listener " + listener.name() + "  " + HostPort.format(listener.listen()) + "  mode=" +
+                listener.mode().name().toLowerCase() + "  upstream=" + listener.upstream() + "  proxy-timeout=" +
+                seconds(listener.proxyTimeoutNs()));
+            out.println("  client so-keepalive=" + describe(listener.soKeepalive(), system));
+            if (listener.http() != null)
+            {
+                final var http = listener.http();
+                out.println("  http keepalive-timeout=" + seconds(http.keepaliveTimeoutNs()) + " keepalive-requests=" +
+                    http.keepaliveRequests() + " client-header-timeout=" + seconds(http.clientHeaderTimeoutNs()) +
+                    " client-max-body-size=" + (http.clientMaxBodySize() == 0 ? "unlimited" :
+                    http.clientMaxBodySize() + "b"));
+            }
+        }
+        for (final UpstreamConfig upstream : config.upstreams().values())
+        {
+            out.println("upstream " + upstream.name() + "  servers=" + upstream.servers().size() +
+                "  connect-timeout=" + seconds(upstream.connectTimeoutNs()) + "  tries=" + upstream.maxTries());
+            out.println("  server so-keepalive=" + describe(upstream.soKeepalive(), system));
+            final var http = upstream.http();
+            final boolean usedByHttp = config.listeners().stream()
+                .anyMatch(l -> l.http() != null && l.upstream().equals(upstream.name()));
+            if (!usedByHttp)
+            {
+                continue;
+            }
+            out.println("  http read-timeout=" + seconds(http.readTimeoutNs()) + " pool: " + http.keepaliveIdle() +
+                " idle per loop, timeout=" + seconds(http.keepaliveTimeoutNs()) + " requests=" +
+                http.keepaliveRequests());
+        }
+    }
+
+    static String describe(final KeepAlive keepAlive, final KeepAlive system)
+    {
+        switch (keepAlive.mode())
+        {
+            case NOT_SET:
+                return "default (not set: sockets keep the kernel's SO_KEEPALIVE=off; dead peers are not detected)";
+            case OFF:
+                return "off (dead peers are not detected)";
+            default:
+                final KeepAlive e = keepAlive.effective(system);
+                return keepAlive + "  effective " + e.idleSec() + ":" + e.intervalSec() + ":" + e.count() +
+                    "  dead peer detected within " + keepAlive.deadPeerDetectionSec(system) + " s (" +
+                    e.idleSec() + " + " + e.intervalSec() + " x " + e.count() + ")";
+        }
+    }
+
+    private static String seconds(final long ns)
+    {
+        final long ms = TimeUnit.NANOSECONDS.toMillis(ns);
+        return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+    }
+}

@@ -1,0 +1,220 @@
+package io.vigil.cli;
+
+import io.vigil.runtime.VigilServer;
+import io.vigil.config.ConfigError;
+import io.vigil.config.ConfigLoader;
+import io.vigil.config.ListenerConfig;
+import io.vigil.config.VigilConfig;
+import io.vigil.net.HostPort;
+import io.vigil.net.KernelKeepAlive;
+import io.vigil.net.SocketProbe;
+import io.vigil.session.SessionObserver;
+
+import java.io.File;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Command-line entry point: {@code run}, {@code check}, {@code --help}, {@code --version}.
+ * Exit codes: 0 success, 1 configuration or startup error, 2 usage error, 70 an event loop died.
+ */
+public final class Vigil
+{
+    /** Default configuration file, relative to the working directory. */
+    public static final String DEFAULT_CONFIG = "conf/vigil.conf";
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_CONFIG = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_FATAL = 70; // EX_SOFTWARE: an event loop died; a supervisor should restart Vigil
+
+    private static final String USAGE = String.join(System.lineSeparator(),
+        "usage: vigil [run] [-c FILE]      run the proxy in the foreground (default FILE: " + DEFAULT_CONFIG + ")",
+        "       vigil check [-c FILE]      validate FILE and print each listener's dead-peer detection budget",
+        "       vigil --version            print the version",
+        "       vigil --help               print this help",
+        "",
+        "SIGTERM or SIGINT stops accepting, lets sessions finish for vigil.shutdown-timeout, then exits 0.");
+
+    private Vigil()
+    {
+    }
+
+    /**
+     * @param args command line.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(execute(args, System.out, System.err));
+    }
+
+    static int execute(final String[] args, final PrintStream out, final PrintStream err)
+    {
+        return execute(args, out, err, SessionObserver.NONE);
+    }
+
+    /**
+     * @param observer session hooks, for tests that run Vigil as a process with a hook installed.
+     */
+    static int execute(final String[] args, final PrintStream out, final PrintStream err,
+        final SessionObserver observer)
+    {
+        String command = "run";
+        String file = defaultConfig();
+        int i = 0;
+        if (args.length > 0 && !args[0].startsWith("-"))
+        {
+            command = args[0];
+            i = 1;
+        }
+        for (; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "-h":
+                case "--help":
+                    out.println(USAGE);
+                    return EXIT_OK;
+                case "-v":
+                case "--version":
+                    out.println("vigil " + version());
+                    return EXIT_OK;
+                case "-c":
+                case "--config":
+                    if (i + 1 == args.length)
+                    {
+                        return usageError(err, args[i] + " needs a file");
+                    }
+                    file = args[++i];
+                    break;
+                default:
+                    return usageError(err, "unknown argument \"" + args[i] + "\"");
+            }
+        }
+        switch (command)
+        {
+            case "help":
+                out.println(USAGE);
+                return EXIT_OK;
+            case "version":
+                out.println("vigil " + version());
+                return EXIT_OK;
+            case "check":
+                return check(new File(file), out, err);
+            case "run":
+                return run(new File(file), out, err, observer);
+            default:
+                return usageError(err, "unknown command \"" + command + "\"");
+        }
+    }
+
+    private static int usageError(final PrintStream err, final String problem)
+    {
+        err.println("vigil: " + problem);
+        err.println(USAGE);
+        return EXIT_USAGE;
+    }
+
+    private static int check(final File file, final PrintStream out, final PrintStream err)
+    {
+        try
+        {
+            CheckReport.print(ConfigLoader.load(file), KernelKeepAlive.systemDefaults(), out);
+            return EXIT_OK;
+        }
+        catch (final ConfigError ex)
+        {
+            err.println("vigil: configuration error: " + ex.getMessage());
+            return EXIT_CONFIG;
+        }
+    }
+
+    private static int run(final File file, final PrintStream out, final PrintStream err,
+        final SessionObserver observer)
+    {
+        final VigilConfig config;
+        try
+        {
+            config = ConfigLoader.load(file);
+        }
+        catch (final ConfigError ex)
+        {
+            err.println("vigil: configuration error: " + ex.getMessage());
+            return EXIT_CONFIG;
+        }
+        final VigilServer server;
+        try
+        {
+            server = VigilServer.start(config, observer, new FileOutputStream(FileDescriptor.out));
+        }
+        catch (final IllegalStateException ex)
+        {
+            err.println("vigil: cannot start: " + ex.getMessage());
+            return EXIT_CONFIG;
+        }
+        // handlers first: a supervisor may signal as soon as it sees the "listening" line
+        final CountDownLatch stop = new CountDownLatch(1);
+        onSignal("TERM", stop);
+        onSignal("INT", stop);
+        server.onFatal(stop::countDown);
+        final String unreadable = io.vigil.net.Errno.unreadableMessages();
+        if (unreadable != null)
+        {
+            err.println("WARN socket errors read \"" + unreadable + "\" in this locale and no translation was found: " +
+                "close reasons such as keepalive_timeout may be logged as error; run with LC_ALL=C.UTF-8 " +
+                "(bin/vigil does)");
+        }
+        if (!SocketProbe.available())
+        {
+            err.println("WARN sockets paused by backpressure are checked for dead peers only when they resume: " +
+                "run with --add-opens java.base/sun.nio.ch=ALL-UNNAMED (" + SocketProbe.unavailableReason() + ")");
+        }
+        out.println("vigil " + version() + " started: " + config.eventLoops() + " event loop(s), config " +
+            config.source());
+        for (final ListenerConfig listener : config.listeners())
+        {
+            out.println("listening " + listener.name() + " " + HostPort.format(server.boundAddress(listener.name())) +
+                " -> upstream " + listener.upstream() + ", client so-keepalive " +
+                CheckReport.describe(listener.soKeepalive(), KernelKeepAlive.systemDefaults()));
+        }
+        out.flush();
+        try
+        {
+            stop.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        out.println("vigil: stopping: no new connections; sessions have " +
+            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(config.shutdownTimeoutNs()) + "ms to finish");
+        out.flush();
+        final boolean drained = server.shutdown();
+        out.println("vigil: stopped" + (drained ? "" : " (some loops did not drain in time)") + "; " +
+            server.totals());
+        out.flush();
+        return server.fatal() == null ? EXIT_OK : EXIT_FATAL;
+    }
+
+    @SuppressWarnings("removal")
+    private static void onSignal(final String name, final CountDownLatch stop)
+    {
+        // sun.misc.Signal (jdk.unsupported) lets us exit 0 after draining; a shutdown hook would exit 143
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
+    }
+
+    private static String defaultConfig()
+    {
+        // bin/vigil sets vigil.home so the default config is found from any working directory
+        final String home = System.getProperty("vigil.home");
+        return home != null ? new File(home, DEFAULT_CONFIG).getPath() : DEFAULT_CONFIG;
+    }
+
+    static String version()
+    {
+        final String version = Vigil.class.getPackage().getImplementationVersion();
+        return version != null ? version : "dev";
+    }
+}

@@ -1,0 +1,164 @@
+package io.vigil.session;
+
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.SelectHandler;
+import io.vigil.loop.TimerTarget;
+import org.agrona.CloseHelper;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Accepts on one listening socket registered with one loop, tunes each accepted socket (keepalive, nodelay)
+ * before any loop sees it, and hands it to a shard: round-robin across loops for a shared socket, or always its
+ * own loop for a per-loop SO_REUSEPORT socket. When accept fails (e.g. EMFILE: out of file descriptors) it stops
+ * accepting for a moment instead of spinning, as nginx does.
+ */
+public final class Acceptor implements SelectHandler, TimerTarget
+{
+    private static final int ACCEPTS_PER_WAKEUP = 64;
+    private static final long ACCEPT_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private final EventLoop loop;
+    private final ServerSocketChannel server;
+    private final Listener listener;
+    private final ListenerShard[] shards;
+    private SelectionKey key;
+    private int nextShard;
+    private long acceptFailures;
+    private long handOffFailures;
+    private boolean failureLogged;
+    private long lastFailureLogNs;
+
+    /**
+     * @param loop     the loop this acceptor's socket is registered with.
+     * @param server   a bound, non-blocking listening socket.
+     * @param listener the listener.
+     * @param shards   where accepted sockets go, round-robin; one entry for a per-loop socket.
+     */
+    public Acceptor(
+        final EventLoop loop, final ServerSocketChannel server, final Listener listener,
+        final ListenerShard[] shards)
+    {
+        this.loop = loop;
+        this.server = server;
+        this.listener = listener;
+        this.shards = shards;
+    }
+
+    /**
+     * Register for OP_ACCEPT. Call on the loop's thread, or before the loop starts.
+     *
+     * @throws IOException when registration fails.
+     */
+    public void register() throws IOException
+    {
+        key = server.register(loop.selector(), SelectionKey.OP_ACCEPT, this);
+    }
+
+    @Override
+    public void onSelect(final SelectionKey selected)
+    {
+        for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++)
+        {
+            final SocketChannel channel;
+            try
+            {
+                channel = server.accept();
+            }
+            catch (final IOException ex)
+            {
+                onAcceptFailure(ex);
+                return;
+            }
+            if (channel == null)
+            {
+                return;
+            }
+            handOff(channel);
+        }
+    }
+
+    private void handOff(final SocketChannel channel)
+    {
+        try
+        {
+            channel.configureBlocking(false);
+        }
+        catch (final IOException ex)
+        {
+            CloseHelper.quietClose(channel);
+            return;
+        }
+        listener.downstreamTuning().apply(channel);
+        final ListenerShard shard = shards[nextShard];
+        nextShard = nextShard + 1 == shards.length ? 0 : nextShard + 1;
+        if (shard.loop() == loop)
+        {
+            shard.onAccepted(channel);
+        }
+        else if (!shard.loop().execute(() -> shard.onAccepted(channel)))
+        {
+            // that loop is overloaded: refuse rather than queue without bound
+            handOffFailures++;
+            CloseHelper.quietClose(channel);
+        }
+    }
+
+    private void onAcceptFailure(final IOException ex)
+    {
+        acceptFailures++;
+        // a flag, not a sentinel time: now - Long.MIN_VALUE overflows and the first failure was never logged
+        if (!failureLogged || loop.nowNs() - lastFailureLogNs > TimeUnit.SECONDS.toNanos(1))
+        {
+            failureLogged = true;
+            lastFailureLogNs = loop.nowNs();
+            System.err.println("WARN listener " + listener.name() + ": accept failed, pausing accepts for " +
+                TimeUnit.NANOSECONDS.toMillis(ACCEPT_RETRY_NS) + "ms: " + ex);
+        }
+        key.interestOps(0);
+        loop.schedule(loop.nowNs() + ACCEPT_RETRY_NS, this);
+    }
+
+    @Override
+    public void onTimer(final long timerId, final long nowNs)
+    {
+        if (key.isValid())
+        {
+            key.interestOps(SelectionKey.OP_ACCEPT);
+        }
+    }
+
+    @Override
+    public void onFailure(final Exception ex)
+    {
+        acceptFailures++;
+    }
+
+    /**
+     * Stop accepting: close the listening socket. Call on the loop's thread.
+     */
+    public void close()
+    {
+        CloseHelper.quietClose(server);
+    }
+
+    /**
+     * @return accept calls that failed.
+     */
+    public long acceptFailures()
+    {
+        return acceptFailures;
+    }
+
+    /**
+     * @return accepted sockets refused because the target loop's queue was full.
+     */
+    public long handOffFailures()
+    {
+        return handOffFailures;
+    }
+}

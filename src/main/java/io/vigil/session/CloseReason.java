@@ -1,0 +1,88 @@
+package io.vigil.session;
+
+import io.vigil.net.Errno;
+import java.io.IOException;
+
+/**
+ * Why a session ended, as written in the access log. One value per cause an operator acts on differently.
+ */
+public enum CloseReason
+{
+    /** Both sides finished their streams (FIN each way, all bytes delivered). */
+    EOF("eof"),
+    /** A peer reset the connection, or a write hit a connection the peer had dropped. */
+    RESET("reset"),
+    /** The kernel declared a peer dead after unanswered keepalive probes (ETIMEDOUT). */
+    KEEPALIVE_TIMEOUT("keepalive_timeout"),
+    /**
+     * The kernel gave up retransmitting to a peer that stopped acknowledging (ETIMEDOUT with data in flight, or
+     * on a socket without keepalive): keepalive only probes idle connections.
+     */
+    PEER_TIMEOUT("peer_timeout"),
+    /** HTTP: a client or upstream timeout (client-header, client-body, send, read) ended the connection. */
+    TIMEOUT("timeout"),
+    /** HTTP: a message broke framing in a way that cannot be answered (e.g. a bad chunk mid-body). */
+    PROTOCOL_ERROR("protocol_error"),
+    /** No traffic either way for proxy-timeout. */
+    IDLE_TIMEOUT("idle_timeout"),
+    /** No upstream server could be connected within the allowed tries. */
+    CONNECT_FAILED("connect_failed"),
+    /** A health check marked the upstream server down and its upstream has on-down = close-sessions. */
+    SERVER_DOWN("server_down"),
+    /** Vigil is shutting down and the grace period ended. */
+    SHUTDOWN("shutdown"),
+    /** Any other I/O failure. */
+    ERROR("error");
+
+    private final String logName;
+
+    CloseReason(final String logName)
+    {
+        this.logName = logName;
+    }
+
+    /**
+     * @return the name written in the access log.
+     */
+    public String logName()
+    {
+        return logName;
+    }
+
+    /**
+     * Classify a failed read or write by its errno ({@link Errno#of}, locale-proof).
+     *
+     * @param ex            the failure.
+     * @param idleKeepAlive keepalive is on for the socket and nothing was in flight to its peer: only then is
+     *                      ETIMEDOUT the keepalive verdict; otherwise it is the retransmission timeout.
+     * @return the reason.
+     */
+    public static CloseReason of(final IOException ex, final boolean idleKeepAlive)
+    {
+        final int errno = Errno.of(ex);
+        return errno == 0 ? ERROR : ofErrno(errno, idleKeepAlive);
+    }
+
+    /**
+     * Classify a pending socket error read with SO_ERROR.
+     *
+     * @param errno         the error number, 0 when none is pending.
+     * @param idleKeepAlive as for {@link #of(IOException, boolean)}.
+     * @return the reason.
+     */
+    public static CloseReason ofErrno(final int errno, final boolean idleKeepAlive)
+    {
+        switch (errno)
+        {
+            case Errno.ETIMEDOUT:
+                return idleKeepAlive ? KEEPALIVE_TIMEOUT : PEER_TIMEOUT;
+            case Errno.ECONNRESET:
+            case Errno.EPIPE:
+                return RESET;
+            case 0:
+                return EOF;
+            default:
+                return ERROR;
+        }
+    }
+}

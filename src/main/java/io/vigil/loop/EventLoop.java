@@ -1,5 +1,7 @@
 package io.vigil.loop;
 
+import io.vigil.stats.GlobalCounters;
+import io.vigil.stats.LoopCounters;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
@@ -31,6 +33,7 @@ public final class EventLoop implements Agent
     private static final int COMMAND_LIMIT = 256;
     private static final int TIMER_LIMIT = 1024;
     private static final VarHandle DUTY_CYCLES;
+    private static final int INITIAL_COUNTER_SLOTS = 1024;
 
     static
     {
@@ -53,6 +56,7 @@ public final class EventLoop implements Agent
     private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
     private final Consumer<Runnable> runCommand = Runnable::run;
     private final LoopSession sessionHead;
+    private final LoopCounters counters = new LoopCounters(INITIAL_COUNTER_SLOTS);
 
     private final TimerTarget sweep = this::onSweepTimer;
     private long sweepIntervalNs = Long.MAX_VALUE;
@@ -112,6 +116,14 @@ public final class EventLoop implements Agent
     public int index()
     {
         return index;
+    }
+
+    /**
+     * @return this loop's counters: written only on this loop's thread, readable from any.
+     */
+    public LoopCounters counters()
+    {
+        return counters;
     }
 
     /**
@@ -239,6 +251,7 @@ public final class EventLoop implements Agent
             catch (final RuntimeException ex)
             {
                 handlerFailures++;
+                counters.increment(GlobalCounters.HANDLER_FAILURES);
                 if (target instanceof SelectHandler)
                 {
                     ((SelectHandler)target).onFailure(ex);
@@ -270,6 +283,7 @@ public final class EventLoop implements Agent
         {
             // one failing session never stops the loop
             handlerFailures++;
+            counters.increment(GlobalCounters.HANDLER_FAILURES);
             handler.onFailure(ex);
         }
     }
@@ -354,6 +368,7 @@ public final class EventLoop implements Agent
             {
                 // one bad session must never stop the sweep: every timeout of this loop depends on it
                 handlerFailures++;
+                counters.increment(GlobalCounters.HANDLER_FAILURES);
                 failed(session, ex);
             }
             session = next;

@@ -1,5 +1,6 @@
 package io.vigil.net;
 
+import io.vigil.log.Log;
 import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
@@ -186,7 +187,7 @@ public final class SocketTuning
             failures.incrementAndGet();
             if (failureLogged.compareAndSet(false, true))
             {
-                System.err.println("WARN " + owner + ": setting " + option.name() + "=" + value +
+                Log.warn(owner + ": setting " + option.name() + "=" + value +
                     " failed, ignored (logged once, counted in socket_option_failures): " + ex);
             }
         }

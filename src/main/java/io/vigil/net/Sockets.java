@@ -59,6 +59,22 @@ public final class Sockets
     }
 
     /**
+     * @param channel a socket, or null.
+     * @return its local address, or null when it has none (or is gone).
+     */
+    public static InetSocketAddress localAddress(final SocketChannel channel)
+    {
+        try
+        {
+            return channel == null ? null : (InetSocketAddress)channel.getLocalAddress();
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
      * @param channel a connected socket.
      * @return its peer's address, or null when it is already gone.
      */

@@ -1,27 +1,30 @@
 package io.vigil.runtime;
 
-import io.vigil.cli.Vigil;
 import io.vigil.config.ListenerConfig;
 import io.vigil.config.UpstreamConfig;
 import io.vigil.config.VigilConfig;
 import io.vigil.log.AccessLog;
-import io.vigil.loop.BufferPool;
+import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopDrain;
+import io.vigil.loop.LoopSession;
 import io.vigil.loop.LoopStalledException;
 import io.vigil.loop.LoopWatchdog;
 import io.vigil.loop.SelectorIdleStrategy;
+import io.vigil.net.HostPort;
 import io.vigil.net.SocketTuning;
 import io.vigil.session.Acceptor;
 import io.vigil.session.ListenerShard;
+import io.vigil.session.Session;
+import io.vigil.session.SessionInfo;
 import io.vigil.session.SessionObserver;
-import io.vigil.session.Listener;
-import io.vigil.http.HttpSession;
-import io.vigil.tcp.TcpSession;
+import io.vigil.stats.GlobalCounters;
+import io.vigil.stats.LoopCounters;
+import io.vigil.stats.StatsLayout;
+import io.vigil.stats.StatsSnapshot;
 import io.vigil.upstream.ConnectionPool;
-import io.vigil.upstream.HealthChecks;
 import io.vigil.upstream.Peer;
-import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.PeerUser;
 import io.vigil.upstream.Resolver;
 import io.vigil.upstream.UpstreamGroup;
 import org.agrona.CloseHelper;
@@ -32,58 +35,65 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A running Vigil: event loops, bound listeners and the access log, built from a {@link VigilConfig}.
- * {@link #start} binds every listener before any loop runs, so a bad address fails startup as a whole.
- * {@link #shutdown()} stops accepting, lets sessions finish for the grace period, then closes the rest.
+ * A running Vigil: event loops, the configuration generation new connections join, bound listeners, counters
+ * and the access log. {@link #start} binds every listener before any loop runs, so a bad address fails startup
+ * as a whole. {@link #shutdown()} stops accepting, lets sessions finish for the grace period, then closes the
+ * rest, and never waits much longer than that, whatever a loop does. Live figures ({@link #stats()}) and the
+ * live session list ({@link #sessions}) can be read from any thread while it runs.
  */
 public final class VigilServer implements AutoCloseable
 {
     private static final int COMMAND_CAPACITY = 16 * 1024;
-    private static final int MAX_RETAINED_BUFFERS = 4096;
-    private static final int HTTP_HEAD_SLACK = 4096;
     /** How long stopping waits for all loop threads to end, after the drain. */
     private static final long RUNNER_CLOSE_NS = TimeUnit.SECONDS.toNanos(2);
     private static final int RUNNER_CLOSE_RETRY_MS = 100;
     /** Past shutdown-timeout, how long the drain waits for loops to report; a stuck loop never does. */
     private static final long DRAIN_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
 
+    /**
+     * Loaded before any loop runs: a class first needed on a failure path (EMFILE, a stuck loop) may not be
+     * loadable then, when running from a class directory (every class file needs a descriptor).
+     */
+    private static final Class<?>[] FAILURE_PATH_CLASSES = {Log.class, Log.Level.class, LoopStalledException.class};
+
     private final VigilConfig config;
     private final EventLoop[] loops;
-    private final List<List<Acceptor>> acceptorsByLoop = new ArrayList<>();
-    private final List<ListenerShard> shards = new ArrayList<>();
-    /** Each loop's idle upstream connection pools (HTTP mode), touched only on that loop or after it stopped. */
-    private final List<List<ConnectionPool>> poolsByLoop = new ArrayList<>();
-    private final Map<UpstreamGroup, HealthChecks> healthChecks = new LinkedHashMap<>();
+    private final LoopContext[] contexts;
+    private final StatsLayout layout = new StatsLayout();
     private final Resolver resolver = new Resolver();
     private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
     private final AtomicLong socketOptionFailures = new AtomicLong();
     private final List<AgentRunner> runners = new ArrayList<>();
-    private LoopWatchdog watchdog;
     private final AccessLog accessLog;
+    private final SessionObserver observer;
+    private volatile Generation generation;
+    private LoopWatchdog watchdog;
     private volatile boolean shuttingDown;
     private volatile Throwable fatal;
     private volatile Runnable onFatal = () -> { };
 
-    private VigilServer(final VigilConfig config, final OutputStream accessLogOut)
+    private VigilServer(final VigilConfig config, final SessionObserver observer, final OutputStream accessLogOut)
     {
         this.config = config;
+        this.observer = observer;
+        this.accessLog = new AccessLog(accessLogOut);
         this.loops = new EventLoop[config.eventLoops()];
+        this.contexts = new LoopContext[loops.length];
         for (int i = 0; i < loops.length; i++)
         {
             loops[i] = new EventLoop(i, COMMAND_CAPACITY);
-            acceptorsByLoop.add(new ArrayList<>());
-            poolsByLoop.add(new ArrayList<>());
+            contexts[i] = new LoopContext(loops[i], accessLog);
         }
-        this.accessLog = new AccessLog(accessLogOut);
     }
 
     /**
@@ -98,103 +108,33 @@ public final class VigilServer implements AutoCloseable
     public static VigilServer start(
         final VigilConfig config, final SessionObserver observer, final OutputStream accessLogOut)
     {
-        final VigilServer server = new VigilServer(config, accessLogOut);
+        final VigilServer server = new VigilServer(config, observer, accessLogOut);
         try
         {
-            server.build(observer);
+            server.generation = Generation.build(1, config, server.contexts, server.layout, observer,
+                server.socketOptionFailures, server::onPeerDown);
+            for (final ListenerConfig listener : config.listeners())
+            {
+                server.bind(listener);
+            }
         }
         catch (final RuntimeException ex)
         {
             server.close();
             throw ex;
         }
+        for (final EventLoop loop : server.loops)
+        {
+            loop.sweepEvery(server.generation.sweepIntervalNs());
+        }
+        server.generation.start(server.resolver);
         server.startLoops();
         return server;
     }
 
-    private void build(final SessionObserver observer)
+    private void bind(final ListenerConfig lc)
     {
-        final Map<String, UpstreamGroup> groups = new HashMap<>();
-        for (final UpstreamConfig upstream : config.upstreams().values())
-        {
-            final UpstreamGroup group = new UpstreamGroup(upstream, true, socketOptionFailures);
-            group.tuning().verifySupported();
-            groups.put(upstream.name(), group);
-            final HealthChecks checks = new HealthChecks(group, loops, peer -> onPeerDown(group, peer));
-            checks.start();
-            healthChecks.put(group, checks);
-            resolver.watch(group, checks);
-        }
-
-        final List<Map<String, PeerPicker>> pickers = new ArrayList<>();
-        final List<Map<Integer, BufferPool>> pools = new ArrayList<>();
-        final List<Map<String, ConnectionPool>> connectionPools = new ArrayList<>();
-        for (int i = 0; i < loops.length; i++)
-        {
-            pickers.add(new HashMap<>());
-            pools.add(new HashMap<>());
-            connectionPools.add(new HashMap<>());
-        }
-
-        for (final ListenerConfig listenerConfig : config.listeners())
-        {
-            final UpstreamGroup group = groups.get(listenerConfig.upstream());
-            final Listener listener = new Listener(listenerConfig, group, observer, socketOptionFailures);
-            listener.downstreamTuning().verifySupported();
-            final boolean http = listenerConfig.mode() == ListenerConfig.Mode.HTTP;
-            // an HTTP head must fit one buffer, with room for the fields Vigil adds when forwarding it
-            final int bufferSize = http ?
-                Math.max(listenerConfig.bufferSize(), listenerConfig.http().maxHeaderSize() + HTTP_HEAD_SLACK) :
-                listenerConfig.bufferSize();
-            final ListenerShard[] shards = new ListenerShard[loops.length];
-            for (int i = 0; i < loops.length; i++)
-            {
-                final EventLoop loop = loops[i];
-                // timeouts are checked by the loop's sweep: at most a quarter of the shortest (or 1 s) late
-                loop.sweepEvery(Math.min(shortestTimeoutNs(listenerConfig, group.config()) / 4,
-                    TimeUnit.SECONDS.toNanos(1)));
-                final PeerPicker picker = pickers.get(i).computeIfAbsent(group.name(), name -> group.newPicker());
-                final BufferPool pool = pools.get(i).computeIfAbsent(
-                    bufferSize, size -> new BufferPool(size, MAX_RETAINED_BUFFERS));
-                final ConnectionPool connections = http ? connectionPools.get(i).computeIfAbsent(group.name(),
-                    name -> newConnectionPool(loop, group.config())) : null;
-                shards[i] = new ListenerShard(loop, listener, picker, pool, accessLog.newLine(), connections,
-                    http ? HttpSession::startOn : TcpSession::startOn);
-                this.shards.add(shards[i]);
-            }
-            bind(listener, shards);
-        }
-    }
-
-    private ConnectionPool newConnectionPool(final EventLoop loop, final UpstreamConfig upstream)
-    {
-        final ConnectionPool pool = new ConnectionPool(loop, upstream.http().keepaliveIdle(),
-            upstream.http().keepaliveTimeoutNs(), upstream.http().keepaliveRequests(),
-            upstream.http().keepaliveTimeNs());
-        poolsByLoop.get(loop.index()).add(pool);
-        return pool;
-    }
-
-    private static long shortestTimeoutNs(final ListenerConfig listener, final UpstreamConfig upstream)
-    {
-        long shortest = listener.proxyTimeoutNs();
-        if (listener.mode() == ListenerConfig.Mode.HTTP)
-        {
-            final var http = listener.http();
-            shortest = Math.min(shortest, Math.min(http.clientHeaderTimeoutNs(), http.clientBodyTimeoutNs()));
-            shortest = Math.min(shortest, http.sendTimeoutNs());
-            if (http.keepaliveTimeoutNs() > 0)
-            {
-                shortest = Math.min(shortest, http.keepaliveTimeoutNs());
-            }
-            shortest = Math.min(shortest, Math.min(upstream.http().readTimeoutNs(), upstream.http().sendTimeoutNs()));
-        }
-        return shortest;
-    }
-
-    private void bind(final Listener listener, final ListenerShard[] shards)
-    {
-        final ListenerConfig lc = listener.config();
+        final ListenerShard[] shards = generation.shards(lc.name());
         InetSocketAddress address = lc.listen();
         final int sockets = lc.reuseport() ? loops.length : 1;
         for (int i = 0; i < sockets; i++)
@@ -209,15 +149,15 @@ public final class VigilServer implements AutoCloseable
                 // an ephemeral port (0) is chosen once; the other reuseport sockets join it
                 address = (InetSocketAddress)channel.getLocalAddress();
                 final ListenerShard[] targets = lc.reuseport() ? new ListenerShard[] {shards[i]} : shards;
-                final Acceptor acceptor = new Acceptor(loops[i], channel, listener, targets);
+                final Acceptor acceptor = new Acceptor(loops[i], channel, targets);
                 acceptor.register();
-                acceptorsByLoop.get(i).add(acceptor);
+                contexts[i].acceptors().add(acceptor);
             }
             catch (final IOException ex)
             {
                 CloseHelper.quietClose(channel);
                 throw new IllegalStateException("listener " + lc.name() + ": cannot listen on " +
-                    io.vigil.net.HostPort.format(lc.listen()) + ": " + ex.getMessage(), ex);
+                    HostPort.format(lc.listen()) + ": " + ex.getMessage(), ex);
             }
         }
         boundAddresses.put(lc.name(), address);
@@ -228,13 +168,19 @@ public final class VigilServer implements AutoCloseable
     {
         if (group.config().onDown() == UpstreamConfig.OnDown.CLOSE_SESSIONS)
         {
-            for (final EventLoop loop : loops)
+            for (final LoopContext context : contexts)
             {
-                final List<ConnectionPool> pools = poolsByLoop.get(loop.index());
+                final EventLoop loop = context.loop();
                 loop.execute(() ->
                 {
-                    pools.forEach(pool -> pool.closeTo(peer));
-                    ListenerShard.closeSessionsOf(loop, peer);
+                    context.pools().forEach(pool -> pool.closeTo(peer));
+                    loop.forEachSession(session ->
+                    {
+                        if (session instanceof PeerUser)
+                        {
+                            ((PeerUser)session).onPeerDown(peer);
+                        }
+                    });
                 });
             }
         }
@@ -258,8 +204,7 @@ public final class VigilServer implements AutoCloseable
 
     private void onLoopError(final Throwable ex)
     {
-        System.err.println("ERROR event loop: " + ex);
-        ex.printStackTrace();
+        Log.error("event loop: " + ex, ex);
         if (ex instanceof Error)
         {
             // the runner ends that loop's thread after this: its sessions and hand-offs would hang, so say so
@@ -277,16 +222,15 @@ public final class VigilServer implements AutoCloseable
         fatal = ex;
         if (!(ex instanceof Error))
         {
-            System.err.println("FATAL " + ex.getMessage() + "; its stack:");
-            ex.printStackTrace();
+            Log.fatal(ex.getMessage() + "; its stack:", ex);
         }
-        System.err.println("FATAL an event loop " + (ex instanceof Error ? "died" : "is stuck") +
-            "; Vigil cannot serve reliably any more and will exit");
+        Log.fatal("an event loop " + (ex instanceof Error ? "died" : "is stuck") +
+            "; Vigil cannot serve reliably any more and will exit", null);
         onFatal.run();
     }
 
     /**
-     * @param action run (once, on the dying loop's thread) when a loop dies of an Error.
+     * @param action run (once, on the reporting thread) when a loop dies of an Error or is found stuck.
      */
     public void onFatal(final Runnable action)
     {
@@ -298,7 +242,7 @@ public final class VigilServer implements AutoCloseable
     }
 
     /**
-     * @return the Error that killed a loop, or null while all loops run.
+     * @return what killed or stalled a loop, or null while all loops run.
      */
     public Throwable fatal()
     {
@@ -320,50 +264,116 @@ public final class VigilServer implements AutoCloseable
      */
     public Peer[] peers(final String upstream)
     {
-        for (final UpstreamGroup group : healthChecks.keySet())
-        {
-            if (group.name().equals(upstream))
-            {
-                return group.peers();
-            }
-        }
-        return null;
+        final UpstreamGroup group = generation.groups().get(upstream);
+        return group == null ? null : group.peers();
     }
 
     /**
-     * Totals for the operator, read once the loops have stopped (the counters are plain fields of each loop).
+     * @return the number of the configuration generation new connections join.
+     */
+    public long generation()
+    {
+        return generation.id();
+    }
+
+    /**
+     * Every counter summed over the loops, now, while they run. Safe from any thread; no lock.
+     *
+     * @return the snapshot.
+     */
+    public StatsSnapshot stats()
+    {
+        final List<LoopCounters> counters = new ArrayList<>(loops.length);
+        for (final EventLoop loop : loops)
+        {
+            counters.add(loop.counters());
+        }
+        return StatsSnapshot.take(layout, counters);
+    }
+
+    /**
+     * Ask every loop (through its command queue) to describe its live sessions, and wait for the answers.
+     *
+     * @param timeoutMs how long to wait for all loops; a loop that does not answer in time is left out.
+     * @return the sessions, loop by loop.
+     */
+    public List<SessionInfo> sessions(final long timeoutMs)
+    {
+        final List<CompletableFuture<List<SessionInfo>>> answers = new ArrayList<>();
+        for (final EventLoop loop : loops)
+        {
+            final CompletableFuture<List<SessionInfo>> answer = new CompletableFuture<>();
+            final boolean queued = loop.execute(() ->
+            {
+                final List<SessionInfo> described = new ArrayList<>(loop.sessionCount());
+                final long nowNs = System.nanoTime();
+                loop.forEachSession(session -> describe(session, nowNs, described));
+                answer.complete(described);
+            });
+            if (queued)
+            {
+                answers.add(answer);
+            }
+        }
+        final List<SessionInfo> all = new ArrayList<>();
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        for (final CompletableFuture<List<SessionInfo>> answer : answers)
+        {
+            try
+            {
+                all.addAll(answer.get(Math.max(0, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS));
+            }
+            catch (final TimeoutException | java.util.concurrent.ExecutionException ex)
+            {
+                // that loop is busy or stuck: list the others
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return all;
+    }
+
+    private static void describe(final LoopSession session, final long nowNs, final List<SessionInfo> into)
+    {
+        if (session instanceof Session)
+        {
+            into.add(((Session)session).describe(nowNs));
+        }
+    }
+
+    /**
+     * Totals for the operator's stop line.
      *
      * @return e.g. {@code sessions=12 accept_failures=0 ...}.
      */
     public String totals()
     {
+        final StatsSnapshot snapshot = stats();
         long sessions = 0;
-        for (final ListenerShard shard : shards)
+        long rejected = 0;
+        for (final StatsLayout.Block block : snapshot.blocks())
         {
-            sessions += shard.acceptedCount();
-        }
-        long acceptFailures = 0;
-        long handOffFailures = 0;
-        for (final List<Acceptor> acceptors : acceptorsByLoop)
-        {
-            for (final Acceptor acceptor : acceptors)
+            if (block.kind() == StatsLayout.Kind.LISTENER)
             {
-                acceptFailures += acceptor.acceptFailures();
-                handOffFailures += acceptor.handOffFailures();
+                sessions += snapshot.get(block, io.vigil.stats.ListenerCounters.ACCEPTED);
+                for (int r = 0; r < io.vigil.stats.ListenerCounters.MAX_REJECT_REASONS; r++)
+                {
+                    rejected += snapshot.get(block, io.vigil.stats.ListenerCounters.REJECTED + r);
+                }
             }
         }
-        long handlerFailures = 0;
-        for (final EventLoop loop : loops)
-        {
-            handlerFailures += loop.handlerFailures();
-        }
-        return "sessions=" + sessions + " accept_failures=" + acceptFailures + " handoff_refused=" + handOffFailures +
-            " handler_failures=" + handlerFailures + " socket_option_failures=" + socketOptionFailures.get() +
-            " access_log_dropped=" + accessLog.dropped();
+        final StatsLayout.Block global = snapshot.blocks().get(0);
+        return "sessions=" + sessions + " accept_failures=" + snapshot.get(global, GlobalCounters.ACCEPT_FAILURES) +
+            " handoff_refused=" + rejected + " handler_failures=" +
+            snapshot.get(global, GlobalCounters.HANDLER_FAILURES) + " socket_option_failures=" +
+            socketOptionFailures.get() + " access_log_dropped=" + accessLog.dropped();
     }
 
     /**
-     * @return the configuration this server runs.
+     * @return the configuration this server started with.
      */
     public VigilConfig config()
     {
@@ -372,7 +382,8 @@ public final class VigilServer implements AutoCloseable
 
     /**
      * Graceful stop: close listening sockets, let sessions finish for up to shutdown-timeout, close the rest,
-     * stop the loops and flush the access log. Safe from any thread; returns when done.
+     * stop the loops and flush the access log. Safe from any thread; returns when done, at the latest a few
+     * seconds after shutdown-timeout even when a loop is stuck.
      *
      * @return true when every loop drained in time.
      */
@@ -385,15 +396,14 @@ public final class VigilServer implements AutoCloseable
         shuttingDown = true;
         final CountDownLatch drained = new CountDownLatch(loops.length);
         final long graceNs = config.shutdownTimeoutNs();
-        for (int i = 0; i < loops.length; i++)
+        for (final LoopContext context : contexts)
         {
-            final EventLoop loop = loops[i];
-            final List<Acceptor> acceptors = acceptorsByLoop.get(i);
+            final EventLoop loop = context.loop();
             final boolean queued = loop.execute(() ->
             {
-                acceptors.forEach(Acceptor::close);
+                context.acceptors().forEach(Acceptor::close);
                 // idle pooled upstream connections will not be needed: close them now, not at the end of the grace
-                poolsByLoop.get(loop.index()).forEach(ConnectionPool::closeAll);
+                context.pools().forEach(ConnectionPool::closeAll);
                 new LoopDrain(loop, System.nanoTime() + graceNs, drained).start();
             });
             if (!queued)
@@ -416,6 +426,42 @@ public final class VigilServer implements AutoCloseable
     }
 
     /**
+     * Stop immediately: loops close their sessions and listening sockets.
+     */
+    @Override
+    public void close()
+    {
+        shuttingDown = true;
+        CloseHelper.quietClose(watchdog);
+        resolver.close();
+        for (final EventLoop loop : loops)
+        {
+            loop.terminate();
+        }
+        final long deadlineNs = System.nanoTime() + RUNNER_CLOSE_NS;
+        for (int i = 0; i < loops.length; i++)
+        {
+            final Thread thread = runners.size() <= i ? null : runners.get(i).thread();
+            if (thread == null || closeWithin(runners.get(i), deadlineNs))
+            {
+                // the loop's thread has stopped (or never ran): what it owned can be closed from here
+                contexts[i].pools().forEach(ConnectionPool::closeAll);
+                contexts[i].acceptors().forEach(Acceptor::close);
+                if (thread == null)
+                {
+                    loops[i].onClose();
+                }
+            }
+            else if (fatal == null)
+            {
+                // stuck with the watchdog off: still not a clean stop
+                fatal = new LoopStalledException(loops[i].roleName(), RUNNER_CLOSE_NS, thread);
+            }
+        }
+        accessLog.close();
+    }
+
+    /**
      * Stop a loop's runner, but give up at the deadline: a stuck loop never stops, and stopping Vigil must not
      * wait for it (the process exits and takes the thread with it).
      */
@@ -434,52 +480,8 @@ public final class VigilServer implements AutoCloseable
         }
         catch (final IllegalStateException ex)
         {
-            System.err.println("ERROR " + ex.getMessage() + "; leaving it behind");
+            Log.error(ex.getMessage() + "; leaving it behind", null);
             return false;
         }
-    }
-
-    /**
-     * Stop immediately: loops close their sessions and listening sockets.
-     */
-    @Override
-    public void close()
-    {
-        shuttingDown = true;
-        CloseHelper.quietClose(watchdog);
-        resolver.close();
-        for (final EventLoop loop : loops)
-        {
-            loop.terminate();
-        }
-        final long deadlineNs = System.nanoTime() + RUNNER_CLOSE_NS;
-        for (int i = 0; i < loops.length; i++)
-        {
-            // once a loop's thread has stopped, its pools' idle upstream connections can be closed from here
-            final Thread thread = runners.size() <= i ? null : runners.get(i).thread();
-            if (thread == null || closeWithin(runners.get(i), deadlineNs))
-            {
-                poolsByLoop.get(i).forEach(ConnectionPool::closeAll);
-            }
-            else if (fatal == null)
-            {
-                // stuck with the watchdog off: still not a clean stop
-                fatal = new LoopStalledException(loops[i].roleName(), RUNNER_CLOSE_NS, thread);
-            }
-        }
-        for (int i = 0; i < loops.length; i++)
-        {
-            if (runners.size() <= i)
-            {
-                // never started: close what build() opened
-                acceptorsByLoop.get(i).forEach(Acceptor::close);
-                loops[i].onClose();
-            }
-            else
-            {
-                acceptorsByLoop.get(i).forEach(Acceptor::close);
-            }
-        }
-        accessLog.close();
     }
 }

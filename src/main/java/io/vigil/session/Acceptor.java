@@ -1,8 +1,12 @@
 package io.vigil.session;
 
+import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
+import io.vigil.stats.GlobalCounters;
+import io.vigil.stats.ListenerCounters;
+import io.vigil.stats.RejectReason;
 import org.agrona.CloseHelper;
 
 import java.io.IOException;
@@ -15,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * Accepts on one listening socket registered with one loop, tunes each accepted socket (keepalive, nodelay)
  * before any loop sees it, and hands it to a shard: round-robin across loops for a shared socket, or always its
  * own loop for a per-loop SO_REUSEPORT socket. When accept fails (e.g. EMFILE: out of file descriptors) it stops
- * accepting for a moment instead of spinning, as nginx does.
+ * accepting for a moment instead of spinning, as nginx does. The shards it hands to can be replaced while it
+ * runs (a new configuration generation takes over the same socket).
  */
 public final class Acceptor implements SelectHandler, TimerTarget
 {
@@ -24,8 +29,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
 
     private final EventLoop loop;
     private final ServerSocketChannel server;
-    private final Listener listener;
-    private final ListenerShard[] shards;
+    private ListenerShard[] shards;
     private SelectionKey key;
     private int nextShard;
     private long acceptFailures;
@@ -34,18 +38,14 @@ public final class Acceptor implements SelectHandler, TimerTarget
     private long lastFailureLogNs;
 
     /**
-     * @param loop     the loop this acceptor's socket is registered with.
-     * @param server   a bound, non-blocking listening socket.
-     * @param listener the listener.
-     * @param shards   where accepted sockets go, round-robin; one entry for a per-loop socket.
+     * @param loop   the loop this acceptor's socket is registered with.
+     * @param server a bound, non-blocking listening socket.
+     * @param shards where accepted sockets go, round-robin; one entry for a per-loop socket.
      */
-    public Acceptor(
-        final EventLoop loop, final ServerSocketChannel server, final Listener listener,
-        final ListenerShard[] shards)
+    public Acceptor(final EventLoop loop, final ServerSocketChannel server, final ListenerShard[] shards)
     {
         this.loop = loop;
         this.server = server;
-        this.listener = listener;
         this.shards = shards;
     }
 
@@ -57,6 +57,25 @@ public final class Acceptor implements SelectHandler, TimerTarget
     public void register() throws IOException
     {
         key = server.register(loop.selector(), SelectionKey.OP_ACCEPT, this);
+    }
+
+    /**
+     * Hand accepted sockets to other shards from now on (a new generation's). Call on the loop's thread.
+     *
+     * @param replacement the new shards, as for the constructor.
+     */
+    public void retarget(final ListenerShard[] replacement)
+    {
+        shards = replacement;
+        nextShard = 0;
+    }
+
+    /**
+     * @return the listener that accepted sockets go to now.
+     */
+    public Listener listener()
+    {
+        return shards[0].listener();
     }
 
     @Override
@@ -93,9 +112,9 @@ public final class Acceptor implements SelectHandler, TimerTarget
             CloseHelper.quietClose(channel);
             return;
         }
-        listener.downstreamTuning().apply(channel);
         final ListenerShard shard = shards[nextShard];
         nextShard = nextShard + 1 == shards.length ? 0 : nextShard + 1;
+        shard.listener().downstreamTuning().apply(channel);
         if (shard.loop() == loop)
         {
             shard.onAccepted(channel);
@@ -104,6 +123,8 @@ public final class Acceptor implements SelectHandler, TimerTarget
         {
             // that loop is overloaded: refuse rather than queue without bound
             handOffFailures++;
+            loop.counters().increment(
+                shard.listener().stats() + ListenerCounters.REJECTED + RejectReason.OVERLOADED.ordinal());
             CloseHelper.quietClose(channel);
         }
     }
@@ -111,12 +132,13 @@ public final class Acceptor implements SelectHandler, TimerTarget
     private void onAcceptFailure(final IOException ex)
     {
         acceptFailures++;
+        loop.counters().increment(GlobalCounters.ACCEPT_FAILURES);
         // a flag, not a sentinel time: now - Long.MIN_VALUE overflows and the first failure was never logged
         if (!failureLogged || loop.nowNs() - lastFailureLogNs > TimeUnit.SECONDS.toNanos(1))
         {
             failureLogged = true;
             lastFailureLogNs = loop.nowNs();
-            System.err.println("WARN listener " + listener.name() + ": accept failed, pausing accepts for " +
+            Log.warn("listener " + listener().name() + ": accept failed, pausing accepts for " +
                 TimeUnit.NANOSECONDS.toMillis(ACCEPT_RETRY_NS) + "ms: " + ex);
         }
         key.interestOps(0);
@@ -144,6 +166,14 @@ public final class Acceptor implements SelectHandler, TimerTarget
     public void close()
     {
         CloseHelper.quietClose(server);
+    }
+
+    /**
+     * @return the listening socket.
+     */
+    public ServerSocketChannel server()
+    {
+        return server;
     }
 
     /**

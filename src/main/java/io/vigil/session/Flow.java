@@ -33,7 +33,10 @@ public final class Flow
     public boolean srcEof;
     /** FIN forwarded to dst. */
     public boolean dstShut;
+    /** Bytes read from src. */
     public long bytes;
+    /** Bytes written to dst. */
+    public long sent;
     /** Whether anything was ever written to dst, and when last (the pump's clock). */
     public boolean wrote;
     public long lastWriteNs;
@@ -132,6 +135,7 @@ public final class Flow
             if (n > 0)
             {
                 result = MOVED;
+                sent += n;
                 wrote = true;
                 lastWriteNs = nowNs;
             }

@@ -4,36 +4,42 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.net.SocketTuning;
 import io.vigil.upstream.UpstreamGroup;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
- * A listener as the loops use it: its settings, decided once, and the options applied to each accepted socket.
- * Immutable and shared by all loops.
+ * A listener of one configuration generation as the loops use it: its settings, decided once, the options
+ * applied to each accepted socket, the upstream group its sessions go to, and where its counters live. Immutable
+ * and shared by all loops.
  */
 public final class Listener
 {
     private final ListenerConfig config;
+    private final long generation;
     private final UpstreamGroup upstream;
     private final SocketTuning downstreamTuning;
     private final SessionObserver observer;
+    private final int stats;
 
     /**
-     * @param config   the listener's configuration.
-     * @param upstream the group its sessions go to.
-     * @param observer session hooks.
-     * @param failures counter for socket options that fail at runtime.
+     * @param config           the listener's configuration.
+     * @param generation       the configuration generation it belongs to.
+     * @param upstream         the group its sessions go to.
+     * @param downstreamTuning options for accepted sockets.
+     * @param observer         session hooks.
+     * @param stats            base slot of its counter block (see {@link io.vigil.stats.ListenerCounters}).
      */
     public Listener(
         final ListenerConfig config,
+        final long generation,
         final UpstreamGroup upstream,
+        final SocketTuning downstreamTuning,
         final SessionObserver observer,
-        final AtomicLong failures)
+        final int stats)
     {
         this.config = config;
+        this.generation = generation;
         this.upstream = upstream;
+        this.downstreamTuning = downstreamTuning;
         this.observer = observer;
-        this.downstreamTuning = new SocketTuning(
-            "listener " + config.name(), config.soKeepalive(), config.tcpNodelay(), failures);
+        this.stats = stats;
     }
 
     /**
@@ -50,6 +56,14 @@ public final class Listener
     public String name()
     {
         return config.name();
+    }
+
+    /**
+     * @return the configuration generation this listener belongs to.
+     */
+    public long generation()
+    {
+        return generation;
     }
 
     /**
@@ -74,5 +88,13 @@ public final class Listener
     public SessionObserver observer()
     {
         return observer;
+    }
+
+    /**
+     * @return base slot of this listener's counters in every loop's {@link io.vigil.stats.LoopCounters}.
+     */
+    public int stats()
+    {
+        return stats;
     }
 }

@@ -1,31 +1,30 @@
 package io.vigil.session;
 
+import io.vigil.log.LogLine;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
-import io.vigil.log.LogLine;
+import io.vigil.stats.ListenerCounters;
+import io.vigil.stats.LoopCounters;
 import io.vigil.upstream.ConnectionPool;
-import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
-import io.vigil.upstream.PeerUser;
 
-import java.io.IOException;
 import java.nio.channels.SocketChannel;
-import java.util.function.Consumer;
 
 /**
- * A listener's presence on one loop: what a session started on that loop needs (balancer state, buffers, log
- * line), all owned by the loop. Accepted sockets handed to a shard become sessions on its loop.
+ * A listener's presence on one loop: everything a session started there needs (balancer state, buffers,
+ * upstream connection pool, counters, log line), all owned by that loop. Accepted sockets handed to a shard
+ * become sessions on its loop.
  */
 public final class ListenerShard
 {
-    final EventLoop loop;
-    final Listener listener;
-    final PeerPicker picker;
-    final BufferPool buffers;
-    final LogLine logLine;
+    private final EventLoop loop;
+    private final Listener listener;
+    private final PeerPicker picker;
+    private final BufferPool buffers;
+    private final LogLine logLine;
     private final ConnectionPool pool;
+    private final LoopCounters counters;
     private final SessionStarter starter;
-    private long acceptedCount;
 
     /**
      * @param loop     the owning loop.
@@ -34,6 +33,7 @@ public final class ListenerShard
      * @param buffers  the loop's pool for the listener's buffer size.
      * @param logLine  the loop's access-log formatter.
      * @param pool     the loop's idle upstream connections for the listener's upstream (HTTP mode), or null.
+     * @param counters the loop's counters.
      * @param starter  what a session on this listener is (tcp relay or HTTP).
      */
     public ListenerShard(
@@ -43,15 +43,38 @@ public final class ListenerShard
         final BufferPool buffers,
         final LogLine logLine,
         final ConnectionPool pool,
+        final LoopCounters counters,
         final SessionStarter starter)
     {
-        this.pool = pool;
-        this.starter = starter;
         this.loop = loop;
         this.listener = listener;
         this.picker = picker;
         this.buffers = buffers;
         this.logLine = logLine;
+        this.pool = pool;
+        this.counters = counters;
+        this.starter = starter;
+    }
+
+    /**
+     * Start a session for an accepted, tuned, non-blocking socket. Called on this shard's loop thread.
+     *
+     * @param channel the accepted socket.
+     */
+    public void onAccepted(final SocketChannel channel)
+    {
+        counters.increment(listener.stats() + ListenerCounters.ACCEPTED);
+        starter.start(this, new Downstream(channel));
+    }
+
+    /**
+     * An accepted socket was closed at once: count why.
+     *
+     * @param reason the reject reason's ordinal.
+     */
+    public void onRejected(final int reason)
+    {
+        counters.increment(listener.stats() + ListenerCounters.REJECTED + reason);
     }
 
     /**
@@ -60,17 +83,6 @@ public final class ListenerShard
     public EventLoop loop()
     {
         return loop;
-    }
-
-    /**
-     * Start a session for an accepted, tuned, non-blocking socket. Called on this shard's loop thread.
-     *
-     * @param downstream the accepted socket.
-     */
-    public void onAccepted(final SocketChannel downstream)
-    {
-        acceptedCount++;
-        starter.start(this, downstream);
     }
 
     /**
@@ -114,29 +126,10 @@ public final class ListenerShard
     }
 
     /**
-     * Close every session on {@code loop} whose upstream is {@code peer} (on-down = close-sessions). Call on the
-     * loop's thread.
-     *
-     * @param loop the loop.
-     * @param peer the peer marked down.
+     * @return the loop's counters.
      */
-    public static void closeSessionsOf(final EventLoop loop, final Peer peer)
+    public LoopCounters counters()
     {
-        final Consumer<io.vigil.loop.LoopSession> visitor = session ->
-        {
-            if (session instanceof PeerUser)
-            {
-                ((PeerUser)session).onPeerDown(peer);
-            }
-        };
-        loop.forEachSession(visitor);
-    }
-
-    /**
-     * @return sessions started on this shard.
-     */
-    public long acceptedCount()
-    {
-        return acceptedCount;
+        return counters;
     }
 }

@@ -1,7 +1,5 @@
 package io.vigil.session;
 
-import java.nio.channels.SocketChannel;
-
 /**
  * Starts the session a listener's mode calls for (tcp relay or HTTP) on an accepted socket, on the shard's loop.
  * Must not throw: a failure closes the socket and is logged as the session's end.
@@ -10,8 +8,8 @@ import java.nio.channels.SocketChannel;
 public interface SessionStarter
 {
     /**
-     * @param shard      the listener's presence on the accepting loop.
-     * @param downstream the accepted, tuned, non-blocking socket.
+     * @param shard  the listener's presence on the accepting loop.
+     * @param client the accepted, tuned, non-blocking socket and the client's address.
      */
-    void start(ListenerShard shard, SocketChannel downstream);
+    void start(ListenerShard shard, Downstream client);
 }

@@ -3,6 +3,7 @@ package io.vigil.upstream;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
+import io.vigil.stats.UpstreamCounters;
 import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 
@@ -113,6 +114,7 @@ public final class ConnectionPool implements TimerTarget
             }
             // idle and readable: data nobody asked for, FIN, RST or a keepalive verdict; useless either way
             pool.evictedByPeer++;
+            pool.loop.counters().increment(pool.stats + UpstreamCounters.POOL_EVICTED_BY_PEER);
             pool.close(this);
         }
 
@@ -124,6 +126,7 @@ public final class ConnectionPool implements TimerTarget
     }
 
     private final EventLoop loop;
+    private final int stats;
     private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
     private final int maxIdle;
     private final long idleTimeoutNs;
@@ -146,11 +149,14 @@ public final class ConnectionPool implements TimerTarget
      * @param idleTimeoutNs close an idle connection after this long (nginx {@code keepalive_timeout}).
      * @param maxRequests   requests per connection (nginx {@code keepalive_requests}).
      * @param maxAgeNs      a connection older than this is not reused (nginx {@code keepalive_time}).
+     * @param stats         the upstream group's counter block (idle gauge, evictions).
      */
     public ConnectionPool(
-        final EventLoop loop, final int maxIdle, final long idleTimeoutNs, final int maxRequests, final long maxAgeNs)
+        final EventLoop loop, final int maxIdle, final long idleTimeoutNs, final int maxRequests, final long maxAgeNs,
+        final int stats)
     {
         this.loop = loop;
+        this.stats = stats;
         this.maxIdle = maxIdle;
         this.idleTimeoutNs = idleTimeoutNs;
         this.maxRequests = maxRequests;
@@ -189,6 +195,7 @@ public final class ConnectionPool implements TimerTarget
                 if (!quiet(c))
                 {
                     evictedByPeer++;
+                    loop.counters().increment(stats + UpstreamCounters.POOL_EVICTED_BY_PEER);
                     close(c);
                 }
                 else
@@ -379,6 +386,7 @@ public final class ConnectionPool implements TimerTarget
             oldest = c;
         }
         idleCount++;
+        loop.counters().add(stats + UpstreamCounters.POOL_IDLE, 1);
     }
 
     private void unlink(final Connection c)
@@ -403,6 +411,7 @@ public final class ConnectionPool implements TimerTarget
         c.newer = null;
         c.idle = false;
         idleCount--;
+        loop.counters().add(stats + UpstreamCounters.POOL_IDLE, -1);
     }
 
     /**

@@ -4,7 +4,9 @@ import io.vigil.config.HealthCheckConfig;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
+import io.vigil.log.Log;
 import io.vigil.net.Sockets;
+import io.vigil.stats.ServerCounters;
 import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 
@@ -162,10 +164,11 @@ public final class HealthProbe implements SelectHandler, TimerTarget
         CloseHelper.quietClose(channel);
         channel = null;
         localFailures++;
+        loop.counters().increment(peer.stats() + ServerCounters.HEALTH_CHECKS + ServerCounters.HealthResult.SKIPPED.ordinal());
         if (!localFailureLogged)
         {
             localFailureLogged = true;
-            System.err.println("WARN upstream " + groupName + " server " + peer.name() + ": health check skipped, " +
+            Log.warn("upstream " + groupName + " server " + peer.name() + ": health check skipped, " +
                 "a local failure that says nothing about the server: " + why);
         }
         if (!stopped)
@@ -278,6 +281,8 @@ public final class HealthProbe implements SelectHandler, TimerTarget
     private void finish(final boolean passed, final String why)
     {
         localFailureLogged = false;
+        loop.counters().increment(peer.stats() + ServerCounters.HEALTH_CHECKS +
+            (passed ? ServerCounters.HealthResult.PASS : ServerCounters.HealthResult.FAIL).ordinal());
         loop.cancel(timerId);
         timerId = NO_TIMER;
         CloseHelper.quietClose(channel);
@@ -289,7 +294,7 @@ public final class HealthProbe implements SelectHandler, TimerTarget
             if (!peer.healthy() && passes >= check.rise())
             {
                 peer.healthy(true);
-                System.err.println("INFO upstream " + groupName + " server " + peer.name() + " is UP (health check: " +
+                Log.info("upstream " + groupName + " server " + peer.name() + " is UP (health check: " +
                     passes + " consecutive pass(es))");
             }
         }
@@ -300,7 +305,7 @@ public final class HealthProbe implements SelectHandler, TimerTarget
             if (peer.healthy() && failures >= check.fall())
             {
                 peer.healthy(false);
-                System.err.println("WARN upstream " + groupName + " server " + peer.name() + " is DOWN (health check: " +
+                Log.warn("upstream " + groupName + " server " + peer.name() + " is DOWN (health check: " +
                     why + ", " + failures + " consecutive failure(s))");
                 onDown.accept(peer);
             }

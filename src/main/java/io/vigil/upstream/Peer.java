@@ -19,6 +19,7 @@ public final class Peer
     private final ServerConfig server;
     private final InetSocketAddress address;
     private final String name;
+    private final int stats;
     private final AtomicInteger conns = new AtomicInteger();
     private final AtomicInteger fails = new AtomicInteger();
     private volatile long accessedNs = Long.MIN_VALUE;
@@ -28,12 +29,22 @@ public final class Peer
     /**
      * @param server  the servers entry this address came from.
      * @param address one of its addresses.
+     * @param stats   base slot of its counter block.
      */
-    public Peer(final ServerConfig server, final InetSocketAddress address)
+    public Peer(final ServerConfig server, final InetSocketAddress address, final int stats)
     {
         this.server = server;
         this.address = address;
         this.name = HostPort.format(address);
+        this.stats = stats;
+    }
+
+    /**
+     * @return base slot of this server's counters (see {@link io.vigil.stats.ServerCounters}).
+     */
+    public int stats()
+    {
+        return stats;
     }
 
     /**

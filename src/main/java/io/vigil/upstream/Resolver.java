@@ -1,5 +1,6 @@
 package io.vigil.upstream;
 
+import io.vigil.log.Log;
 import io.vigil.config.ServerConfig;
 import io.vigil.net.HostPort;
 
@@ -74,7 +75,7 @@ public final class Resolver implements AutoCloseable
                 }
                 catch (final UnknownHostException ex)
                 {
-                    System.err.println("WARN upstream " + group.name() + ": cannot resolve " + server.host() +
+                    Log.warn("upstream " + group.name() + ": cannot resolve " + server.host() +
                         ", keeping its last addresses: " + ex.getMessage());
                 }
             }
@@ -92,7 +93,7 @@ public final class Resolver implements AutoCloseable
             for (final InetSocketAddress address : addresses)
             {
                 final Peer known = existing.getOrDefault(server, Map.of()).get(address);
-                next.add(known != null ? known : new Peer(server, address));
+                next.add(known != null ? known : group.newPeer(server, address));
             }
         }
         final Peer[] replacement = next.toArray(new Peer[0]);
@@ -100,7 +101,7 @@ public final class Resolver implements AutoCloseable
         {
             group.peers(replacement);
             checks.update(replacement);
-            System.err.println("INFO upstream " + group.name() + ": servers now " + Arrays.toString(replacement) +
+            Log.info("upstream " + group.name() + ": servers now " + Arrays.toString(replacement) +
                 " (were " + Arrays.toString(current) + ")");
         }
     }

@@ -2,7 +2,10 @@ package io.vigil.upstream;
 
 import io.vigil.config.ServerConfig;
 import io.vigil.config.UpstreamConfig;
+import io.vigil.log.Log;
+import io.vigil.net.HostPort;
 import io.vigil.net.SocketTuning;
+import io.vigil.stats.StatsLayout;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -18,6 +21,8 @@ public final class UpstreamGroup
 {
     private final UpstreamConfig config;
     private final SocketTuning tuning;
+    private final StatsLayout layout;
+    private final int stats;
     private volatile Peer[] peers;
     private long pickerSeed = 0x5DEECE66DL;
 
@@ -25,20 +30,43 @@ public final class UpstreamGroup
      * @param config     the group's configuration.
      * @param tcpNodelay whether upstream sockets get TCP_NODELAY.
      * @param failures   counter for socket options that fail at runtime.
+     * @param layout     where the group's and its servers' counters are allocated.
      */
-    public UpstreamGroup(final UpstreamConfig config, final boolean tcpNodelay, final AtomicLong failures)
+    public UpstreamGroup(
+        final UpstreamConfig config, final boolean tcpNodelay, final AtomicLong failures, final StatsLayout layout)
     {
         this.config = config;
+        this.layout = layout;
+        this.stats = layout.block(StatsLayout.Kind.UPSTREAM, config.name()).base();
         final List<Peer> list = new ArrayList<>();
         for (final ServerConfig server : config.servers())
         {
             for (final InetSocketAddress address : server.addresses())
             {
-                list.add(new Peer(server, address));
+                list.add(newPeer(server, address));
             }
         }
         this.peers = list.toArray(new Peer[0]);
         this.tuning = new SocketTuning("upstream " + config.name(), config.soKeepalive(), tcpNodelay, failures);
+    }
+
+    /**
+     * @param server  one of this group's servers entries.
+     * @param address one of its addresses.
+     * @return a new peer with its counter block.
+     */
+    public Peer newPeer(final ServerConfig server, final InetSocketAddress address)
+    {
+        return new Peer(server, address,
+            layout.block(StatsLayout.Kind.SERVER, config.name(), HostPort.format(address)).base());
+    }
+
+    /**
+     * @return base slot of the group's counters (see {@link io.vigil.stats.UpstreamCounters}).
+     */
+    public int stats()
+    {
+        return stats;
     }
 
     /**
@@ -95,8 +123,8 @@ public final class UpstreamGroup
     {
         if (peer.onFailure(nowNs))
         {
-            System.err.println("WARN upstream " + name() + " server " + peer.name() +
-                " unavailable for fail-timeout after " + peer.server().maxFails() + " failure(s)");
+            Log.warn("upstream " + name() + " server " + peer.name() + " unavailable for fail-timeout after " +
+                peer.server().maxFails() + " failure(s)");
         }
     }
 

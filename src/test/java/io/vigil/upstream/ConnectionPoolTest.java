@@ -3,6 +3,7 @@ package io.vigil.upstream;
 import io.vigil.config.ConfigLoader;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.SelectorIdleStrategy;
+import io.vigil.stats.StatsLayout;
 import io.vigil.test.Await;
 import io.vigil.test.TestUpstream;
 import org.agrona.concurrent.AgentRunner;
@@ -38,6 +39,7 @@ class ConnectionPoolTest
     private TestUpstream serverB;
     private Peer peerA;
     private Peer peerB;
+    private int stats;
 
     @BeforeEach
     void start() throws Exception
@@ -49,7 +51,8 @@ class ConnectionPoolTest
         serverB = TestUpstream.loopback(TestUpstream.Mode.HOLD);
         final UpstreamGroup group = new UpstreamGroup(ConfigLoader.parse("vigil { listeners = [{ name = a, " +
             "listen = \"127.0.0.1:0\", upstream = u }], upstreams { u { servers = [\"" + serverA.hostPort() +
-            "\", \"" + serverB.hostPort() + "\"] } } }", "test").upstreams().get("u"), true, new AtomicLong());
+            "\", \"" + serverB.hostPort() + "\"] } } }", "test").upstreams().get("u"), true, new AtomicLong(), new StatsLayout());
+        stats = group.stats();
         peerA = group.peers()[0];
         peerB = group.peers()[1];
     }
@@ -116,7 +119,7 @@ class ConnectionPoolTest
     void shouldHandBackAnIdleConnectionToTheSamePeerOnly() throws Exception
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
-            TimeUnit.HOURS.toNanos(1));
+            TimeUnit.HOURS.toNanos(1), stats);
         final ConnectionPool.Connection c = connect(pool, peerA);
         assertTrue(onLoop(() -> pool.release(c, 0)));
         assertNull(onLoop(() -> pool.acquire(peerB)), "nothing idle to b");
@@ -130,7 +133,7 @@ class ConnectionPoolTest
     void shouldEvictAnIdleConnectionTheUpstreamCloses() throws Exception
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
-            TimeUnit.HOURS.toNanos(1));
+            TimeUnit.HOURS.toNanos(1), stats);
         final ConnectionPool.Connection c = connect(pool, peerA);
         onLoop(() -> pool.release(c, 0));
         Await.until(() -> serverA.accepted() == 1, Duration.ofSeconds(5), "accepted");
@@ -145,7 +148,7 @@ class ConnectionPoolTest
     void shouldNotHandOutAConnectionThatGotBytesOrAFinSinceTheLastSelect() throws Exception
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
-            TimeUnit.HOURS.toNanos(1));
+            TimeUnit.HOURS.toNanos(1), stats);
         final ConnectionPool.Connection stray = connect(pool, peerA);
         final ConnectionPool.Connection closed = connect(pool, peerA);
         onLoop(() -> pool.release(stray, 0));
@@ -184,7 +187,7 @@ class ConnectionPoolTest
     void shouldCloseIdleConnectionsAfterTheIdleTimeoutOrBeforeTheServersKeepAliveTimeout() throws Exception
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.MILLISECONDS.toNanos(200), 100,
-            TimeUnit.HOURS.toNanos(1));
+            TimeUnit.HOURS.toNanos(1), stats);
         final ConnectionPool.Connection c = connect(pool, peerA);
         final long released = System.nanoTime();
         onLoop(() -> pool.release(c, 0));
@@ -193,7 +196,7 @@ class ConnectionPoolTest
         assertTrue(ms >= 180 && ms < 1000, "closed after " + ms + "ms of 200ms idle timeout");
 
         final ConnectionPool longIdle = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
-            TimeUnit.HOURS.toNanos(1));
+            TimeUnit.HOURS.toNanos(1), stats);
         final ConnectionPool.Connection d = connect(longIdle, peerA);
         final long releasedD = System.nanoTime();
         onLoop(() -> longIdle.release(d, 1)); // the server said Keep-Alive: timeout=1
@@ -206,7 +209,7 @@ class ConnectionPoolTest
     void shouldTrimTheLeastRecentlyUsedAfterTheOverflowGraceAndRespectRequestAndAgeLimits() throws Exception
     {
         final ConnectionPool pool = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 2,
-            TimeUnit.HOURS.toNanos(1));
+            TimeUnit.HOURS.toNanos(1), stats);
         final ConnectionPool.Connection first = connect(pool, peerA);
         final ConnectionPool.Connection second = connect(pool, peerA);
         final ConnectionPool.Connection third = connect(pool, peerB);
@@ -227,7 +230,7 @@ class ConnectionPoolTest
         assertFalse(onLoop(() -> pool.release(second, 0)), "keepalive-requests reached: closed, not pooled");
         assertFalse(second.channel().isOpen());
 
-        final ConnectionPool young = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 100, 1);
+        final ConnectionPool young = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 100, 1, stats);
         final ConnectionPool.Connection aged = connect(young, peerB);
         Thread.sleep(2); // older than keepalive-time of 1 ns
         assertFalse(onLoop(() -> young.release(aged, 0)), "keepalive-time reached: closed, not pooled");

@@ -2,6 +2,7 @@ package io.vigil.upstream;
 
 import io.vigil.config.ConfigLoader;
 import io.vigil.config.VigilConfig;
+import io.vigil.stats.StatsLayout;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -29,7 +30,7 @@ class PeerPickerTest
         final VigilConfig config = ConfigLoader.parse(
             "vigil { listeners = [{ name = a, listen = \"127.0.0.1:0\", upstream = u }], " +
             "upstreams { u { " + balance + ", servers = [" + servers + "] } } }", "test");
-        return new UpstreamGroup(config.upstreams().get("u"), true, new AtomicLong());
+        return new UpstreamGroup(config.upstreams().get("u"), true, new AtomicLong(), new StatsLayout());
     }
 
     private static String servers(final String... specs)

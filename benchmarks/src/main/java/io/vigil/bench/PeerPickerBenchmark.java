@@ -2,6 +2,7 @@ package io.vigil.bench;
 
 import io.vigil.config.ConfigLoader;
 import io.vigil.config.VigilConfig;
+import io.vigil.stats.StatsLayout;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
@@ -51,7 +52,7 @@ public class PeerPickerBenchmark
         }
         final VigilConfig config = ConfigLoader.parse("vigil { listeners = [{ name = a, listen = \"127.0.0.1:0\", " +
             "upstream = u }], upstreams { u { " + settings + ", servers = [" + servers + "] } } }", "bench");
-        picker = new UpstreamGroup(config.upstreams().get("u"), true, new AtomicLong()).newPicker();
+        picker = new UpstreamGroup(config.upstreams().get("u"), true, new AtomicLong(), new StatsLayout()).newPicker();
     }
 
     @Benchmark

@@ -1,0 +1,188 @@
+package io.vigil.runtime;
+
+import io.vigil.config.ListenerConfig;
+import io.vigil.config.UpstreamConfig;
+import io.vigil.config.VigilConfig;
+import io.vigil.http.HttpConnection;
+import io.vigil.loop.EventLoop;
+import io.vigil.net.SocketTuning;
+import io.vigil.session.Listener;
+import io.vigil.session.ListenerShard;
+import io.vigil.session.SessionObserver;
+import io.vigil.session.SessionStarter;
+import io.vigil.stats.StatsLayout;
+import io.vigil.tcp.TcpSession;
+import io.vigil.upstream.HealthChecks;
+import io.vigil.upstream.Peer;
+import io.vigil.upstream.Resolver;
+import io.vigil.upstream.UpstreamGroup;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+
+/**
+ * One loaded configuration, as the loops run it: its upstream groups (with health checks and name
+ * re-resolution), its listeners, and each listener's shard on every loop. A session keeps the generation it
+ * started in for its whole life (its shard, listener and group belong to it), so several generations can live
+ * side by side; which one new connections join is the server's choice. Built on the control thread; immutable
+ * once built.
+ */
+final class Generation
+{
+    /** An HTTP head must fit one buffer, with room for the fields Vigil adds when forwarding it. */
+    private static final int HTTP_HEAD_SLACK = 4096;
+
+    private final long id;
+    private final VigilConfig config;
+    private final Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
+    private final Map<UpstreamGroup, HealthChecks> healthChecks = new LinkedHashMap<>();
+    private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    private final Map<String, ListenerShard[]> shards = new LinkedHashMap<>();
+
+    private Generation(final long id, final VigilConfig config)
+    {
+        this.id = id;
+        this.config = config;
+    }
+
+    /**
+     * Build a generation: groups, listeners and shards on every loop. Nothing runs yet.
+     *
+     * @param id        its number (1 for the configuration Vigil started with).
+     * @param config    the validated configuration.
+     * @param loops     every loop's context.
+     * @param layout    where counters are allocated.
+     * @param observer  session hooks.
+     * @param failures  counter for socket options that fail at runtime.
+     * @param onPeerDown told when a health check marks a server of a group down.
+     * @return the generation.
+     * @throws IllegalStateException when an option is unsupported on this JDK/OS.
+     */
+    static Generation build(
+        final long id,
+        final VigilConfig config,
+        final LoopContext[] loops,
+        final StatsLayout layout,
+        final SessionObserver observer,
+        final AtomicLong failures,
+        final BiConsumer<UpstreamGroup, Peer> onPeerDown)
+    {
+        final Generation generation = new Generation(id, config);
+        final EventLoop[] eventLoops = new EventLoop[loops.length];
+        for (int i = 0; i < loops.length; i++)
+        {
+            eventLoops[i] = loops[i].loop();
+        }
+        for (final UpstreamConfig upstream : config.upstreams().values())
+        {
+            final UpstreamGroup group = new UpstreamGroup(upstream, true, failures, layout);
+            group.tuning().verifySupported();
+            generation.groups.put(upstream.name(), group);
+            generation.healthChecks.put(group, new HealthChecks(group, eventLoops, peer -> onPeerDown.accept(group, peer)));
+        }
+        for (final ListenerConfig listenerConfig : config.listeners())
+        {
+            final UpstreamGroup group = generation.groups.get(listenerConfig.upstream());
+            final SocketTuning tuning = new SocketTuning("listener " + listenerConfig.name(),
+                listenerConfig.soKeepalive(), listenerConfig.tcpNodelay(), failures);
+            tuning.verifySupported();
+            final Listener listener = new Listener(listenerConfig, id, group, tuning, observer,
+                layout.block(StatsLayout.Kind.LISTENER, listenerConfig.name()).base());
+            generation.listeners.put(listenerConfig.name(), listener);
+            final boolean http = listenerConfig.mode() == ListenerConfig.Mode.HTTP;
+            final int bufferSize = http ?
+                Math.max(listenerConfig.bufferSize(), listenerConfig.http().maxHeaderSize() + HTTP_HEAD_SLACK) :
+                listenerConfig.bufferSize();
+            final SessionStarter starter = http ? HttpConnection::startOn : TcpSession::startOn;
+            final ListenerShard[] perLoop = new ListenerShard[loops.length];
+            for (int i = 0; i < loops.length; i++)
+            {
+                final LoopContext loop = loops[i];
+                perLoop[i] = new ListenerShard(loop.loop(), listener, loop.picker(group), loop.buffers(bufferSize),
+                    loop.logLine(), http ? loop.pool(group) : null, loop.loop().counters(), starter);
+            }
+            generation.shards.put(listenerConfig.name(), perLoop);
+        }
+        return generation;
+    }
+
+    /**
+     * Start health checks and name re-resolution.
+     *
+     * @param resolver the server's resolver thread.
+     */
+    void start(final Resolver resolver)
+    {
+        for (final Map.Entry<UpstreamGroup, HealthChecks> entry : healthChecks.entrySet())
+        {
+            entry.getValue().start();
+            resolver.watch(entry.getKey(), entry.getValue());
+        }
+    }
+
+    /**
+     * How often each loop must sweep its sessions for this generation's timeouts: a quarter of the shortest
+     * timeout, at most a second.
+     *
+     * @return the interval.
+     */
+    long sweepIntervalNs()
+    {
+        long shortest = TimeUnit.SECONDS.toNanos(1) * 4;
+        for (final Listener listener : listeners.values())
+        {
+            shortest = Math.min(shortest, shortestTimeoutNs(listener.config(), listener.upstream().config()));
+        }
+        return Math.max(1, shortest / 4);
+    }
+
+    private static long shortestTimeoutNs(final ListenerConfig listener, final UpstreamConfig upstream)
+    {
+        long shortest = listener.proxyTimeoutNs();
+        if (listener.mode() == ListenerConfig.Mode.HTTP)
+        {
+            final var http = listener.http();
+            shortest = Math.min(shortest, Math.min(http.clientHeaderTimeoutNs(), http.clientBodyTimeoutNs()));
+            shortest = Math.min(shortest, http.sendTimeoutNs());
+            if (http.keepaliveTimeoutNs() > 0)
+            {
+                shortest = Math.min(shortest, http.keepaliveTimeoutNs());
+            }
+            shortest = Math.min(shortest, Math.min(upstream.http().readTimeoutNs(), upstream.http().sendTimeoutNs()));
+        }
+        return shortest;
+    }
+
+    long id()
+    {
+        return id;
+    }
+
+    VigilConfig config()
+    {
+        return config;
+    }
+
+    Map<String, UpstreamGroup> groups()
+    {
+        return Collections.unmodifiableMap(groups);
+    }
+
+    Map<String, Listener> listeners()
+    {
+        return Collections.unmodifiableMap(listeners);
+    }
+
+    /**
+     * @param listener a listener's name.
+     * @return its shard on every loop, by loop index.
+     */
+    ListenerShard[] shards(final String listener)
+    {
+        return shards.get(listener);
+    }
+}

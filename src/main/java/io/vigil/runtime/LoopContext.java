@@ -1,0 +1,96 @@
+package io.vigil.runtime;
+
+import io.vigil.config.UpstreamConfig;
+import io.vigil.log.AccessLog;
+import io.vigil.log.LogLine;
+import io.vigil.loop.BufferPool;
+import io.vigil.loop.EventLoop;
+import io.vigil.session.Acceptor;
+import io.vigil.upstream.ConnectionPool;
+import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.UpstreamGroup;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one event loop owns besides its sessions: buffer pools by size, balancer state and idle upstream
+ * connections per upstream group (keyed by the group object, so two generations' groups of one name never
+ * share), the access-log line buffer and the acceptors registered on it. Built on the control thread before
+ * the loop uses it (published through the loop's command queue); used afterwards only on the loop's thread.
+ */
+final class LoopContext
+{
+    private static final int MAX_RETAINED_BUFFERS = 4096;
+
+    private final EventLoop loop;
+    private final LogLine logLine;
+    private final Map<Integer, BufferPool> buffers = new HashMap<>();
+    private final Map<UpstreamGroup, PeerPicker> pickers = new IdentityHashMap<>();
+    private final Map<UpstreamGroup, ConnectionPool> pools = new IdentityHashMap<>();
+    private final List<Acceptor> acceptors = new ArrayList<>();
+
+    LoopContext(final EventLoop loop, final AccessLog accessLog)
+    {
+        this.loop = loop;
+        this.logLine = accessLog.newLine();
+    }
+
+    EventLoop loop()
+    {
+        return loop;
+    }
+
+    LogLine logLine()
+    {
+        return logLine;
+    }
+
+    /**
+     * @param size bytes per buffer.
+     * @return the loop's pool of buffers of that size.
+     */
+    BufferPool buffers(final int size)
+    {
+        return buffers.computeIfAbsent(size, s -> new BufferPool(s, MAX_RETAINED_BUFFERS));
+    }
+
+    /**
+     * @param group an upstream group.
+     * @return the loop's balancer state for it.
+     */
+    PeerPicker picker(final UpstreamGroup group)
+    {
+        return pickers.computeIfAbsent(group, UpstreamGroup::newPicker);
+    }
+
+    /**
+     * @param group an upstream group used by an HTTP listener.
+     * @return the loop's idle connections to it.
+     */
+    ConnectionPool pool(final UpstreamGroup group)
+    {
+        return pools.computeIfAbsent(group, g ->
+        {
+            final UpstreamConfig config = g.config();
+            return new ConnectionPool(loop, config.http().keepaliveIdle(), config.http().keepaliveTimeoutNs(),
+                config.http().keepaliveRequests(), config.http().keepaliveTimeNs(), g.stats());
+        });
+    }
+
+    /**
+     * @return the loop's idle upstream connection pools.
+     */
+    Iterable<ConnectionPool> pools()
+    {
+        return pools.values();
+    }
+
+    List<Acceptor> acceptors()
+    {
+        return acceptors;
+    }
+}

@@ -1,0 +1,62 @@
+package io.vigil.session;
+
+import io.vigil.net.HostPort;
+import io.vigil.net.Sockets;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The client side of a session as every layer sees it: the accepted socket and the client's address, formatted
+ * once for logs. The address is the socket's peer, or the one a PROXY protocol header names once that is read;
+ * everything that identifies a client (logs, balancer hash, X-Forwarded-For) uses this and not the socket.
+ * Owned by the session's loop.
+ */
+public final class Downstream
+{
+    private final SocketChannel channel;
+    private InetSocketAddress address;
+    private String text;
+
+    /**
+     * @param channel an accepted, tuned, non-blocking socket.
+     */
+    public Downstream(final SocketChannel channel)
+    {
+        this.channel = channel;
+        address(Sockets.remoteAddress(channel));
+    }
+
+    /**
+     * @return the socket.
+     */
+    public SocketChannel channel()
+    {
+        return channel;
+    }
+
+    /**
+     * @return the client's address, or null when the socket was already gone at accept.
+     */
+    public InetSocketAddress address()
+    {
+        return address;
+    }
+
+    /**
+     * @param client the real client's address (from a PROXY protocol header).
+     */
+    public void address(final InetSocketAddress client)
+    {
+        this.address = client;
+        this.text = client == null ? "-" : HostPort.format(client);
+    }
+
+    /**
+     * @return the address as logs write it ("-" when unknown).
+     */
+    public String text()
+    {
+        return text;
+    }
+}

@@ -1,0 +1,329 @@
+package io.vigil.session;
+
+import io.vigil.loop.BufferPool;
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.TimerTarget;
+import io.vigil.net.SocketTuning;
+import io.vigil.stats.ListenerCounters;
+import io.vigil.stats.LoopCounters;
+import org.agrona.DeadlineTimerWheel;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+
+/**
+ * The byte relay between a client and an upstream socket, both ways at once: a tcp session once connected, an
+ * HTTP connection once it switched protocols. Two {@link Flow}s are pumped the same way with ends swapped;
+ * interest ops follow from their state after each pump (a full buffer stops reading: backpressure; pending bytes
+ * ask for OP_WRITE); a FIN is forwarded as a half-close. A socket left with no interest ops is invisible to epoll,
+ * so while one exists a timer asks the kernel about it ({@link Liveness}). The relay ends when both directions
+ * finished, or at the first socket failure, classified with what the kernel could have meant
+ * ({@link #idleKeepAlive}), and tells its owner once. Owned by one loop.
+ */
+public final class Relay implements TimerTarget
+{
+    /** Told once when the relay ends; the owner closes the sockets. */
+    public interface Owner
+    {
+        /**
+         * @param reason why.
+         * @param side   whose doing: the side that failed, or whose FIN came first for {@link CloseReason#EOF}.
+         */
+        void onRelayEnded(CloseReason reason, Side side);
+    }
+
+    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
+
+    private final Owner owner;
+    private final EventLoop loop;
+    private final BufferPool buffers;
+    private final SocketTuning clientTuning;
+    private final SocketTuning upstreamTuning;
+    private final LoopCounters counters;
+    private final int stats;
+    private final Flow toUpstream = new Flow();
+    private final Flow toClient = new Flow();
+    private SelectionKey clientKey;
+    private SelectionKey upstreamKey;
+    private Side firstFin;
+    private long lastActivityNs;
+    private long livenessTimerId = NO_TIMER;
+    private boolean ended;
+    private long countedFromClient;
+    private long countedToClient;
+    private long countedFromUpstream;
+    private long countedToUpstream;
+
+    /**
+     * @param owner          told when the relay ends.
+     * @param loop           the owning loop.
+     * @param buffers        the loop's buffers.
+     * @param clientTuning   the client side's options (keepalive decides what an ETIMEDOUT means).
+     * @param upstreamTuning the upstream side's.
+     * @param counters       the loop's counters.
+     * @param stats          the listener's counter block.
+     */
+    public Relay(
+        final Owner owner,
+        final EventLoop loop,
+        final BufferPool buffers,
+        final SocketTuning clientTuning,
+        final SocketTuning upstreamTuning,
+        final LoopCounters counters,
+        final int stats)
+    {
+        this.owner = owner;
+        this.loop = loop;
+        this.buffers = buffers;
+        this.clientTuning = clientTuning;
+        this.upstreamTuning = upstreamTuning;
+        this.counters = counters;
+        this.stats = stats;
+    }
+
+    /**
+     * Start relaying between two registered sockets. Both may already have bytes (or a FIN) waiting.
+     *
+     * @param client   the client socket's key.
+     * @param upstream the upstream socket's key.
+     */
+    public void start(final SelectionKey client, final SelectionKey upstream)
+    {
+        clientKey = client;
+        upstreamKey = upstream;
+        toUpstream.src = (java.nio.channels.SocketChannel)client.channel();
+        toUpstream.dst = (java.nio.channels.SocketChannel)upstream.channel();
+        toClient.src = toUpstream.dst;
+        toClient.dst = toUpstream.src;
+        toUpstream.readReady = true;
+        toClient.readReady = true;
+        lastActivityNs = loop.nowNs();
+    }
+
+    /**
+     * Bytes already read from the client before the relay began (after an HTTP request head), and whether it
+     * had ended its stream. The relay takes ownership of the buffer.
+     */
+    public void carryFromClient(final ByteBuffer buffer, final int head, final int tail, final boolean eof)
+    {
+        carry(toUpstream, buffer, head, tail, eof, Side.CLIENT);
+    }
+
+    /**
+     * Bytes already read from the upstream (after a 101 response head), and whether it had ended its stream.
+     * The relay takes ownership of the buffer.
+     */
+    public void carryFromUpstream(final ByteBuffer buffer, final int head, final int tail, final boolean eof)
+    {
+        carry(toClient, buffer, head, tail, eof, Side.UPSTREAM);
+    }
+
+    private void carry(
+        final Flow flow, final ByteBuffer buffer, final int head, final int tail, final boolean eof, final Side src)
+    {
+        if (buffer != null && head < tail)
+        {
+            flow.buffer = buffer;
+            flow.head = head;
+            flow.tail = tail;
+        }
+        else if (buffer != null)
+        {
+            buffers.release(buffer);
+        }
+        flow.srcEof = eof;
+        if (eof && firstFin == null)
+        {
+            firstFin = src;
+        }
+    }
+
+    /**
+     * Note what a selected key is ready for.
+     *
+     * @param key      the client's or the upstream's key.
+     * @param readyOps its ready operations.
+     */
+    public void onReady(final SelectionKey key, final int readyOps)
+    {
+        final boolean fromClient = key == clientKey;
+        final Flow reading = fromClient ? toUpstream : toClient;
+        final Flow writing = fromClient ? toClient : toUpstream;
+        reading.readReady |= (readyOps & SelectionKey.OP_READ) != 0;
+        writing.writeReady |= (readyOps & SelectionKey.OP_WRITE) != 0;
+    }
+
+    /**
+     * Move bytes both ways until nothing moves, then set interest ops, or end.
+     */
+    public void run()
+    {
+        if (ended)
+        {
+            return;
+        }
+        if (pump(toUpstream, Side.CLIENT, Side.UPSTREAM) && pump(toClient, Side.UPSTREAM, Side.CLIENT))
+        {
+            count();
+            if (toUpstream.finished() && toClient.finished())
+            {
+                end(CloseReason.EOF, firstFin);
+            }
+            else
+            {
+                updateInterest();
+            }
+        }
+    }
+
+    private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
+    {
+        final int result = flow.pump(buffers, loop.nowNs());
+        if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
+        {
+            count();
+            final Side side = result == Flow.SRC_FAILED ? srcSide : dstSide;
+            end(CloseReason.of(flow.failure, idleKeepAlive(side)), side);
+            return false;
+        }
+        if (result == Flow.MOVED)
+        {
+            lastActivityNs = loop.nowNs();
+            if (firstFin == null && flow.srcEof)
+            {
+                firstFin = srcSide;
+            }
+        }
+        return true;
+    }
+
+    /** Byte counters move as bytes do, not at the end: a long-lived session shows in rates while it runs. */
+    private void count()
+    {
+        countedFromClient = report(ListenerCounters.BYTES_FROM_CLIENT, toUpstream.bytes, countedFromClient);
+        countedToUpstream = report(ListenerCounters.BYTES_TO_UPSTREAM, toUpstream.sent, countedToUpstream);
+        countedFromUpstream = report(ListenerCounters.BYTES_FROM_UPSTREAM, toClient.bytes, countedFromUpstream);
+        countedToClient = report(ListenerCounters.BYTES_TO_CLIENT, toClient.sent, countedToClient);
+    }
+
+    private long report(final int slot, final long now, final long counted)
+    {
+        if (now != counted)
+        {
+            counters.add(stats + slot, now - counted);
+        }
+        return now;
+    }
+
+    private void updateInterest()
+    {
+        final int capacity = buffers.bufferSize();
+        final int clientOps = (toUpstream.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
+            (toClient.pending() ? SelectionKey.OP_WRITE : 0);
+        final int upstreamOps = (toClient.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
+            (toUpstream.pending() ? SelectionKey.OP_WRITE : 0);
+        if (clientKey.interestOps() != clientOps)
+        {
+            clientKey.interestOps(clientOps);
+        }
+        if (upstreamKey.interestOps() != upstreamOps)
+        {
+            upstreamKey.interestOps(upstreamOps);
+        }
+        if (livenessTimerId == NO_TIMER && (clientOps == 0 || upstreamOps == 0) && Liveness.available())
+        {
+            livenessTimerId = loop.schedule(loop.nowNs() + Liveness.CHECK_NS, this);
+        }
+    }
+
+    @Override
+    public void onTimer(final long timerId, final long nowNs)
+    {
+        livenessTimerId = NO_TIMER;
+        if (ended)
+        {
+            return;
+        }
+        final int clientErrno = Liveness.failedErrno(clientKey);
+        if (clientErrno != Liveness.ALIVE)
+        {
+            end(CloseReason.ofErrno(clientErrno, idleKeepAlive(Side.CLIENT)), Side.CLIENT);
+            return;
+        }
+        final int upstreamErrno = Liveness.failedErrno(upstreamKey);
+        if (upstreamErrno != Liveness.ALIVE)
+        {
+            end(CloseReason.ofErrno(upstreamErrno, idleKeepAlive(Side.UPSTREAM)), Side.UPSTREAM);
+            return;
+        }
+        if (Liveness.blind(clientKey) || Liveness.blind(upstreamKey))
+        {
+            livenessTimerId = loop.schedule(loop.nowNs() + Liveness.CHECK_NS, this);
+        }
+    }
+
+    /**
+     * Whether an ETIMEDOUT on that side is the keepalive verdict: keepalive is on there and nothing was in flight
+     * to it (else the kernel was retransmitting, and keepalive never probed).
+     *
+     * @param side the client or the upstream.
+     * @return true for a keepalive verdict.
+     */
+    public boolean idleKeepAlive(final Side side)
+    {
+        final SocketTuning tuning = side == Side.CLIENT ? clientTuning : upstreamTuning;
+        final Flow toward = side == Side.CLIENT ? toClient : toUpstream;
+        return tuning.keepAliveEnabled() && !toward.dataInFlight(loop.nowNs(), tuning.keepAliveBudgetNs());
+    }
+
+    private void end(final CloseReason reason, final Side side)
+    {
+        ended = true;
+        owner.onRelayEnded(reason, side);
+    }
+
+    /**
+     * @return when bytes last moved either way, on the loop's clock.
+     */
+    public long lastActivityNs()
+    {
+        return lastActivityNs;
+    }
+
+    /**
+     * @return bytes read from the client (carried bytes excluded).
+     */
+    public long bytesFromClient()
+    {
+        return toUpstream.bytes;
+    }
+
+    /**
+     * @return bytes written to the client.
+     */
+    public long bytesToClient()
+    {
+        return toClient.sent;
+    }
+
+    /**
+     * @return bytes read from the upstream (carried bytes excluded).
+     */
+    public long bytesFromUpstream()
+    {
+        return toClient.bytes;
+    }
+
+    /**
+     * Stop: cancel the liveness timer and give the buffers back (the sockets are the owner's to close).
+     */
+    public void release()
+    {
+        ended = true;
+        loop.cancel(livenessTimerId);
+        livenessTimerId = NO_TIMER;
+        count();
+        toUpstream.release(buffers);
+        toClient.release(buffers);
+    }
+}

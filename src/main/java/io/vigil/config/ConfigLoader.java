@@ -526,7 +526,7 @@ public final class ConfigLoader
     {
         try
         {
-            return KeepAlive.parse(node.string("so-keepalive"));
+            return KeepAliveSyntax.parse(node.string("so-keepalive"));
         }
         catch (final IllegalArgumentException ex)
         {

@@ -44,7 +44,7 @@ class ConfigLoaderTest
         final ListenerConfig pub = config.listeners().get(0);
         assertEquals("public", pub.name());
         assertEquals(8443, pub.listen().getPort());
-        assertEquals(KeepAlive.parse("120:30:5"), pub.soKeepalive());
+        assertEquals(KeepAliveSyntax.parse("120:30:5"), pub.soKeepalive());
         assertEquals(TimeUnit.MINUTES.toNanos(10), pub.proxyTimeoutNs());
         assertEquals(511, pub.backlog());
         assertFalse(pub.reuseport());
@@ -63,7 +63,7 @@ class ConfigLoaderTest
         assertEquals(2, backend.servers().size());
         assertEquals(2, backend.servers().get(1).weight());
         assertEquals(TimeUnit.SECONDS.toNanos(2), backend.connectTimeoutNs());
-        assertEquals(KeepAlive.parse("60:10:3"), backend.soKeepalive());
+        assertEquals(KeepAliveSyntax.parse("60:10:3"), backend.soKeepalive());
         assertEquals(1, backend.maxTries());
     }
 

@@ -37,7 +37,7 @@ class SocketProbeTest
                 local.shutdownOutput(); // our side done, as after forwarding the other side's FIN
                 peer.getOutputStream().write(new byte[] {1, 2, 3});
                 peer.shutdownOutput(); // the peer's FIN lands behind bytes we have not read: POLLHUP
-                Await.until(() -> gone(peer.getLocalPort()), Duration.ofSeconds(5), "the peer's FIN acknowledged");
+                Await.until(() -> gone(peer.getLocalPort(), peer.getPort()), Duration.ofSeconds(5), "the peer's FIN acknowledged");
                 assertFalse(SocketProbe.hasFailed(local), "a hang-up with unread data is not a dead peer");
                 assertEquals(0, SocketProbe.pendingError(local));
                 final ByteBuffer bytes = ByteBuffer.allocate(8);
@@ -66,11 +66,13 @@ class SocketProbeTest
     }
 
     /** The peer's socket leaves LAST-ACK (and ss) once our kernel acknowledged its FIN; we read nothing. */
-    private static boolean gone(final int peerPort)
+    private static boolean gone(final int peerPort, final int serverPort)
     {
         try
         {
-            final Process ss = new ProcessBuilder("ss", "-tnH", "sport = :" + peerPort).redirectErrorStream(true).start();
+            // both ports: an ephemeral port is reused by connections to other destinations
+            final Process ss = new ProcessBuilder("ss", "-tanH", "sport = :" + peerPort + " and dport = :" + serverPort)
+                .redirectErrorStream(true).start();
             final String out = new String(ss.getInputStream().readAllBytes());
             return ss.waitFor() == 0 && out.isBlank();
         }

@@ -1,5 +1,6 @@
 package io.vigil.net;
 
+import io.vigil.config.KeepAliveSyntax;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -22,7 +23,7 @@ class SocketTuningTest
     {
         final AtomicLong failures = new AtomicLong();
         final SocketTuning tuning =
-            new SocketTuning("listener test", KeepAlive.parse("10:5:3"), true, failures);
+            new SocketTuning("listener test", KeepAliveSyntax.parse("10:5:3"), true, failures);
         final SocketChannel closed = SocketChannel.open();
         closed.close(); // every setOption on it fails
 

@@ -1,5 +1,6 @@
 package io.vigil.bench;
 
+import io.vigil.config.KeepAliveSyntax;
 import io.vigil.net.KeepAlive;
 import io.vigil.net.SocketTuning;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -51,7 +52,7 @@ public class KeepAliveApplyBenchmark
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         client = SocketChannel.open(server.getLocalAddress());
         accepted = server.accept();
-        tuning = new SocketTuning("bench", KeepAlive.parse(soKeepalive), true, new AtomicLong());
+        tuning = new SocketTuning("bench", KeepAliveSyntax.parse(soKeepalive), true, new AtomicLong());
     }
 
     @TearDown

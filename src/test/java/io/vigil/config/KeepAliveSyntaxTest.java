@@ -1,5 +1,6 @@
-package io.vigil.net;
+package io.vigil.config;
 
+import io.vigil.net.KeepAlive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -9,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class KeepAliveTest
+class KeepAliveSyntaxTest
 {
     private static final KeepAlive SYSTEM = new KeepAlive(KeepAlive.Mode.ON, 7200, 75, 9);
 
@@ -30,7 +31,7 @@ class KeepAliveTest
     void shouldParseNginxForms(
         final String text, final KeepAlive.Mode mode, final int idle, final int interval, final int count)
     {
-        final KeepAlive config = KeepAlive.parse(text);
+        final KeepAlive config = KeepAliveSyntax.parse(text);
         assertEquals(new KeepAlive(mode, idle, interval, count), config);
     }
 
@@ -41,7 +42,7 @@ class KeepAliveTest
     void shouldRefuseWhatTheKernelOrNginxRefuses(final String text)
     {
         final IllegalArgumentException ex =
-            assertThrows(IllegalArgumentException.class, () -> KeepAlive.parse(text));
+            assertThrows(IllegalArgumentException.class, () -> KeepAliveSyntax.parse(text));
         assertTrue(ex.getMessage().contains(text), ex.getMessage());
     }
 
@@ -49,25 +50,25 @@ class KeepAliveTest
     void shouldSayWhichLimitWasBroken()
     {
         final IllegalArgumentException ex =
-            assertThrows(IllegalArgumentException.class, () -> KeepAlive.parse("1:1:200"));
+            assertThrows(IllegalArgumentException.class, () -> KeepAliveSyntax.parse("1:1:200"));
         assertTrue(ex.getMessage().contains("1..127"), ex.getMessage());
     }
 
     @Test
     void shouldComputeDetectionBudgetWithSystemDefaultsForEmptyFields()
     {
-        assertEquals(120 + 30 * 5, KeepAlive.parse("120:30:5").deadPeerDetectionSec(SYSTEM));
-        assertEquals(60 + 75 * 9, KeepAlive.parse("60::").deadPeerDetectionSec(SYSTEM));
-        assertEquals(7200 + 75 * 9, KeepAlive.parse("on").deadPeerDetectionSec(SYSTEM));
-        assertEquals(-1, KeepAlive.parse("off").deadPeerDetectionSec(SYSTEM));
+        assertEquals(120 + 30 * 5, KeepAliveSyntax.parse("120:30:5").deadPeerDetectionSec(SYSTEM));
+        assertEquals(60 + 75 * 9, KeepAliveSyntax.parse("60::").deadPeerDetectionSec(SYSTEM));
+        assertEquals(7200 + 75 * 9, KeepAliveSyntax.parse("on").deadPeerDetectionSec(SYSTEM));
+        assertEquals(-1, KeepAliveSyntax.parse("off").deadPeerDetectionSec(SYSTEM));
         assertEquals(-1, KeepAlive.NOT_SET.deadPeerDetectionSec(SYSTEM));
     }
 
     @Test
     void shouldRenderAsWritten()
     {
-        assertEquals("1800::10", KeepAlive.parse("30m::10").toString());
-        assertEquals("on", KeepAlive.parse("on").toString());
-        assertEquals("off", KeepAlive.parse("off").toString());
+        assertEquals("1800::10", KeepAliveSyntax.parse("30m::10").toString());
+        assertEquals("on", KeepAliveSyntax.parse("on").toString());
+        assertEquals("off", KeepAliveSyntax.parse("off").toString());
     }
 }

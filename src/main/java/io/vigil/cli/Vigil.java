@@ -198,11 +198,9 @@ public final class Vigil
         return server.fatal() == null ? EXIT_OK : EXIT_FATAL;
     }
 
-    @SuppressWarnings("removal")
     private static void onSignal(final String name, final CountDownLatch stop)
     {
-        // sun.misc.Signal (jdk.unsupported) lets us exit 0 after draining; a shutdown hook would exit 143
-        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.countDown());
+        Signals.on(name, stop::countDown);
     }
 
     private static String defaultConfig()

@@ -123,7 +123,8 @@ public final class ConfigLoader
         final Config upstreamDefaults = merged.getConfig("vigil.upstream-defaults");
         final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults);
         final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams);
-        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, loopStallTimeoutNs, List.copyOf(listeners), Map.copyOf(upstreams));
+        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, loopStallTimeoutNs, List.copyOf(listeners),
+            Map.copyOf(upstreams));
     }
 
     private static Map<String, UpstreamConfig> upstreams(final ConfigNode root, final Config defaults)
@@ -138,7 +139,8 @@ public final class ConfigLoader
             final String path = "vigil.upstreams." + name;
             if (value.valueType() != ConfigValueType.OBJECT)
             {
-                throw new ConfigError(ConfigNode.describe(value.origin()), path, "expected an object { servers = [...] }");
+                throw new ConfigError(ConfigNode.describe(value.origin()), path,
+                    "expected an object { servers = [...] }");
             }
             final ConfigObject object = (ConfigObject)value;
             final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
@@ -217,7 +219,8 @@ public final class ConfigLoader
     private static HealthCheckConfig healthCheck(final ConfigNode upstream)
     {
         final ConfigObject written = upstream.object("health-check");
-        final ConfigNode node = new ConfigNode(upstream.config().getConfig("health-check"), upstream.key("health-check"),
+        final ConfigNode node = new ConfigNode(upstream.config().getConfig("health-check"),
+            upstream.key("health-check"),
             written.origin());
         node.rejectUnknownKeys(written, HEALTH_CHECK_KEYS);
         final String expect = node.string("expect-status");

@@ -46,7 +46,8 @@ public final class KeepAliveSyntax
         final int idle = parseSeconds(fields[0], "idle", text);
         final int interval = parseSeconds(fields[1], "intvl", text);
         final int count = parseCount(fields[2], text);
-        if (idle == KeepAlive.SYSTEM_DEFAULT && interval == KeepAlive.SYSTEM_DEFAULT && count == KeepAlive.SYSTEM_DEFAULT)
+        if (idle == KeepAlive.SYSTEM_DEFAULT && interval == KeepAlive.SYSTEM_DEFAULT &&
+            count == KeepAlive.SYSTEM_DEFAULT)
         {
             // nginx rejects "::" as well: it says nothing
             throw new IllegalArgumentException("invalid so-keepalive value \"" + text +

@@ -5,6 +5,7 @@ import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
 import io.vigil.session.UpstreamConnector;
 import io.vigil.upstream.ConnectionPool;
+import io.vigil.upstream.PooledConnection;
 import io.vigil.upstream.Peer;
 import org.agrona.CloseHelper;
 
@@ -35,7 +36,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
     boolean readable;
     boolean writable;
     boolean eof;
-    private ConnectionPool.Connection pooled;
+    private PooledConnection pooled;
     private boolean reused;
     /** Some request of this exchange went over a pooled connection (for the log's reused=). */
     boolean reusedAny;

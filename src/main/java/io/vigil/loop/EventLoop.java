@@ -55,12 +55,9 @@ public final class EventLoop implements Agent
     private final Consumer<SelectionKey> onSelected = this::onSelected;
     private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
     private final Consumer<Runnable> runCommand = Runnable::run;
-    private final LoopSession sessionHead;
     private final LoopCounters counters = new LoopCounters(INITIAL_COUNTER_SLOTS);
+    private final LoopSessions sessions = new LoopSessions(this);
 
-    private final TimerTarget sweep = this::onSweepTimer;
-    private long sweepIntervalNs = Long.MAX_VALUE;
-    private long sweepTimerId = DeadlineTimerWheel.NULL_DEADLINE;
     private final DeadlineTimerWheel.TimerConsumer earliestFinder = this::noteDeadline;
     /** A lower bound of the earliest pending deadline: exact after a rescan, possibly early after a cancel. */
     private long nextDeadlineNs = Long.MAX_VALUE;
@@ -72,7 +69,6 @@ public final class EventLoop implements Agent
     private long nowNs;
     /** Written only by the loop (release), read by the watchdog (acquire): a plain store on x86. */
     private long dutyCycles;
-    private int sessionCount;
     private long handlerFailures;
 
     /**
@@ -93,15 +89,6 @@ public final class EventLoop implements Agent
         this.nowNs = System.nanoTime();
         this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, TICKS_PER_WHEEL);
         this.commands = new ManyToOneConcurrentArrayQueue<>(commandCapacity);
-        this.sessionHead = new LoopSession()
-        {
-            @Override
-            public void shutdown()
-            {
-            }
-        };
-        sessionHead.next = sessionHead;
-        sessionHead.previous = sessionHead;
     }
 
     @Override
@@ -250,8 +237,7 @@ public final class EventLoop implements Agent
             }
             catch (final RuntimeException ex)
             {
-                handlerFailures++;
-                counters.increment(GlobalCounters.HANDLER_FAILURES);
+                countHandlerFailure();
                 if (target instanceof SelectHandler)
                 {
                     ((SelectHandler)target).onFailure(ex);
@@ -282,8 +268,7 @@ public final class EventLoop implements Agent
         catch (final Exception ex)
         {
             // one failing session never stops the loop
-            handlerFailures++;
-            counters.increment(GlobalCounters.HANDLER_FAILURES);
+            countHandlerFailure();
             handler.onFailure(ex);
         }
     }
@@ -342,55 +327,15 @@ public final class EventLoop implements Agent
     }
 
     /**
-     * Ask for {@link LoopSession#onSweep(long)} on every session at least this often. One timer per loop walks
-     * all sessions, instead of one timer per session: an idle timeout then costs no timer-wheel memory and no
-     * work per packet, only a pass over the sessions every interval. Call before the loop starts.
+     * Ask for {@link LoopSession#onSweep(long)} on every session at least this often (one timer per loop walks
+     * all sessions). A shorter interval than before applies at once. Call on this loop's thread, or before it
+     * starts.
      *
      * @param intervalNs the longest gap between sweeps.
      */
     public void sweepEvery(final long intervalNs)
     {
-        sweepIntervalNs = Math.min(sweepIntervalNs, intervalNs);
-    }
-
-    private void onSweepTimer(final long timerId, final long now)
-    {
-        sweepTimerId = DeadlineTimerWheel.NULL_DEADLINE;
-        LoopSession session = sessionHead.next;
-        while (session != sessionHead)
-        {
-            final LoopSession next = session.next;
-            try
-            {
-                session.onSweep(now);
-            }
-            catch (final RuntimeException ex)
-            {
-                // one bad session must never stop the sweep: every timeout of this loop depends on it
-                handlerFailures++;
-                counters.increment(GlobalCounters.HANDLER_FAILURES);
-                failed(session, ex);
-            }
-            session = next;
-        }
-        armSweep();
-    }
-
-    private void failed(final LoopSession session, final RuntimeException ex)
-    {
-        if (session instanceof SelectHandler)
-        {
-            ((SelectHandler)session).onFailure(ex);
-        }
-        remove(session); // in case onFailure did not
-    }
-
-    private void armSweep()
-    {
-        if (sweepTimerId == DeadlineTimerWheel.NULL_DEADLINE && sessionCount > 0 && sweepIntervalNs != Long.MAX_VALUE)
-        {
-            sweepTimerId = schedule(nowNs + sweepIntervalNs, sweep);
-        }
+        sessions.sweepEvery(intervalNs);
     }
 
     /**
@@ -398,13 +343,7 @@ public final class EventLoop implements Agent
      */
     public void add(final LoopSession session)
     {
-        session.next = sessionHead;
-        session.previous = sessionHead.previous;
-        sessionHead.previous.next = session;
-        sessionHead.previous = session;
-        session.linked = true;
-        sessionCount++;
-        armSweep();
+        sessions.add(session);
     }
 
     /**
@@ -412,15 +351,7 @@ public final class EventLoop implements Agent
      */
     public void remove(final LoopSession session)
     {
-        if (session.linked)
-        {
-            session.previous.next = session.next;
-            session.next.previous = session.previous;
-            session.previous = null;
-            session.next = null;
-            session.linked = false;
-            sessionCount--;
-        }
+        sessions.remove(session);
     }
 
     /**
@@ -430,13 +361,7 @@ public final class EventLoop implements Agent
      */
     public void forEachSession(final Consumer<LoopSession> visitor)
     {
-        LoopSession session = sessionHead.next;
-        while (session != sessionHead)
-        {
-            final LoopSession next = session.next;
-            visitor.accept(session);
-            session = next;
-        }
+        sessions.forEach(visitor);
     }
 
     /**
@@ -444,7 +369,7 @@ public final class EventLoop implements Agent
      */
     public int sessionCount()
     {
-        return sessionCount;
+        return sessions.count();
     }
 
     /**
@@ -476,12 +401,13 @@ public final class EventLoop implements Agent
      */
     public void shutdownSessions()
     {
-        while (sessionHead.next != sessionHead)
-        {
-            final LoopSession session = sessionHead.next;
-            session.shutdown();
-            remove(session); // in case shutdown() did not
-        }
+        sessions.shutdownAll();
+    }
+
+    void countHandlerFailure()
+    {
+        handlerFailures++;
+        counters.increment(GlobalCounters.HANDLER_FAILURES);
     }
 
     @Override

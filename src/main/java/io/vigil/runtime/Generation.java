@@ -82,7 +82,8 @@ final class Generation
             final UpstreamGroup group = new UpstreamGroup(upstream, true, failures, layout);
             group.tuning().verifySupported();
             generation.groups.put(upstream.name(), group);
-            generation.healthChecks.put(group, new HealthChecks(group, eventLoops, peer -> onPeerDown.accept(group, peer)));
+            generation.healthChecks.put(group, new HealthChecks(group, eventLoops, peer -> onPeerDown.accept(group,
+                peer)));
         }
         for (final ListenerConfig listenerConfig : config.listeners())
         {

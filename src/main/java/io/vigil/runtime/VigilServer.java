@@ -7,7 +7,6 @@ import io.vigil.log.AccessLog;
 import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopDrain;
-import io.vigil.loop.LoopSession;
 import io.vigil.loop.LoopStalledException;
 import io.vigil.loop.LoopWatchdog;
 import io.vigil.loop.SelectorIdleStrategy;
@@ -15,11 +14,8 @@ import io.vigil.net.HostPort;
 import io.vigil.net.SocketTuning;
 import io.vigil.session.Acceptor;
 import io.vigil.session.ListenerShard;
-import io.vigil.session.Session;
 import io.vigil.session.SessionInfo;
 import io.vigil.session.SessionObserver;
-import io.vigil.stats.GlobalCounters;
-import io.vigil.stats.LoopCounters;
 import io.vigil.stats.StatsLayout;
 import io.vigil.stats.StatsSnapshot;
 import io.vigil.upstream.ConnectionPool;
@@ -38,10 +34,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -76,6 +70,7 @@ public final class VigilServer implements AutoCloseable
     private final List<AgentRunner> runners = new ArrayList<>();
     private final AccessLog accessLog;
     private final SessionObserver observer;
+    private final ReadOut readOut;
     private volatile Generation generation;
     private LoopWatchdog watchdog;
     private volatile boolean shuttingDown;
@@ -94,6 +89,7 @@ public final class VigilServer implements AutoCloseable
             loops[i] = new EventLoop(i, COMMAND_CAPACITY);
             contexts[i] = new LoopContext(loops[i], accessLog);
         }
+        this.readOut = new ReadOut(loops, layout);
     }
 
     /**
@@ -283,12 +279,7 @@ public final class VigilServer implements AutoCloseable
      */
     public StatsSnapshot stats()
     {
-        final List<LoopCounters> counters = new ArrayList<>(loops.length);
-        for (final EventLoop loop : loops)
-        {
-            counters.add(loop.counters());
-        }
-        return StatsSnapshot.take(layout, counters);
+        return readOut.stats();
     }
 
     /**
@@ -299,49 +290,7 @@ public final class VigilServer implements AutoCloseable
      */
     public List<SessionInfo> sessions(final long timeoutMs)
     {
-        final List<CompletableFuture<List<SessionInfo>>> answers = new ArrayList<>();
-        for (final EventLoop loop : loops)
-        {
-            final CompletableFuture<List<SessionInfo>> answer = new CompletableFuture<>();
-            final boolean queued = loop.execute(() ->
-            {
-                final List<SessionInfo> described = new ArrayList<>(loop.sessionCount());
-                final long nowNs = System.nanoTime();
-                loop.forEachSession(session -> describe(session, nowNs, described));
-                answer.complete(described);
-            });
-            if (queued)
-            {
-                answers.add(answer);
-            }
-        }
-        final List<SessionInfo> all = new ArrayList<>();
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        for (final CompletableFuture<List<SessionInfo>> answer : answers)
-        {
-            try
-            {
-                all.addAll(answer.get(Math.max(0, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS));
-            }
-            catch (final TimeoutException | java.util.concurrent.ExecutionException ex)
-            {
-                // that loop is busy or stuck: list the others
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return all;
-    }
-
-    private static void describe(final LoopSession session, final long nowNs, final List<SessionInfo> into)
-    {
-        if (session instanceof Session)
-        {
-            into.add(((Session)session).describe(nowNs));
-        }
+        return readOut.sessions(timeoutMs);
     }
 
     /**
@@ -351,25 +300,7 @@ public final class VigilServer implements AutoCloseable
      */
     public String totals()
     {
-        final StatsSnapshot snapshot = stats();
-        long sessions = 0;
-        long rejected = 0;
-        for (final StatsLayout.Block block : snapshot.blocks())
-        {
-            if (block.kind() == StatsLayout.Kind.LISTENER)
-            {
-                sessions += snapshot.get(block, io.vigil.stats.ListenerCounters.ACCEPTED);
-                for (int r = 0; r < io.vigil.stats.ListenerCounters.MAX_REJECT_REASONS; r++)
-                {
-                    rejected += snapshot.get(block, io.vigil.stats.ListenerCounters.REJECTED + r);
-                }
-            }
-        }
-        final StatsLayout.Block global = snapshot.blocks().get(0);
-        return "sessions=" + sessions + " accept_failures=" + snapshot.get(global, GlobalCounters.ACCEPT_FAILURES) +
-            " handoff_refused=" + rejected + " handler_failures=" +
-            snapshot.get(global, GlobalCounters.HANDLER_FAILURES) + " socket_option_failures=" +
-            socketOptionFailures.get() + " access_log_dropped=" + accessLog.dropped();
+        return readOut.totals(socketOptionFailures.get(), accessLog.dropped());
     }
 
     /**

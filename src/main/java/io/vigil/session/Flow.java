@@ -8,7 +8,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * One direction of a session: bytes read from {@code src} wait in a borrowed buffer until written to
- * {@code dst} (a tcp session's two directions, and an HTTP session once it switched protocols). Bytes are always read at {@code tail} and written from {@code head}; when all are written the
+ * {@code dst} (a tcp session's two directions, and an HTTP session once it switched protocols). Bytes are always
+ * read at {@code tail} and written from {@code head}; when all are written the
  * buffer goes back to the pool, so an idle direction holds no memory. Owned by one loop.
  */
 public final class Flow

@@ -25,7 +25,8 @@ abstract class Chooser
      */
     abstract int choose(Peer[] peers, long excluded, boolean backup, int hash, long nowNs);
 
-    static boolean eligible(final Peer[] peers, final int i, final long excluded, final boolean backup, final long nowNs)
+    static boolean eligible(final Peer[] peers, final int i, final long excluded, final boolean backup,
+        final long nowNs)
     {
         return peers[i].backup() == backup && (i >= Long.SIZE || (excluded & (1L << i)) == 0) &&
             peers[i].available(nowNs);

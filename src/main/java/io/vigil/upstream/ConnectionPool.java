@@ -1,7 +1,6 @@
 package io.vigil.upstream;
 
 import io.vigil.loop.EventLoop;
-import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
 import io.vigil.stats.UpstreamCounters;
 import org.agrona.CloseHelper;
@@ -38,102 +37,15 @@ public final class ConnectionPool implements TimerTarget
     private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
     private static final long SERVER_TIMEOUT_MARGIN_NS = TimeUnit.SECONDS.toNanos(1);
 
-    /**
-     * One upstream connection, pooled or in use. Owned by the pool's loop.
-     */
-    public static final class Connection implements SelectHandler
-    {
-        private final ConnectionPool pool;
-        private final SocketChannel channel;
-        private final SelectionKey key;
-        private final Peer peer;
-        private final long createdNs;
-        private int requests;
-        private long idleDeadlineNs;
-        private boolean idle;
-        private Connection older;
-        private Connection newer;
-
-        Connection(
-            final ConnectionPool pool, final SocketChannel channel, final SelectionKey key, final Peer peer,
-            final long createdNs)
-        {
-            this.pool = pool;
-            this.channel = channel;
-            this.key = key;
-            this.peer = peer;
-            this.createdNs = createdNs;
-        }
-
-        /**
-         * @return the socket.
-         */
-        public SocketChannel channel()
-        {
-            return channel;
-        }
-
-        /**
-         * @return its selection key on the pool's loop.
-         */
-        public SelectionKey key()
-        {
-            return key;
-        }
-
-        /**
-         * @return the peer it is connected to.
-         */
-        public Peer peer()
-        {
-            return peer;
-        }
-
-        /**
-         * @return requests it has carried (counted by {@link #requestDone()}).
-         */
-        public int requests()
-        {
-            return requests;
-        }
-
-        /**
-         * Count a request/response exchange completed on this connection.
-         */
-        public void requestDone()
-        {
-            requests++;
-        }
-
-        @Override
-        public void onSelect(final SelectionKey selected)
-        {
-            if ((selected.readyOps() & SelectionKey.OP_READ) == 0)
-            {
-                return; // readiness left over from the session that gave it back (e.g. writable)
-            }
-            // idle and readable: data nobody asked for, FIN, RST or a keepalive verdict; useless either way
-            pool.evictedByPeer++;
-            pool.loop.counters().increment(pool.stats + UpstreamCounters.POOL_EVICTED_BY_PEER);
-            pool.close(this);
-        }
-
-        @Override
-        public void onFailure(final Exception ex)
-        {
-            pool.close(this);
-        }
-    }
-
-    private final EventLoop loop;
-    private final int stats;
+    final EventLoop loop;
+    final int stats;
     private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
     private final int maxIdle;
     private final long idleTimeoutNs;
     private final int maxRequests;
     private final long maxAgeNs;
-    private Connection newest;
-    private Connection oldest;
+    private PooledConnection newest;
+    private PooledConnection oldest;
     private int idleCount;
     private long trimTimerId = NO_TIMER;
     private long idleTimerId = NO_TIMER;
@@ -171,9 +83,9 @@ public final class ConnectionPool implements TimerTarget
      * @param peer    its peer.
      * @return its handle.
      */
-    public Connection track(final SocketChannel channel, final SelectionKey key, final Peer peer)
+    public PooledConnection track(final SocketChannel channel, final SelectionKey key, final Peer peer)
     {
-        return new Connection(this, channel, key, peer, loop.nowNs());
+        return new PooledConnection(this, channel, key, peer, loop.nowNs());
     }
 
     /**
@@ -183,12 +95,12 @@ public final class ConnectionPool implements TimerTarget
      * @param peer the peer the balancer chose.
      * @return a connection, or null when none to that peer is idle.
      */
-    public Connection acquire(final Peer peer)
+    public PooledConnection acquire(final Peer peer)
     {
-        Connection c = newest;
+        PooledConnection c = newest;
         while (c != null)
         {
-            final Connection older = c.older;
+            final PooledConnection older = c.older;
             if (c.peer == peer)
             {
                 unlink(c);
@@ -215,7 +127,7 @@ public final class ConnectionPool implements TimerTarget
      * since. A read that finds nothing (EAGAIN) proves the connection quiet now; anything else means it can no
      * longer carry a request, and a byte read here belonged to nobody. One syscall per reuse.
      */
-    private boolean quiet(final Connection c)
+    private boolean quiet(final PooledConnection c)
     {
         probe.clear();
         try
@@ -236,7 +148,7 @@ public final class ConnectionPool implements TimerTarget
      * @param serverKeepAliveSec    the upstream's Keep-Alive timeout in seconds, or 0 when it sent none.
      * @return false when it was closed instead (request or age limit).
      */
-    public boolean release(final Connection c, final int serverKeepAliveSec)
+    public boolean release(final PooledConnection c, final int serverKeepAliveSec)
     {
         final long nowNs = loop.nowNs();
         if (c.requests >= maxRequests || nowNs - c.createdNs >= maxAgeNs || maxIdle == 0)
@@ -291,10 +203,10 @@ public final class ConnectionPool implements TimerTarget
     private void expireIdle(final long nowNs)
     {
         long earliest = Long.MAX_VALUE;
-        Connection c = oldest;
+        PooledConnection c = oldest;
         while (c != null)
         {
-            final Connection newer = c.newer;
+            final PooledConnection newer = c.newer;
             if (c.idleDeadlineNs <= nowNs)
             {
                 evictedIdle++;
@@ -328,7 +240,7 @@ public final class ConnectionPool implements TimerTarget
      *
      * @param c the connection.
      */
-    public void close(final Connection c)
+    public void close(final PooledConnection c)
     {
         if (c.idle)
         {
@@ -344,10 +256,10 @@ public final class ConnectionPool implements TimerTarget
      */
     public void closeTo(final Peer peer)
     {
-        Connection c = newest;
+        PooledConnection c = newest;
         while (c != null)
         {
-            final Connection next = c.older;
+            final PooledConnection next = c.older;
             if (c.peer == peer)
             {
                 close(c);
@@ -371,7 +283,7 @@ public final class ConnectionPool implements TimerTarget
         }
     }
 
-    private void link(final Connection c)
+    private void link(final PooledConnection c)
     {
         c.idle = true;
         c.older = newest;
@@ -389,7 +301,7 @@ public final class ConnectionPool implements TimerTarget
         loop.counters().add(stats + UpstreamCounters.POOL_IDLE, 1);
     }
 
-    private void unlink(final Connection c)
+    private void unlink(final PooledConnection c)
     {
         if (c.newer != null)
         {
@@ -412,6 +324,13 @@ public final class ConnectionPool implements TimerTarget
         c.idle = false;
         idleCount--;
         loop.counters().add(stats + UpstreamCounters.POOL_IDLE, -1);
+    }
+
+    /** An idle connection became readable (stray bytes, FIN, RST, keepalive verdict): it goes. */
+    void onEvictedByPeer()
+    {
+        evictedByPeer++;
+        loop.counters().increment(stats + UpstreamCounters.POOL_EVICTED_BY_PEER);
     }
 
     /**

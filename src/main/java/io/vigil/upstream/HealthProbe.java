@@ -164,7 +164,8 @@ public final class HealthProbe implements SelectHandler, TimerTarget
         CloseHelper.quietClose(channel);
         channel = null;
         localFailures++;
-        loop.counters().increment(peer.stats() + ServerCounters.HEALTH_CHECKS + ServerCounters.HealthResult.SKIPPED.ordinal());
+        loop.counters().increment(peer.stats() + ServerCounters.HEALTH_CHECKS +
+            ServerCounters.HealthResult.SKIPPED.ordinal());
         if (!localFailureLogged)
         {
             localFailureLogged = true;

@@ -60,7 +60,8 @@ class StuckLoopTest
                 assertTrue(reported.await(15, TimeUnit.SECONDS), "the stuck loop was reported");
                 final LoopStalledException stalled = assertInstanceOf(LoopStalledException.class, server.fatal());
                 assertTrue(stalled.getMessage().contains("vigil-loop-0"), stalled.getMessage());
-                assertTrue(Arrays.stream(stalled.getStackTrace()).anyMatch(f -> f.getMethodName().equals("onEstablished")),
+                assertTrue(Arrays.stream(stalled.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("onEstablished")),
                     "the report shows where the loop is stuck");
 
                 final long start = System.nanoTime();
@@ -112,7 +113,8 @@ class StuckLoopTest
 
     private static java.util.List<String> command(final File conf)
     {
-        final java.util.List<String> command = new java.util.ArrayList<>(VigilProcess.javaCommand("io.vigil.cli.StuckLoopMain"));
+        final java.util.List<String> command =
+            new java.util.ArrayList<>(VigilProcess.javaCommand("io.vigil.cli.StuckLoopMain"));
         command.addAll(java.util.List.of("run", "-c", conf.getPath()));
         return command;
     }

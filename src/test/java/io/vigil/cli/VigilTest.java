@@ -59,8 +59,9 @@ class VigilTest
     void shouldCheckAConfigAndPrintTheDetectionBudget() throws Exception
     {
         final File file = TempFiles.write("vigil-check", ".conf",
-            "vigil { listeners = [{ name = pub, listen = \"127.0.0.1:0\", upstream = up, so-keepalive = \"120:30:5\" }]" +
-            ", upstreams { up { servers = [\"127.0.0.1:9\"], so-keepalive = \"60::3\" } } }");
+            "vigil { listeners = [{ name = pub, listen = \"127.0.0.1:0\", upstream = up, " +
+            "so-keepalive = \"120:30:5\" }], upstreams { up { servers = [\"127.0.0.1:9\"], " +
+            "so-keepalive = \"60::3\" } } }");
         assertEquals(0, run("check", "-c", file.getPath()));
         assertTrue(out().contains("listener pub"), out());
         assertTrue(out().contains("dead peer detected within 270 s (120 + 30 x 5)"), out());

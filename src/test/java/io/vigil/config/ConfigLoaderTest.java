@@ -191,7 +191,8 @@ class ConfigLoaderTest
         final HttpUpstreamConfig upstream = config.upstreams().get("b").http();
         assertEquals(TimeUnit.SECONDS.toNanos(5), upstream.readTimeoutNs());
         assertEquals(8, upstream.keepaliveIdle());
-        assertEquals(TimeUnit.SECONDS.toNanos(60), upstream.keepaliveTimeoutNs(), "the rest of the block from defaults");
+        assertEquals(TimeUnit.SECONDS.toNanos(60), upstream.keepaliveTimeoutNs(),
+            "the rest of the block from defaults");
         assertEquals(1000, upstream.keepaliveRequests());
     }
 

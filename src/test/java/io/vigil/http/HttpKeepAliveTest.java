@@ -238,7 +238,8 @@ class HttpKeepAliveTest
             final CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(() -> vigil.server().shutdown());
             assertTrue(idle.closedByPeer(), "idle keep-alive connection closed");
             final long idleClosedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(idleClosedMs < 500, "idle connection closed " + idleClosedMs + " ms into the drain, not at its end");
+            assertTrue(idleClosedMs < 500, "idle connection closed " + idleClosedMs +
+                " ms into the drain, not at its end");
             final RawHttp.Response response = busy.read(false);
             assertEquals("slow", response.body(), "the request in flight completes");
             assertEquals("close", response.header("connection"), "and announces the close");

@@ -37,7 +37,8 @@ class SocketProbeTest
                 local.shutdownOutput(); // our side done, as after forwarding the other side's FIN
                 peer.getOutputStream().write(new byte[] {1, 2, 3});
                 peer.shutdownOutput(); // the peer's FIN lands behind bytes we have not read: POLLHUP
-                Await.until(() -> gone(peer.getLocalPort(), peer.getPort()), Duration.ofSeconds(5), "the peer's FIN acknowledged");
+                Await.until(() -> gone(peer.getLocalPort(), peer.getPort()), Duration.ofSeconds(5),
+                    "the peer's FIN acknowledged");
                 assertFalse(SocketProbe.hasFailed(local), "a hang-up with unread data is not a dead peer");
                 assertEquals(0, SocketProbe.pendingError(local));
                 final ByteBuffer bytes = ByteBuffer.allocate(8);

@@ -148,7 +148,8 @@ public final class KeepaliveScenarios
             check(!"Connection refused".equals(ex.getMessage()), "socket errors are not localized (" +
                 ex.getMessage() + "): the de_DE.UTF-8 locale is missing; bin/test generates it as root " +
                 "(apt-get install locales; locale-gen de_DE.UTF-8)");
-            System.out.println("socket errors read \"" + ex.getMessage() + "\"; catalog " + io.vigil.net.Errno.catalog());
+            System.out.println("socket errors read \"" + ex.getMessage() + "\"; catalog " +
+                io.vigil.net.Errno.catalog());
         }
     }
 
@@ -232,8 +233,8 @@ public final class KeepaliveScenarios
                 vigil.awaitAccessLog("upstream=- tries=0 ");
                 check(vigil.accessLog().contains("reason=connect_failed"), vigil.accessLog());
             }
-            System.out.printf("kernel verdict + Vigil close after %d ms (budget %d ms); other side saw it after %d ms;" +
-                " no Vigil socket left established%n", closedMs, budgetMs, otherSawMs);
+            System.out.printf("kernel verdict + Vigil close after %d ms (budget %d ms); " +
+                "other side saw it after %d ms; no Vigil socket left established%n", closedMs, budgetMs, otherSawMs);
         }
     }
 

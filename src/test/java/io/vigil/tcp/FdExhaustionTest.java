@@ -33,7 +33,8 @@ class FdExhaustionTest
     {
         try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO))
         {
-            final File conf = TempFiles.write("vigil-fd", ".conf", "vigil { event-loops = 1, listeners = [{ name = pub," +
+            final File conf = TempFiles.write("vigil-fd", ".conf",
+                "vigil { event-loops = 1, listeners = [{ name = pub," +
                 " listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" + upstream.hostPort() +
                 "\"] } } }");
             final List<String> java = VigilProcess.javaCommand("io.vigil.cli.Vigil");
@@ -75,7 +76,8 @@ class FdExhaustionTest
                         refused++;
                     }
                 }
-                assertTrue(refused > 0, "the descriptor limit was reached (relayed " + relayed + ")\n" + vigil.output());
+                assertTrue(refused > 0, "the descriptor limit was reached (relayed " + relayed + ")\n" +
+                    vigil.output());
                 assertTrue(relayed > 0, "sessions within the limit relayed\n" + vigil.output());
                 for (final Socket client : clients)
                 {
@@ -106,7 +108,8 @@ class FdExhaustionTest
         try (TestOrigin origin = TestOrigin.start())
         {
             // idle HTTP clients hold one descriptor each and no upstream: they use up the limit exactly
-            final File conf = TempFiles.write("vigil-fd", ".conf", "vigil { event-loops = 1, listeners = [{ name = web," +
+            final File conf = TempFiles.write("vigil-fd", ".conf",
+                "vigil { event-loops = 1, listeners = [{ name = web," +
                 " listen = \"127.0.0.1:0\", mode = http, upstream = up }], upstreams { up { servers = [\"" +
                 origin.hostPort() + "\"] } } }");
             final List<Socket> clients = new ArrayList<>();
@@ -203,7 +206,8 @@ class FdExhaustionTest
     /** utime + stime of a process, from /proc (clock ticks of 10 ms). */
     private static long cpuMillis(final long pid) throws IOException
     {
-        final String stat = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + pid + "/stat")));
+        final String stat = new String(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/" + pid +
+            "/stat")));
         final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
     }

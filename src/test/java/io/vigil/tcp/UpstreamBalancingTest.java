@@ -143,7 +143,8 @@ class UpstreamBalancingTest
             relaying(byPort).close();
         }
         assertEquals(42, a.accepted() + b.accepted() + c.accepted());
-        assertTrue(java.util.stream.IntStream.of(a.accepted(), b.accepted(), c.accepted()).filter(n -> n > 0).count() >= 2,
+        assertTrue(java.util.stream.IntStream.of(a.accepted(), b.accepted(),
+            c.accepted()).filter(n -> n > 0).count() >= 2,
             "client ports spread sessions over servers: " + a.accepted() + "/" + b.accepted() + "/" + c.accepted());
         assertEquals(0, off.accepted(), "a server marked down in config gets nothing");
     }
@@ -153,7 +154,8 @@ class UpstreamBalancingTest
     {
         final TestUpstream primary = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final TestUpstream backup = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        VigilHarness vigil = vigil(1, "servers = [\"" + primary.hostPort() + "\", \"" + backup.hostPort() + " backup\"]");
+        VigilHarness vigil = vigil(1, "servers = [\"" + primary.hostPort() + "\", \"" + backup.hostPort() +
+            " backup\"]");
         for (int i = 0; i < 10; i++)
         {
             relaying(vigil).close();

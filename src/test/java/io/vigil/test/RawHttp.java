@@ -184,7 +184,8 @@ public final class RawHttp implements AutoCloseable
             if (b == '\n')
             {
                 final byte[] bytes = line.toByteArray();
-                final int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                final int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 :
+                    bytes.length;
                 return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
             }
             line.write(b);

@@ -259,7 +259,8 @@ public final class TestOrigin implements AutoCloseable
         if (request.method.equals("CONNECT"))
         {
             // a catch-all that opens any tunnel asked for: what makes CONNECT dangerous behind a proxy
-            out.write(("HTTP/1.1 200 Connection Established\r\n" + common + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(("HTTP/1.1 200 Connection Established\r\n" + common +
+                "\r\n").getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             socket.setSoTimeout(0);
             in.transferTo(out);
@@ -321,7 +322,8 @@ public final class TestOrigin implements AutoCloseable
                 out.flush();
                 return false;
             case "/eof":
-                out.write(("HTTP/1.1 200 OK\r\n" + common + "\r\nuntil-close body").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(("HTTP/1.1 200 OK\r\n" + common +
+                    "\r\nuntil-close body").getBytes(StandardCharsets.ISO_8859_1));
                 return false;
             case "/chunked":
                 out.write(("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n" + common + "\r\n" +

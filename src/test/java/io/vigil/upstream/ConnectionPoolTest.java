@@ -51,7 +51,8 @@ class ConnectionPoolTest
         serverB = TestUpstream.loopback(TestUpstream.Mode.HOLD);
         final UpstreamGroup group = new UpstreamGroup(ConfigLoader.parse("vigil { listeners = [{ name = a, " +
             "listen = \"127.0.0.1:0\", upstream = u }], upstreams { u { servers = [\"" + serverA.hostPort() +
-            "\", \"" + serverB.hostPort() + "\"] } } }", "test").upstreams().get("u"), true, new AtomicLong(), new StatsLayout());
+            "\", \"" + serverB.hostPort() + "\"] } } }", "test").upstreams().get("u"), true, new AtomicLong(),
+                new StatsLayout());
         stats = group.stats();
         peerA = group.peers()[0];
         peerB = group.peers()[1];
@@ -97,7 +98,7 @@ class ConnectionPoolTest
     }
 
     /** A connection to {@code peer} registered on the loop, as an HTTP session would have after an exchange. */
-    private ConnectionPool.Connection connect(final ConnectionPool pool, final Peer peer) throws Exception
+    private PooledConnection connect(final ConnectionPool pool, final Peer peer) throws Exception
     {
         final SocketChannel channel = SocketChannel.open(peer.address());
         channel.configureBlocking(false);
@@ -120,7 +121,7 @@ class ConnectionPoolTest
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
             TimeUnit.HOURS.toNanos(1), stats);
-        final ConnectionPool.Connection c = connect(pool, peerA);
+        final PooledConnection c = connect(pool, peerA);
         assertTrue(onLoop(() -> pool.release(c, 0)));
         assertNull(onLoop(() -> pool.acquire(peerB)), "nothing idle to b");
         assertSame(c, onLoop(() -> pool.acquire(peerA)), "the idle connection to a");
@@ -134,11 +135,12 @@ class ConnectionPoolTest
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
             TimeUnit.HOURS.toNanos(1), stats);
-        final ConnectionPool.Connection c = connect(pool, peerA);
+        final PooledConnection c = connect(pool, peerA);
         onLoop(() -> pool.release(c, 0));
         Await.until(() -> serverA.accepted() == 1, Duration.ofSeconds(5), "accepted");
         serverA.peers().get(0).socket.close(); // the upstream's idle close: FIN to the pooled socket
-        Await.until(() -> stat(pool::evictedByPeer) == 1, Duration.ofSeconds(2), "evicted on the FIN, not at a timeout");
+        Await.until(() -> stat(pool::evictedByPeer) == 1, Duration.ofSeconds(2),
+            "evicted on the FIN, not at a timeout");
         assertEquals(0, stat(() -> (long)pool.idleCount()));
         assertFalse(c.channel().isOpen());
         assertNull(onLoop(() -> pool.acquire(peerA)), "a closed connection is never handed out");
@@ -149,13 +151,13 @@ class ConnectionPoolTest
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
             TimeUnit.HOURS.toNanos(1), stats);
-        final ConnectionPool.Connection stray = connect(pool, peerA);
-        final ConnectionPool.Connection closed = connect(pool, peerA);
+        final PooledConnection stray = connect(pool, peerA);
+        final PooledConnection closed = connect(pool, peerA);
         onLoop(() -> pool.release(stray, 0));
         onLoop(() -> pool.release(closed, 0));
         Await.until(() -> serverA.accepted() == 2, Duration.ofSeconds(5), "accepted");
         // all on the loop thread, so no select pass runs between the upstream's move and the acquire
-        final ConnectionPool.Connection got = onLoop(() ->
+        final PooledConnection got = onLoop(() ->
         {
             try (java.nio.channels.Selector watcher = java.nio.channels.Selector.open())
             {
@@ -188,7 +190,7 @@ class ConnectionPoolTest
     {
         final ConnectionPool pool = new ConnectionPool(loop, 8, TimeUnit.MILLISECONDS.toNanos(200), 100,
             TimeUnit.HOURS.toNanos(1), stats);
-        final ConnectionPool.Connection c = connect(pool, peerA);
+        final PooledConnection c = connect(pool, peerA);
         final long released = System.nanoTime();
         onLoop(() -> pool.release(c, 0));
         Await.until(() -> stat(pool::evictedIdle) == 1, Duration.ofSeconds(3), "idle timeout");
@@ -197,7 +199,7 @@ class ConnectionPoolTest
 
         final ConnectionPool longIdle = new ConnectionPool(loop, 8, TimeUnit.SECONDS.toNanos(60), 100,
             TimeUnit.HOURS.toNanos(1), stats);
-        final ConnectionPool.Connection d = connect(longIdle, peerA);
+        final PooledConnection d = connect(longIdle, peerA);
         final long releasedD = System.nanoTime();
         onLoop(() -> longIdle.release(d, 1)); // the server said Keep-Alive: timeout=1
         Await.until(() -> stat(longIdle::evictedIdle) == 1, Duration.ofSeconds(3), "server keep-alive timeout");
@@ -210,9 +212,9 @@ class ConnectionPoolTest
     {
         final ConnectionPool pool = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 2,
             TimeUnit.HOURS.toNanos(1), stats);
-        final ConnectionPool.Connection first = connect(pool, peerA);
-        final ConnectionPool.Connection second = connect(pool, peerA);
-        final ConnectionPool.Connection third = connect(pool, peerB);
+        final PooledConnection first = connect(pool, peerA);
+        final PooledConnection second = connect(pool, peerA);
+        final PooledConnection third = connect(pool, peerB);
         onLoop(() -> pool.release(first, 0));
         onLoop(() -> pool.release(second, 0));
         final long overflowed = System.nanoTime();
@@ -231,7 +233,7 @@ class ConnectionPoolTest
         assertFalse(second.channel().isOpen());
 
         final ConnectionPool young = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 100, 1, stats);
-        final ConnectionPool.Connection aged = connect(young, peerB);
+        final PooledConnection aged = connect(young, peerB);
         Thread.sleep(2); // older than keepalive-time of 1 ns
         assertFalse(onLoop(() -> young.release(aged, 0)), "keepalive-time reached: closed, not pooled");
     }

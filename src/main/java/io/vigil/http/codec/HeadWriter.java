@@ -45,7 +45,8 @@ public final class HeadWriter
         for (int i = 0; i < head.fieldCount(); i++)
         {
             if (hopByHop(in, head, i, upgrade) || xForwardedFor != null &&
-                (head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED_FOR || head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED))
+                (head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED_FOR ||
+                    head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED))
             {
                 continue;
             }
@@ -58,7 +59,8 @@ public final class HeadWriter
             ascii("X-Forwarded-For: ");
             for (int i = 0; i < head.fieldCount(); i++)
             {
-                if (head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED_FOR && head.fieldValueEnd(i) > head.fieldValueStart(i))
+                if (head.fieldKind(i) == HttpHead.FIELD_X_FORWARDED_FOR &&
+                    head.fieldValueEnd(i) > head.fieldValueStart(i))
                 {
                     copy(in, head.fieldValueStart(i), head.fieldValueEnd(i));
                     ascii(", ");

@@ -324,7 +324,8 @@ public final class HttpHead
         {
             return HttpStatus.BAD_REQUEST;
         }
-        status = (buffer.get(start + 9) - '0') * 100 + (buffer.get(start + 10) - '0') * 10 + buffer.get(start + 11) - '0';
+        status = (buffer.get(start + 9) - '0') * 100 + (buffer.get(start + 10) - '0') * 10 +
+            buffer.get(start + 11) - '0';
         if (status < 100 || end > start + 12 && buffer.get(start + 12) != ' ')
         {
             return HttpStatus.BAD_REQUEST;

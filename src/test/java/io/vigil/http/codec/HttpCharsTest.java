@@ -54,7 +54,8 @@ class HttpCharsTest
             {
                 // mostly printable text, sometimes LF, CR, TAB, NUL, DEL, other controls or obs-text
                 final int pick = random.nextInt(40);
-                final int c = pick == 0 ? '\n' : pick == 1 ? '\r' : pick == 2 ? '\t' : pick == 3 ? 0 : pick == 4 ? 0x7f :
+                final int c = pick == 0 ? '\n' : pick == 1 ? '\r' : pick == 2 ? '\t' : pick == 3 ? 0 :
+                    pick == 4 ? 0x7f :
                     pick == 5 ? random.nextInt(1, 0x20) : pick == 6 ? random.nextInt(0x80, 0x100) :
                     random.nextInt(0x20, 0x7f);
                 b.put(i, (byte)c);

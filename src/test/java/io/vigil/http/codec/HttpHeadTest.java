@@ -130,7 +130,8 @@ class HttpHeadTest
                 "POST / HTTP/1.1\r\n" + host + "Content-Length: 99999999999999999999\r\n\r\n", 400),
             Arguments.of("Transfer-Encoding not ending in chunked",
                 "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked, gzip\r\n\r\n", 400),
-            Arguments.of("Transfer-Encoding gzip only", "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: gzip\r\n\r\n",
+            Arguments.of("Transfer-Encoding gzip only", "POST / HTTP/1.1\r\n" + host +
+                "Transfer-Encoding: gzip\r\n\r\n",
                 400),
             Arguments.of("chunked twice",
                 "POST / HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),

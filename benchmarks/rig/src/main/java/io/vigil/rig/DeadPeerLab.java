@@ -29,12 +29,14 @@ import java.util.concurrent.TimeUnit;
 final class DeadPeerLab
 {
     static final String HELP = String.join("\n",
-        "usage: vigil-bench deadpeer --proxy-cmd 'CMD' [--proxy-listen 127.0.0.1:8000] [--upstream-listen 127.0.0.3:9000]",
+        "usage: vigil-bench deadpeer --proxy-cmd 'CMD' [--proxy-listen 127.0.0.1:8000]",
+        "                            [--upstream-listen 127.0.0.3:9000]",
         "                            [--client-ip 127.0.0.2] [--dead client|upstream] [--connections 10]",
         "                            [--wait 60s] [--budget 4s] [--out DIR]",
         "CMD runs inside the namespace (sh -c) and must proxy --proxy-listen to --upstream-listen with keepalive",
         "on the side that dies, e.g. nginx: listen 127.0.0.1:8000 so_keepalive=1:1:2; proxy_pass 127.0.0.3:9000;",
-        "Needs root, nft (nftables) and ip (iproute2). Prints per-connection close times and writes DIR/deadpeer.json.");
+        "Needs root, nft (nftables) and ip (iproute2). Prints per-connection close times and writes",
+        "DIR/deadpeer.json.");
 
     private static final String TABLE = "inet vigil_bench_lab";
     private static final String IN_NAMESPACE = "VIGIL_BENCH_NETNS";

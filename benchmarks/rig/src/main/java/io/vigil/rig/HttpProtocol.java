@@ -28,7 +28,8 @@ final class HttpProtocol implements Protocol
         final String path = (url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath()) +
             (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
         final String host = url.getPort() < 0 ? url.getHost() : url.getHost() + ":" + url.getPort();
-        final byte[] bytes = (method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: vigil-bench\r\n\r\n")
+        final byte[] bytes = (method + " " + path + " HTTP/1.1\r\nHost: " + host +
+            "\r\nUser-Agent: vigil-bench\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII);
         this.request = ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
         this.headRequest = "HEAD".equals(method);

@@ -1,8 +1,8 @@
 /**
  * Configuration: HOCON read with Typesafe Config over the jar's {@code reference.conf}, turned once into
  * immutable records ({@link io.vigil.config.VigilConfig}, {@link io.vigil.config.ListenerConfig},
- * {@link io.vigil.config.UpstreamConfig}) with nginx's {@code so_keepalive} syntax in
- * {@link io.vigil.net.KeepAlive}. Every refusal is a {@link io.vigil.config.ConfigError} naming the file,
- * line and key.
+ * {@link io.vigil.config.UpstreamConfig}), with nginx's {@code so_keepalive} syntax
+ * ({@link io.vigil.config.KeepAliveSyntax}) and time units ({@link io.vigil.config.NginxTime}). Every refusal is a
+ * {@link io.vigil.config.ConfigError} naming the file, line and key.
  */
 package io.vigil.config;

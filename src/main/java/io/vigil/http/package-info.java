@@ -1,8 +1,11 @@
 /**
- * HTTP/1.1 framing for {@code mode = http} (issue 3, in progress): {@link io.vigil.http.codec.HttpHead} parses and
- * validates message heads in place (RFC 9112), refusing whatever could desync a connection or smuggle a request;
- * {@link io.vigil.http.codec.ChunkedDecoder} follows chunked bodies as they are relayed to find where they end; the
- * upstream side reuses connections from {@link io.vigil.upstream.ConnectionPool}.
- * Not yet wired into a session: listeners accept only {@code mode = tcp} so far.
+ * {@code mode = http}: {@link io.vigil.http.HttpConnection} is one client connection, split by job: requests in
+ * ({@link io.vigil.http.RequestIntake}, {@link io.vigil.http.ClientInput}), per-request state
+ * ({@link io.vigil.http.Exchange}) and its run ({@link io.vigil.http.ExchangeRun}), the request out
+ * ({@link io.vigil.http.RequestForwarder}), the response back ({@link io.vigil.http.ResponseRelay}, with generated
+ * errors), the upstream connection ({@link io.vigil.http.UpstreamLease}: pool or connect, replay, release),
+ * timeouts ({@link io.vigil.http.HttpTimeouts}), interest and liveness ({@link io.vigil.http.HttpInterest}) and the
+ * access log ({@link io.vigil.http.HttpAccessLog}). After 101 or a CONNECT's 2xx it becomes a
+ * {@link io.vigil.session.Relay}. Framing only, never content: parsing is in {@code http.codec}.
  */
 package io.vigil.http;

@@ -1,5 +1,6 @@
 /**
- * The access log: loops format lines into their own buffers and publish them through a lock-free ring that one
- * writer thread drains to stdout.
+ * What Vigil writes for people: the access log (loops format lines into their own buffers and publish them through
+ * a lock-free ring that one writer thread drains to stdout) and {@link io.vigil.log.Log}, the one sink for notices
+ * and errors (stderr, a level per line).
  */
 package io.vigil.log;

@@ -1,20 +1,12 @@
 package io.vigil.cli;
 
-import io.vigil.runtime.VigilServer;
 import io.vigil.config.ConfigError;
 import io.vigil.config.ConfigLoader;
-import io.vigil.config.ListenerConfig;
-import io.vigil.config.VigilConfig;
-import io.vigil.net.HostPort;
 import io.vigil.net.KernelKeepAlive;
-import io.vigil.net.SocketProbe;
 import io.vigil.session.SessionObserver;
 
 import java.io.File;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Command-line entry point: {@code run}, {@code check}, {@code --help}, {@code --version}.
@@ -104,7 +96,7 @@ public final class Vigil
             case "check":
                 return check(new File(file), out, err);
             case "run":
-                return run(new File(file), out, err, observer);
+                return RunCommand.run(new File(file), out, err, observer);
             default:
                 return usageError(err, "unknown command \"" + command + "\"");
         }
@@ -129,78 +121,6 @@ public final class Vigil
             err.println("vigil: configuration error: " + ex.getMessage());
             return EXIT_CONFIG;
         }
-    }
-
-    private static int run(final File file, final PrintStream out, final PrintStream err,
-        final SessionObserver observer)
-    {
-        final VigilConfig config;
-        try
-        {
-            config = ConfigLoader.load(file);
-        }
-        catch (final ConfigError ex)
-        {
-            err.println("vigil: configuration error: " + ex.getMessage());
-            return EXIT_CONFIG;
-        }
-        final VigilServer server;
-        try
-        {
-            server = VigilServer.start(config, observer, new FileOutputStream(FileDescriptor.out));
-        }
-        catch (final IllegalStateException ex)
-        {
-            err.println("vigil: cannot start: " + ex.getMessage());
-            return EXIT_CONFIG;
-        }
-        // handlers first: a supervisor may signal as soon as it sees the "listening" line
-        final CountDownLatch stop = new CountDownLatch(1);
-        onSignal("TERM", stop);
-        onSignal("INT", stop);
-        server.onFatal(stop::countDown);
-        final String unreadable = io.vigil.net.Errno.unreadableMessages();
-        if (unreadable != null)
-        {
-            err.println("WARN socket errors read \"" + unreadable + "\" in this locale and no translation was found: " +
-                "close reasons such as keepalive_timeout may be logged as error; run with LC_ALL=C.UTF-8 " +
-                "(bin/vigil does)");
-        }
-        if (!SocketProbe.available())
-        {
-            err.println("WARN sockets paused by backpressure are checked for dead peers only when they resume: " +
-                "run with --add-opens java.base/sun.nio.ch=ALL-UNNAMED (" + SocketProbe.unavailableReason() + ")");
-        }
-        out.println("vigil " + version() + " started: " + config.eventLoops() + " event loop(s), config " +
-            config.source());
-        for (final ListenerConfig listener : config.listeners())
-        {
-            out.println("listening " + listener.name() + " " + HostPort.format(server.boundAddress(listener.name())) +
-                " -> upstream " + listener.upstream() + ", client so-keepalive " +
-                CheckReport.describe(listener.soKeepalive(), KernelKeepAlive.systemDefaults()));
-        }
-        out.flush();
-        try
-        {
-            stop.await();
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-        out.println("vigil: stopping: no new connections; sessions have " +
-            java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(config.shutdownTimeoutNs()) + "ms to finish");
-        out.flush();
-        final boolean drained = server.shutdown();
-        out.println("vigil: stopped" + (drained ? "" : " (some loops did not drain in time)") + "; " +
-            server.totals());
-        out.flush();
-        return server.fatal() == null ? EXIT_OK : EXIT_FATAL;
-    }
-
-    private static void onSignal(final String name, final CountDownLatch stop)
-    {
-        Signals.on(name, stop::countDown);
     }
 
     private static String defaultConfig()

@@ -38,6 +38,7 @@ public final class ConfigLoader
     private static final Set<String> HTTP_LISTENER_KEYS = Set.of("keepalive-timeout", "keepalive-requests",
         "keepalive-time", "client-header-timeout", "client-body-timeout", "send-timeout", "client-max-body-size",
         "max-request-line", "max-header-size", "add-x-forwarded", "add-forwarded", "allow-connect");
+    private static final Set<String> ADMIN_KEYS = Set.of("listen", "allow-remote-changes");
     private static final Set<String> HEALTH_CHECK_KEYS =
         Set.of("type", "interval", "timeout", "rise", "fall", "path", "expect-status");
     private static final long MIN_TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -118,12 +119,15 @@ public final class ConfigLoader
         final int eventLoops = loopsWritten == 0 ? cores : loopsWritten;
         final long shutdownTimeoutNs = root.durationNs("shutdown-timeout", 0);
         final long loopStallTimeoutNs = root.durationNs("loop-stall-timeout", 0);
+        final LogFormat logFormat = format(root, "log-format");
+        final AdminConfig admin = admin(root);
 
         final Config listenerDefaults = merged.getConfig("vigil.listener-defaults");
         final Config upstreamDefaults = merged.getConfig("vigil.upstream-defaults");
         final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults);
         final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams);
-        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, loopStallTimeoutNs, List.copyOf(listeners),
+        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, loopStallTimeoutNs, logFormat, admin,
+            List.copyOf(listeners),
             Map.copyOf(upstreams));
     }
 
@@ -499,6 +503,7 @@ public final class ConfigLoader
             node.bool("tcp-nodelay"),
             node.bytes("buffer-size", 1024, 16 * 1024 * 1024),
             node.bool("access-log"),
+            format(node, "access-log-format"),
             mode == ListenerConfig.Mode.HTTP ? httpListener(node) : null);
     }
 
@@ -523,6 +528,40 @@ public final class ConfigLoader
             node.bool("add-x-forwarded"),
             node.bool("add-forwarded"),
             node.bool("allow-connect"));
+    }
+
+    private static LogFormat format(final ConfigNode node, final String key)
+    {
+        final String text = node.string(key);
+        switch (text)
+        {
+            case "text":
+                return LogFormat.TEXT;
+            case "json":
+                return LogFormat.JSON;
+            default:
+                throw node.error(key, "unknown format \"" + text + "\" (supported: text, json)");
+        }
+    }
+
+    private static AdminConfig admin(final ConfigNode root)
+    {
+        final ConfigObject written = root.object("admin");
+        final ConfigNode node = new ConfigNode(root.config().getConfig("admin"), root.key("admin"), written.origin());
+        node.rejectUnknownKeys(written, ADMIN_KEYS);
+        final String listen = node.string("listen");
+        if (listen.equals("off") || listen.equals("false"))
+        {
+            return AdminConfig.OFF;
+        }
+        try
+        {
+            return new AdminConfig(HostPort.parseListen(listen), node.bool("allow-remote-changes"));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw node.error("listen", ex.getMessage());
+        }
     }
 
     private static KeepAlive keepAlive(final ConfigNode node)

@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
  * @param tcpNodelay     set TCP_NODELAY on both sides of a session.
  * @param bufferSize     bytes buffered per direction per session while data is in flight.
  * @param accessLog      write access-log lines for this listener's sessions (nginx {@code access_log off}).
+ * @param accessLogFormat  text or json.
  * @param http           client-side HTTP settings ({@code mode = http} only; null for tcp).
  */
 public record ListenerConfig(
@@ -31,6 +32,7 @@ public record ListenerConfig(
     boolean tcpNodelay,
     int bufferSize,
     boolean accessLog,
+    LogFormat accessLogFormat,
     HttpListenerConfig http)
 {
     /** Listener protocol mode. */

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param shutdownTimeoutNs on SIGTERM, how long sessions may finish before they are closed.
  * @param loopStallTimeoutNs how long a loop may go without a duty cycle while not waiting before it is
  *                          reported as stuck; 0 = never.
+ * @param logFormat         how notices and errors are written.
+ * @param admin             the admin listener.
  * @param listeners         listeners in the order written.
  * @param upstreams         upstream groups by name.
  */
@@ -19,6 +21,8 @@ public record VigilConfig(
     int eventLoops,
     long shutdownTimeoutNs,
     long loopStallTimeoutNs,
+    LogFormat logFormat,
+    AdminConfig admin,
     List<ListenerConfig> listeners,
     Map<String, UpstreamConfig> upstreams)
 {

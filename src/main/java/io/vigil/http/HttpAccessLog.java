@@ -18,13 +18,16 @@ final class HttpAccessLog
     private final String listener;
     private final String client;
     private final boolean enabled;
+    private final boolean json;
 
-    HttpAccessLog(final LogLine line, final String listener, final String client, final boolean enabled)
+    HttpAccessLog(
+        final LogLine line, final String listener, final String client, final boolean enabled, final boolean json)
     {
         this.line = line;
         this.listener = listener;
         this.client = client;
         this.enabled = enabled;
+        this.json = json;
     }
 
     void request(final Exchange ex, final UpstreamLease lease, final long nowNs)
@@ -34,36 +37,26 @@ final class HttpAccessLog
             return;
         }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(nowNs - ex.startNs);
-        line.begin()
-            .appendTimestamp(System.currentTimeMillis())
-            .append(" listener=").append(listener)
-            .append(" client=").append(client)
-            .append(" request=").append(ex.method == null ? "-" : ex.method == HttpMethod.OTHER ? "OTHER" :
-                ex.method.name())
-            .append(' ');
-        if (ex.loggedTargetLength() > 0)
-        {
-            line.append(ex.loggedTarget(), 0, ex.loggedTargetLength(), ex.loggedTargetLength());
-        }
-        else
-        {
-            line.append('-');
-        }
-        line.append(" status=");
+        line.begin(json, System.currentTimeMillis())
+            .field("listener", listener)
+            .field("client", client)
+            .field("request", ex.method == null ? "-" : ex.method == HttpMethod.OTHER ? "OTHER" : ex.method.name(),
+                ex.loggedTargetLength() > 0 ? ex.loggedTarget() : null, 0, ex.loggedTargetLength(),
+                ex.loggedTargetLength());
         if (ex.status == 0)
         {
-            line.append('-');
+            line.field("status", "-");
         }
         else
         {
-            line.append(ex.status);
+            line.field("status", ex.status);
         }
-        line.append(" upstream=").append(lease.connector.lastPeerName())
-            .append(" reused=").append(lease.reusedAny ? 1 : 0)
-            .append(" tries=").append(lease.connector.tries())
-            .append(" request_bytes=").append(ex.requestBytes)
-            .append(" response_bytes=").append(ex.responseBytes)
-            .append(" duration_ms=").append(durationMs)
+        line.field("upstream", lease.connector.lastPeerName())
+            .field("reused", lease.reusedAny ? 1 : 0)
+            .field("tries", lease.connector.tries())
+            .field("request_bytes", ex.requestBytes)
+            .field("response_bytes", ex.responseBytes)
+            .field("duration_ms", durationMs)
             .commit();
     }
 
@@ -76,16 +69,16 @@ final class HttpAccessLog
             return;
         }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(nowNs - startNs);
-        line.begin()
-            .appendTimestamp(startEpochMs + durationMs)
-            .append(" listener=").append(listener)
-            .append(" client=").append(client)
-            .append(" connection_closed requests=").append(requests)
-            .append(" from_client=").append(fromClient)
-            .append(" to_client=").append(toClient)
-            .append(" duration_ms=").append(durationMs)
-            .append(" reason=").append(reason.logName())
-            .append(" side=").append(side.logName())
+        line.begin(json, startEpochMs + durationMs)
+            .field("listener", listener)
+            .field("client", client)
+            .flag("connection_closed")
+            .field("requests", requests)
+            .field("from_client", fromClient)
+            .field("to_client", toClient)
+            .field("duration_ms", durationMs)
+            .field("reason", reason.logName())
+            .field("side", side.logName())
             .commit();
     }
 }

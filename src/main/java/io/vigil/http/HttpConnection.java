@@ -3,6 +3,7 @@ package io.vigil.http;
 import io.vigil.config.HttpListenerConfig;
 import io.vigil.config.HttpUpstreamConfig;
 import io.vigil.config.ListenerConfig;
+import io.vigil.config.LogFormat;
 import io.vigil.http.codec.HeadWriter;
 import io.vigil.http.codec.HttpStatus;
 import io.vigil.log.Log;
@@ -90,7 +91,7 @@ public final class HttpConnection extends Session implements Relay.Owner
         this.response = new ResponseRelay(this, ex, lease, headWriter, gather);
         this.timeouts = new HttpTimeouts(this, in, ex, forwarder, response, lease);
         this.accessLog = new HttpAccessLog(shard.logLine(), listener.name(), client.text(),
-            listener.config().accessLog());
+            listener.config().accessLog(), listener.config().accessLogFormat() == LogFormat.JSON);
         this.intake = new RequestIntake(this, in, ex, lease, response, forwarder, xForwardedFor, forwardedFor);
         this.run = new ExchangeRun(this, in, ex, lease, forwarder, response, intake, accessLog);
         this.interest = new HttpInterest(this, in, ex, forwarder, response, lease, listener.downstreamTuning(),

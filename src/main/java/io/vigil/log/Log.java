@@ -27,6 +27,7 @@ public final class Log
 
     /** Null: whatever System.err is at the time (tests swap it). */
     private static volatile PrintStream out;
+    private static volatile boolean json;
 
     private Log()
     {
@@ -38,6 +39,15 @@ public final class Log
     public static void to(final PrintStream stream)
     {
         out = stream;
+    }
+
+    /**
+     * @param asJson write one JSON object per line ({@code time}, {@code level}, {@code message}, {@code stack})
+     *               instead of text.
+     */
+    public static void json(final boolean asJson)
+    {
+        json = asJson;
     }
 
     /**
@@ -79,12 +89,58 @@ public final class Log
         final PrintStream stream = out != null ? out : System.err;
         synchronized (stream)
         {
-            stream.println(Instant.now() + " " + level + " " + message);
-            if (cause != null)
+            if (json)
             {
-                cause.printStackTrace(stream);
+                final StringBuilder line = new StringBuilder(128).append("{\"time\":\"").append(Instant.now())
+                    .append("\",\"level\":\"").append(level).append("\",\"message\":");
+                quote(line, message);
+                if (cause != null)
+                {
+                    final java.io.StringWriter stack = new java.io.StringWriter();
+                    cause.printStackTrace(new java.io.PrintWriter(stack));
+                    quote(line.append(",\"stack\":"), stack.toString());
+                }
+                stream.println(line.append('}'));
+            }
+            else
+            {
+                stream.println(Instant.now() + " " + level + " " + message);
+                if (cause != null)
+                {
+                    cause.printStackTrace(stream);
+                }
             }
             stream.flush();
         }
+    }
+
+    /** Append {@code text} as a JSON string. */
+    static void quote(final StringBuilder into, final String text)
+    {
+        into.append('"');
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            switch (c)
+            {
+                case '"' -> into.append("\\\"");
+                case '\\' -> into.append("\\\\");
+                case '\n' -> into.append("\\n");
+                case '\r' -> into.append("\\r");
+                case '\t' -> into.append("\\t");
+                default ->
+                {
+                    if (c < 0x20)
+                    {
+                        into.append(String.format("\\u%04x", (int)c));
+                    }
+                    else
+                    {
+                        into.append(c);
+                    }
+                }
+            }
+        }
+        into.append('"');
     }
 }

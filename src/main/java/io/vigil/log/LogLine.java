@@ -13,6 +13,7 @@ public final class LogLine
     private final AccessLog log;
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[MAX_LINE]);
     private int length;
+    private boolean json;
 
     LogLine(final AccessLog log)
     {
@@ -131,12 +132,145 @@ public final class LogLine
     }
 
     /**
+     * Start a record in text ({@code TIME key=value ...}) or JSON ({@code {"time":"TIME","key":value,...}}).
+     *
+     * @param json    JSON instead of text.
+     * @param epochMs the record's time.
+     * @return this.
+     */
+    public LogLine begin(final boolean json, final long epochMs)
+    {
+        begin();
+        this.json = json;
+        if (json)
+        {
+            append("{\"time\":\"");
+            appendTimestamp(epochMs);
+            return append('"');
+        }
+        return appendTimestamp(epochMs);
+    }
+
+    /**
+     * @param key   the field's name (a plain word).
+     * @param value its text (printable ASCII kept, anything else written as '?').
+     * @return this.
+     */
+    public LogLine field(final String key, final CharSequence value)
+    {
+        key(key);
+        if (json)
+        {
+            append('"');
+            for (int i = 0; i < value.length() && length < MAX_LINE - 3; i++)
+            {
+                jsonChar(value.charAt(i));
+            }
+            return append('"');
+        }
+        return append(value);
+    }
+
+    /**
+     * @param key   the field's name.
+     * @param value a number.
+     * @return this.
+     */
+    public LogLine field(final String key, final long value)
+    {
+        return key(key).append(value);
+    }
+
+    /**
+     * A field whose value is a word and bytes from a buffer, e.g. {@code request=GET /path}.
+     *
+     * @param key      the field's name.
+     * @param word     the first part.
+     * @param bytes    the buffer holding the second part, or null for "-".
+     * @param start    its first byte.
+     * @param end      one past its last.
+     * @param maxBytes at most this many of them.
+     * @return this.
+     */
+    public LogLine field(
+        final String key, final String word, final java.nio.ByteBuffer bytes, final int start, final int end,
+        final int maxBytes)
+    {
+        key(key);
+        if (json)
+        {
+            append('"');
+        }
+        append(word).append(' ');
+        if (bytes == null || end <= start)
+        {
+            append('-');
+        }
+        else if (json)
+        {
+            final int n = Math.min(end - start, maxBytes);
+            for (int i = 0; i < n && length < MAX_LINE - 3; i++)
+            {
+                final byte c = bytes.get(start + i);
+                jsonChar(c < 0x21 || c > 0x7e ? '?' : (char)c);
+            }
+        }
+        else
+        {
+            append(bytes, start, end, maxBytes);
+        }
+        return json ? append('"') : this;
+    }
+
+    /**
+     * A marker word: {@code connection_closed} in text, {@code "connection_closed":true} in JSON.
+     *
+     * @param word the marker.
+     * @return this.
+     */
+    public LogLine flag(final String word)
+    {
+        if (json)
+        {
+            return append(",\"").append(word).append("\":true");
+        }
+        return append(' ').append(word);
+    }
+
+    private LogLine key(final String key)
+    {
+        if (json)
+        {
+            return append(",\"").append(key).append("\":");
+        }
+        return append(' ').append(key).append('=');
+    }
+
+    private void jsonChar(final char c)
+    {
+        if (c == '"' || c == '\\')
+        {
+            append('\\').append(c);
+        }
+        else
+        {
+            append(c < 0x20 || c > 0x7e ? '?' : c);
+        }
+    }
+
+    /**
      * End the line and queue it.
      *
      * @return false when the ring was full and the line was dropped.
      */
     public boolean commit()
     {
+        if (json)
+        {
+            length = Math.min(length, MAX_LINE - 2);
+            buffer.putByte(length++, (byte)'}');
+            json = false;
+        }
         buffer.putByte(length++, (byte)'\n');
         return log.offer(buffer, length);
     }

@@ -47,6 +47,7 @@ public final class EventLoop implements Agent
         }
     }
 
+    private final String roleName;
     private final int index;
     private final Selector selector;
     private final DeadlineTimerWheel timers;
@@ -77,6 +78,17 @@ public final class EventLoop implements Agent
      */
     public EventLoop(final int index, final int commandCapacity)
     {
+        this("vigil-loop-" + index, index, commandCapacity);
+    }
+
+    /**
+     * @param roleName        the thread's name (e.g. vigil-admin for the admin listener's own loop).
+     * @param index           this loop's number.
+     * @param commandCapacity how many cross-thread commands may wait.
+     */
+    public EventLoop(final String roleName, final int index, final int commandCapacity)
+    {
+        this.roleName = roleName;
         this.index = index;
         try
         {
@@ -94,7 +106,7 @@ public final class EventLoop implements Agent
     @Override
     public String roleName()
     {
-        return "vigil-loop-" + index;
+        return roleName;
     }
 
     /**

@@ -74,6 +74,7 @@ public final class VigilServer implements AutoCloseable
     private volatile Generation generation;
     private LoopWatchdog watchdog;
     private volatile boolean shuttingDown;
+    private volatile boolean draining;
     private volatile Throwable fatal;
     private volatile Runnable onFatal = () -> { };
 
@@ -246,6 +247,63 @@ public final class VigilServer implements AutoCloseable
     }
 
     /**
+     * @return true while every loop is alive and none is stuck (liveness).
+     */
+    public boolean live()
+    {
+        return fatal == null;
+    }
+
+    /**
+     * @return true while the listeners are bound and Vigil is not draining (readiness).
+     */
+    public boolean ready()
+    {
+        return !draining && !shuttingDown;
+    }
+
+    /**
+     * Announce the stop: readiness fails from now on, listeners still accept (Kubernetes removes the endpoint
+     * first). Safe from any thread.
+     */
+    public void beginDrain()
+    {
+        draining = true;
+    }
+
+    /**
+     * @return the configuration new connections join.
+     */
+    public VigilConfig currentConfig()
+    {
+        return generation.config();
+    }
+
+    /**
+     * @return the upstream groups new connections go to, by name (live objects: servers' state).
+     */
+    public Map<String, UpstreamGroup> upstreams()
+    {
+        return generation.groups();
+    }
+
+    /**
+     * @return socket options that failed at runtime.
+     */
+    public long socketOptionFailures()
+    {
+        return socketOptionFailures.get();
+    }
+
+    /**
+     * @return access-log lines dropped because the ring was full.
+     */
+    public long accessLogDropped()
+    {
+        return accessLog.dropped();
+    }
+
+    /**
      * @param listener a listener's name.
      * @return the address it is bound to (with the real port when 0 was configured).
      */
@@ -324,6 +382,7 @@ public final class VigilServer implements AutoCloseable
         {
             return true;
         }
+        draining = true;
         shuttingDown = true;
         final CountDownLatch drained = new CountDownLatch(loops.length);
         final long graceNs = config.shutdownTimeoutNs();

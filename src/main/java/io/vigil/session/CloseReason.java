@@ -50,6 +50,14 @@ public enum CloseReason
     }
 
     /**
+     * @return true when the kernel declared the peer dead (a keepalive verdict or a retransmission timeout).
+     */
+    public boolean deadPeer()
+    {
+        return this == KEEPALIVE_TIMEOUT || this == PEER_TIMEOUT;
+    }
+
+    /**
      * Classify a failed read or write by its errno ({@link Errno#of}, locale-proof).
      *
      * @param ex            the failure.

@@ -1,6 +1,7 @@
 package io.vigil.tcp;
 
 import io.vigil.config.ListenerConfig;
+import io.vigil.config.LogFormat;
 import io.vigil.log.Log;
 import io.vigil.net.Sockets;
 import io.vigil.session.CloseReason;
@@ -199,17 +200,16 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             return;
         }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-        shard.logLine().begin()
-            .appendTimestamp(startEpochMs + durationMs)
-            .append(" listener=").append(listener.name())
-            .append(" client=").append(client.text())
-            .append(" upstream=").append(connector.lastPeerName())
-            .append(" tries=").append(connector.tries())
-            .append(" from_client=").append(relayed ? relay.bytesFromClient() : 0)
-            .append(" from_upstream=").append(relayed ? relay.bytesFromUpstream() : 0)
-            .append(" duration_ms=").append(durationMs)
-            .append(" reason=").append(reason.logName())
-            .append(" side=").append(side.logName())
+        shard.logLine().begin(listener.config().accessLogFormat() == LogFormat.JSON, startEpochMs + durationMs)
+            .field("listener", listener.name())
+            .field("client", client.text())
+            .field("upstream", connector.lastPeerName())
+            .field("tries", connector.tries())
+            .field("from_client", relayed ? relay.bytesFromClient() : 0)
+            .field("from_upstream", relayed ? relay.bytesFromUpstream() : 0)
+            .field("duration_ms", durationMs)
+            .field("reason", reason.logName())
+            .field("side", side.logName())
             .commit();
     }
 

@@ -1,9 +1,12 @@
 package io.vigil.runtime;
 
+import io.vigil.admin.AdminServer;
 import io.vigil.config.ConfigLoader;
+import io.vigil.config.VigilConfig;
 import io.vigil.session.CloseReason;
 import io.vigil.session.SessionObserver;
 import io.vigil.session.Side;
+import io.vigil.test.Admin;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.Test;
@@ -21,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * An Error kills the loop it is thrown on; the server reports it, so the process exits (70) instead of running
- * on with a dead loop whose sessions and hand-offs would hang.
+ * on with a dead loop whose sessions and hand-offs would hang, and /healthz fails meanwhile.
  */
 @Timeout(20)
 class LoopFailureTest
@@ -44,11 +47,14 @@ class LoopFailureTest
                 {
                 }
             };
-            final VigilServer server = VigilServer.start(ConfigLoader.parse("vigil { event-loops = 1, listeners = " +
+            final VigilConfig config = ConfigLoader.parse("vigil { event-loops = 1, listeners = " +
                 "[{ name = pub, listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" +
-                upstream.hostPort() + "\"] } } }", "test"), failing, new ByteArrayOutputStream());
+                upstream.hostPort() + "\"] } }, admin { listen = \"127.0.0.1:0\" } }", "test");
+            final VigilServer server = VigilServer.start(config, failing, new ByteArrayOutputStream());
+            final AdminServer admin = AdminServer.start(config.admin(), server, "test", null);
             try
             {
+                assertEquals(200, Admin.get(admin.address(), "/healthz").status());
                 final CountDownLatch reported = new CountDownLatch(1);
                 server.onFatal(reported::countDown);
                 try (Socket client = VigilHarness.connect(server.boundAddress("pub")))
@@ -58,9 +64,11 @@ class LoopFailureTest
                 }
                 assertNotNull(server.fatal());
                 assertEquals("simulated", server.fatal().getMessage());
+                assertEquals(503, Admin.get(admin.address(), "/healthz").status(), "liveness fails: restart me");
             }
             finally
             {
+                admin.close();
                 server.close();
             }
         }

@@ -2,6 +2,7 @@ package io.vigil.scenario;
 
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
+import io.vigil.test.Admin;
 import io.vigil.test.Await;
 import io.vigil.test.RawHttp;
 import io.vigil.test.TestOrigin;
@@ -107,7 +108,8 @@ public final class KeepaliveScenarios
 
     private static String config(final String clientKeepalive, final String upstreamKeepalive)
     {
-        return "vigil { event-loops = 1, listeners = [{ name = pub, listen = \"" + PROXY_IP + ":" + PROXY_PORT +
+        return "vigil { event-loops = 1, admin { listen = \"127.0.0.1:0\" }, listeners = [{ name = pub, " +
+            "listen = \"" + PROXY_IP + ":" + PROXY_PORT +
             "\", upstream = up, so-keepalive = \"" + clientKeepalive + "\" }], upstreams { up { servers = [\"" +
             UPSTREAM_IP + ":" + UPSTREAM_PORT + "\"], so-keepalive = \"" + upstreamKeepalive + "\" } } }";
     }
@@ -124,6 +126,21 @@ public final class KeepaliveScenarios
         socket.connect(new InetSocketAddress(InetAddress.getByName(PROXY_IP), PROXY_PORT), 5000);
         socket.setSoTimeout(20_000);
         return socket;
+    }
+
+    /** The live sessions as /connections lists them. */
+    private static List<? extends com.typesafe.config.Config> connections(final VigilHarness vigil)
+    {
+        try
+        {
+            return com.typesafe.config.ConfigFactory.parseString(Admin.get(vigil.adminAddress(), "/connections")
+                .body(), com.typesafe.config.ConfigParseOptions.defaults()
+                .setSyntax(com.typesafe.config.ConfigSyntax.JSON)).getConfigList("connections");
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
     }
 
     /** One byte there and back through Vigil and the echo upstream. */
@@ -170,6 +187,14 @@ public final class KeepaliveScenarios
                 "5 keepalive probes from Vigil to the " + (clientSide ? "client" : "upstream"));
             final long probes = Netns.counterPackets(counter);
             check(vigil.closed().isEmpty(), "no session closed while probes were answered: " + vigil.closed());
+            // the operator's view while it happens: the kernel's keepalive timer on the probed socket
+            final String socket = clientSide ? "client_socket" : "upstream_socket";
+            final com.typesafe.config.Config connection = connections(vigil).get(0);
+            check(connection.getString(socket + ".kernel.timer").equals("keepalive"),
+                "/connections shows the keepalive timer: " + connection.root().render());
+            check(connection.getLong(socket + ".kernel.timer_ms") <= 1000, "probing every intvl = 1 s: " +
+                connection.getLong(socket + ".kernel.timer_ms"));
+            check(connection.getString(socket + ".so_keepalive").equals(keepalive), "the configured keepalive");
             roundTrip(client, 2);
             roundTrip(client, 3);
             System.out.printf("%d probes answered over %d ms of idle; session still relays%n",
@@ -190,8 +215,26 @@ public final class KeepaliveScenarios
             Socket client = client())
         {
             roundTrip(client, 1);
+            final String side = clientSide ? "client" : "upstream";
+            final String closedSeries = "vigil_sessions_closed_total{listener=\"pub\",reason=\"keepalive_timeout\"," +
+                "side=\"" + side + "\"}";
+            final String deadSeries = "vigil_dead_peers_total{listener=\"pub\",side=\"" + side + "\"}";
+            check(Admin.metric(vigil.adminAddress(), closedSeries) == 0, "no keepalive closes yet");
             final long lastTraffic = System.nanoTime();
             Netns.blackhole(clientSide ? CLIENT_IP : UPSTREAM_IP);
+            // the operator's view while the kernel probes a peer that no longer answers: probes counting up
+            final String socket = clientSide ? "client_socket" : "upstream_socket";
+            final AtomicLong seenProbes = new AtomicLong();
+            Await.until(() ->
+            {
+                final List<? extends com.typesafe.config.Config> live = connections(vigil);
+                if (!live.isEmpty() && !live.get(0).getIsNull(socket + ".kernel"))
+                {
+                    seenProbes.set(Math.max(seenProbes.get(), live.get(0).getLong(socket + ".kernel.probes")));
+                }
+                return seenProbes.get() >= 1 || live.isEmpty();
+            }, Duration.ofSeconds(10), "unanswered keepalive probes counted on /connections");
+            check(seenProbes.get() >= 1, "a probe counted before the verdict");
 
             final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(15)).get(0);
             final long closedMs = Duration.ofNanos(closed.atNs() - lastTraffic).toMillis();
@@ -222,6 +265,8 @@ public final class KeepaliveScenarios
                 "( sport = :" + PROXY_PORT + " or dport = :" + UPSTREAM_PORT + " )");
             check(vigilSockets.isEmpty(), "both of Vigil's sockets left ESTABLISHED: " + vigilSockets);
             vigil.awaitAccessLog("reason=keepalive_timeout side=" + (clientSide ? "client" : "upstream"));
+            check(Admin.metric(vigil.adminAddress(), closedSeries) == 1, closedSeries + " rose by the one session");
+            check(Admin.metric(vigil.adminAddress(), deadSeries) == 1, deadSeries + " rose by the one session");
             if (!clientSide)
             {
                 // the silent death counted as a server failure (max-fails=1 by default): the only server is

@@ -1,6 +1,7 @@
 package io.vigil.test;
 
 import io.vigil.runtime.VigilServer;
+import io.vigil.admin.AdminServer;
 import io.vigil.config.ConfigLoader;
 import io.vigil.config.VigilConfig;
 import io.vigil.session.CloseReason;
@@ -31,6 +32,7 @@ public final class VigilHarness implements AutoCloseable
     }
 
     private final VigilServer server;
+    private final AdminServer admin;
     private final List<Closed> closed = new CopyOnWriteArrayList<>();
     private final List<String> established = new CopyOnWriteArrayList<>();
     private final ByteArrayOutputStream accessLog = new ByteArrayOutputStream();
@@ -74,6 +76,19 @@ public final class VigilHarness implements AutoCloseable
             }
         };
         this.server = VigilServer.start(config, observer, log);
+        this.admin = config.admin().enabled() ? AdminServer.start(config.admin(), server, "test", null) : null;
+    }
+
+    /**
+     * @return the admin listener's address (the config must have admin.listen).
+     */
+    public InetSocketAddress adminAddress()
+    {
+        if (admin == null)
+        {
+            throw new IllegalStateException("no admin listener in this config");
+        }
+        return admin.address();
     }
 
     /**
@@ -165,6 +180,10 @@ public final class VigilHarness implements AutoCloseable
     public void close()
     {
         server.close();
+        if (admin != null)
+        {
+            admin.close();
+        }
     }
 
     /**

@@ -1,0 +1,240 @@
+package io.vigil.admin;
+
+import io.vigil.http.codec.HttpHead;
+import io.vigil.log.Log;
+import io.vigil.loop.EventLoop;
+import io.vigil.loop.LoopSession;
+import io.vigil.loop.SelectHandler;
+import org.agrona.CloseHelper;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One admin client on the admin listener's own loop: read one request head (at most 8 KiB, within 5 s), answer
+ * it, write the answer without blocking (within 10 s: a client that does not read is dropped), half-close, read
+ * and drop until the client closes (at most 2 s), close. One request per connection. Bounded in time and memory
+ * whatever the client does, so a slow or hostile client cannot stall the admin loop or the data loops.
+ */
+final class AdminConnection extends LoopSession implements SelectHandler
+{
+    static final int MAX_HEAD = 8 * 1024;
+    private static final long HEAD_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long WRITE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long LINGER_NS = TimeUnit.SECONDS.toNanos(2);
+    private static final int READ_HEAD = 0;
+    private static final int WRITE = 1;
+    private static final int LINGER = 2;
+    private static final int CLOSED = 3;
+
+    private final EventLoop loop;
+    private final SocketChannel channel;
+    private final AdminRoutes routes;
+    private final ByteBuffer in = ByteBuffer.allocate(MAX_HEAD);
+    private final HttpHead head = new HttpHead(true, MAX_HEAD / 2, MAX_HEAD);
+    private final long startNs;
+    private SelectionKey key;
+    private ByteBuffer out;
+    private int phase = READ_HEAD;
+    private long phaseStartNs;
+
+    AdminConnection(final EventLoop loop, final SocketChannel channel, final AdminRoutes routes)
+    {
+        this.loop = loop;
+        this.channel = channel;
+        this.routes = routes;
+        this.startNs = loop.nowNs();
+        this.phaseStartNs = startNs;
+    }
+
+    void start() throws IOException
+    {
+        loop.add(this);
+        key = channel.register(loop.selector(), SelectionKey.OP_READ, this);
+    }
+
+    @Override
+    public void onSelect(final SelectionKey selected)
+    {
+        try
+        {
+            switch (phase)
+            {
+                case READ_HEAD -> readHead();
+                case WRITE -> write();
+                case LINGER -> linger();
+                default ->
+                {
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            close();
+        }
+    }
+
+    private void readHead() throws IOException
+    {
+        final int n = channel.read(in);
+        if (n < 0)
+        {
+            close();
+            return;
+        }
+        final int result = head.scan(in, in.position());
+        if (result == HttpHead.NEED_MORE)
+        {
+            if (!in.hasRemaining())
+            {
+                respond(AdminResponse.text(431, "request head too large\n"), false);
+            }
+            return;
+        }
+        if (result == HttpHead.ERROR)
+        {
+            respond(AdminResponse.text(head.error().code(), head.error().reason() + "\n"), false);
+            return;
+        }
+        final String method = ascii(head.startLineStart(), methodEnd());
+        final String target = ascii(head.targetStart(), head.targetEnd());
+        final InetSocketAddress peer = (InetSocketAddress)channel.getRemoteAddress();
+        AdminResponse response;
+        try
+        {
+            response = routes.handle(AdminRequest.of(method, target, header("accept"), peer.getAddress()));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            Log.error("admin: " + method + " " + target + " failed", ex);
+            response = AdminResponse.text(500, "internal error\n");
+        }
+        respond(response, method.equals("HEAD"));
+    }
+
+    private int methodEnd()
+    {
+        return head.targetStart() - 1;
+    }
+
+    private String header(final String lowerCaseName)
+    {
+        for (int i = 0; i < head.fieldCount(); i++)
+        {
+            final String name = ascii(head.fieldNameStart(i), head.fieldNameEnd(i));
+            if (name.toLowerCase(Locale.ROOT).equals(lowerCaseName))
+            {
+                return ascii(head.fieldValueStart(i), head.fieldValueEnd(i));
+            }
+        }
+        return null;
+    }
+
+    private String ascii(final int from, final int to)
+    {
+        final byte[] bytes = new byte[Math.max(0, to - from)];
+        in.get(from, bytes);
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    private void respond(final AdminResponse response, final boolean headOnly) throws IOException
+    {
+        final byte[] headBytes = ("HTTP/1.1 " + response.status() + " " + reason(response.status()) + "\r\n" +
+            "Content-Type: " + response.contentType() + "\r\n" +
+            "Content-Length: " + response.body().length + "\r\n" +
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        out = ByteBuffer.allocate(headBytes.length + (headOnly ? 0 : response.body().length));
+        out.put(headBytes);
+        if (!headOnly)
+        {
+            out.put(response.body());
+        }
+        out.flip();
+        phase = WRITE;
+        phaseStartNs = loop.nowNs();
+        key.interestOps(SelectionKey.OP_WRITE);
+        write();
+    }
+
+    private void write() throws IOException
+    {
+        channel.write(out);
+        if (out.hasRemaining())
+        {
+            return;
+        }
+        out = null;
+        // half-close and read until the client closes: closing with unread input would reset the connection and
+        // could cost the client the end of the answer
+        channel.shutdownOutput();
+        phase = LINGER;
+        phaseStartNs = loop.nowNs();
+        in.clear();
+        key.interestOps(SelectionKey.OP_READ);
+    }
+
+    private void linger() throws IOException
+    {
+        in.clear();
+        if (channel.read(in) < 0)
+        {
+            close();
+        }
+    }
+
+    @Override
+    public void onSweep(final long nowNs)
+    {
+        final long limit = phase == READ_HEAD ? HEAD_TIMEOUT_NS : phase == WRITE ? WRITE_TIMEOUT_NS : LINGER_NS;
+        if (nowNs - phaseStartNs >= limit)
+        {
+            close();
+        }
+    }
+
+    @Override
+    public void onFailure(final Exception ex)
+    {
+        close();
+    }
+
+    @Override
+    public void shutdown()
+    {
+        close();
+    }
+
+    void close()
+    {
+        if (phase == CLOSED)
+        {
+            return;
+        }
+        phase = CLOSED;
+        CloseHelper.quietClose(channel);
+        loop.remove(this);
+    }
+
+    private static String reason(final int status)
+    {
+        return switch (status)
+        {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 414 -> "URI Too Long";
+            case 431 -> "Request Header Fields Too Large";
+            case 501 -> "Not Implemented";
+            case 503 -> "Service Unavailable";
+            default -> "Status";
+        };
+    }
+}

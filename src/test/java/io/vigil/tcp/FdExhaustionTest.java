@@ -185,10 +185,22 @@ class FdExhaustionTest
     private static int exchange(final Socket session) throws IOException
     {
         session.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes());
-        final byte[] head = new byte[12];
-        final int n = session.getInputStream().readNBytes(head, 0, 12);
-        session.getInputStream().skipNBytes(session.getInputStream().available());
-        return n == 12 ? Integer.parseInt(new String(head, 9, 3)) : -1;
+        // read the whole response (head, then Content-Length bytes): it may arrive in several segments
+        final java.io.InputStream in = session.getInputStream();
+        final StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n"))
+        {
+            final int b = in.read();
+            if (b < 0)
+            {
+                return -1;
+            }
+            head.append((char)b);
+        }
+        final java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)")
+            .matcher(head);
+        in.skipNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+        return Integer.parseInt(head.substring(9, 12));
     }
 
     private static boolean answers(final int port)

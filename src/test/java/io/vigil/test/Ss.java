@@ -13,8 +13,12 @@ import java.util.regex.Pattern;
  */
 public final class Ss
 {
+    /**
+     * ss prints a timer as minutes, then seconds, then milliseconds, each only when not zero: "1min30sec",
+     * "12sec", "4.964ms" (4 s and 964 ms: seconds below ten keep their milliseconds after a dot), "350ms".
+     */
     private static final Pattern KEEPALIVE_TIMER =
-        Pattern.compile("timer:\\(keepalive,(?:(\\d+)min)?(?:(\\d+)(?:\\.\\d+)?sec)?(?:(\\d+)ms)?,");
+        Pattern.compile("timer:\\(keepalive,(?:(\\d+)min)?(?:(\\d+)sec|(\\d+)\\.)?(?:(\\d+)ms)?,");
 
     private Ss()
     {
@@ -65,8 +69,9 @@ public final class Ss
             return -1;
         }
         final double minutes = m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
-        final double seconds = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
-        final double ms = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
+        final String secondsText = m.group(2) != null ? m.group(2) : m.group(3);
+        final double seconds = secondsText == null ? 0 : Integer.parseInt(secondsText);
+        final double ms = m.group(4) == null ? 0 : Integer.parseInt(m.group(4));
         return minutes * 60 + seconds + ms / 1000;
     }
 }

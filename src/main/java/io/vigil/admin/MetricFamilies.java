@@ -216,6 +216,18 @@ final class MetricFamilies
         families.add(GaugeSnapshot.builder().name("vigil_config_generation")
             .help("The configuration generation new connections join")
             .dataPoint(gauge(Labels.EMPTY, server.generation())).build());
+        families.add(GaugeSnapshot.builder().name("vigil_config_generations")
+            .help("Configuration generations alive: the current one and those whose sessions still run")
+            .dataPoint(gauge(Labels.EMPTY, server.liveGenerations())).build());
+        families.add(counter("vigil_config_reloads", "Configuration reloads, by result")
+            .dataPoint(count(Labels.of("result", "success"), server.reloadSuccesses()))
+            .dataPoint(count(Labels.of("result", "failure"), server.reloadFailures())).build());
+        families.add(GaugeSnapshot.builder().name("vigil_config_last_reload_success_timestamp_seconds")
+            .help("When the configuration was last loaded successfully (start or reload), seconds since the epoch")
+            .dataPoint(gauge(Labels.EMPTY, server.lastReloadSuccessMs() / 1000.0)).build());
+        families.add(counter("vigil_keepalive_retuned_sockets",
+            "Open sockets given a changed so-keepalive by a reload, without restarting their session")
+            .dataPoint(count(Labels.EMPTY, server.retunedSockets())).build());
     }
 
     private static CounterSnapshot.Builder counter(final String name, final String help)

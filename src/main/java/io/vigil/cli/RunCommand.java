@@ -1,5 +1,6 @@
 package io.vigil.cli;
 
+import io.vigil.admin.AdminResponseView;
 import io.vigil.admin.AdminServer;
 import io.vigil.config.ConfigError;
 import io.vigil.config.ConfigLoader;
@@ -11,6 +12,8 @@ import io.vigil.net.Errno;
 import io.vigil.net.HostPort;
 import io.vigil.net.KernelKeepAlive;
 import io.vigil.net.SocketProbe;
+import io.vigil.runtime.ConfigReloader;
+import io.vigil.runtime.ConfigWatcher;
 import io.vigil.runtime.VigilServer;
 import io.vigil.session.SessionObserver;
 
@@ -18,15 +21,20 @@ import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * {@code vigil run}: load the configuration, start the server and the admin listener, wait for SIGTERM or SIGINT
- * (or a dying loop), drain, stop. Readiness fails the moment the stop begins, before sessions are closed.
+ * {@code vigil run}: load the configuration, start the server and the admin listener, reload on SIGHUP, POST
+ * /reload or a changed file (watch-config), and on SIGTERM or SIGINT (or a dying loop) drain and stop. Readiness
+ * fails the moment the stop begins, before sessions are closed.
  */
 final class RunCommand
 {
+    /** How long POST /reload waits for the reload's outcome (the admin loop serves nothing else meanwhile). */
+    private static final long ADMIN_RELOAD_WAIT_S = 30;
+
     private RunCommand()
     {
     }
@@ -54,45 +62,102 @@ final class RunCommand
             err.println("vigil: cannot start: " + ex.getMessage());
             return Vigil.EXIT_CONFIG;
         }
+        final ConfigReloader reloader = new ConfigReloader(file, server);
         AdminServer admin = null;
         try
         {
-            admin = config.admin().enabled() ? AdminServer.start(config.admin(), server, Vigil.version(), null) : null;
+            admin = config.admin().enabled() ?
+                AdminServer.start(config.admin(), server, Vigil.version(), () -> adminReload(reloader)) : null;
         }
         catch (final IllegalStateException ex)
         {
             err.println("vigil: cannot start: " + ex.getMessage());
+            reloader.close();
             server.close();
             return Vigil.EXIT_CONFIG;
         }
         // handlers first: a supervisor may signal as soon as it sees the "listening" line
-        final CountDownLatch stop = new CountDownLatch(1);
-        Signals.on("TERM", stop::countDown);
-        Signals.on("INT", stop::countDown);
-        server.onFatal(stop::countDown);
+        final StopSignals stop = new StopSignals(server);
+        Signals.on("TERM", () -> stop.signal("SIGTERM"));
+        Signals.on("INT", () -> stop.signal("SIGINT"));
+        Signals.on("HUP", () -> reloader.request("SIGHUP"));
+        server.onFatal(() -> stop.signal("a failed event loop"));
+        final ConfigWatcher watcher = config.watchConfig() ? ConfigWatcher.start(file, reloader) : null;
         warnings();
         announce(out, config, server, admin);
-        try
+        stop.awaitFirst();
+        final boolean drained = drain(out, server, stop);
+        if (watcher != null)
         {
-            stop.await();
+            watcher.close();
         }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-        server.beginDrain(); // /readyz answers 503 from here on
-        out.println("vigil: stopping: no new connections; sessions have " +
-            TimeUnit.NANOSECONDS.toMillis(config.shutdownTimeoutNs()) + "ms to finish");
-        out.flush();
-        final boolean drained = server.shutdown();
+        reloader.close();
         if (admin != null)
         {
             admin.close();
         }
-        out.println("vigil: stopped" + (drained ? "" : " (some loops did not drain in time)") + "; " +
+        out.println("vigil: stopped" + (drained ? "" : " (some sessions or loops did not drain in time)") + "; " +
             server.totals());
         out.flush();
         return server.fatal() == null ? Vigil.EXIT_OK : Vigil.EXIT_FATAL;
+    }
+
+    /**
+     * The stop as Kubernetes drives it: readiness fails at once; for shutdown-delay Vigil still accepts (the
+     * endpoint is being removed from load balancers); then listeners close and sessions get shutdown-timeout.
+     * A second signal cuts either phase short. Uses the configuration running now (a reload may have changed it).
+     */
+    private static boolean drain(final PrintStream out, final VigilServer server, final StopSignals stop)
+    {
+        final VigilConfig running = server.currentConfig();
+        server.beginDrain(); // /readyz answers 503 from here on
+        final long delayMs = TimeUnit.NANOSECONDS.toMillis(running.shutdownDelayNs());
+        if (delayMs > 0 && server.fatal() == null)
+        {
+            phase(out, "stopping (" + stop.firstCause() + "): readiness fails; still accepting for shutdown-delay " +
+                delayMs + "ms");
+            if (stop.awaitSecond(delayMs))
+            {
+                phase(out, "second signal: shutdown-delay cut short");
+            }
+        }
+        phase(out, "stopping: no new connections; sessions have " +
+            TimeUnit.NANOSECONDS.toMillis(running.shutdownTimeoutNs()) + "ms to finish");
+        stop.onSecond(() ->
+        {
+            phase(out, "second signal: closing every session now");
+            server.cutShort();
+        });
+        return server.shutdown();
+    }
+
+    private static void phase(final PrintStream out, final String line)
+    {
+        out.println("vigil: " + line);
+        out.flush();
+    }
+
+    private static AdminResponseView adminReload(final ConfigReloader reloader)
+    {
+        try
+        {
+            final ConfigReloader.Outcome outcome = reloader.request("POST /reload").get(ADMIN_RELOAD_WAIT_S,
+                TimeUnit.SECONDS);
+            return new AdminResponseView(outcome.applied() ? 200 : 500, outcome.message());
+        }
+        catch (final TimeoutException ex)
+        {
+            return new AdminResponseView(503, "the reload is still running; see the log");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return new AdminResponseView(503, "interrupted");
+        }
+        catch (final ExecutionException ex)
+        {
+            return new AdminResponseView(500, String.valueOf(ex.getCause()));
+        }
     }
 
     private static void warnings()

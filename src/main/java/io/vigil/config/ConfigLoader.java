@@ -93,7 +93,8 @@ public final class ConfigLoader
 
     private static VigilConfig build(final Config user, final String source)
     {
-        final Config reference = ConfigFactory.defaultReference();
+        // our own class loader: a reload runs on a thread a signal handler started, which has no context class loader
+        final Config reference = ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader());
         final Config merged;
         try
         {
@@ -117,7 +118,9 @@ public final class ConfigLoader
         final int cores = Runtime.getRuntime().availableProcessors();
         final int loopsWritten = root.integer("event-loops", 0, 1024);
         final int eventLoops = loopsWritten == 0 ? cores : loopsWritten;
+        final long shutdownDelayNs = root.durationNs("shutdown-delay", 0);
         final long shutdownTimeoutNs = root.durationNs("shutdown-timeout", 0);
+        final boolean watchConfig = root.bool("watch-config");
         final long loopStallTimeoutNs = root.durationNs("loop-stall-timeout", 0);
         final LogFormat logFormat = format(root, "log-format");
         final AdminConfig admin = admin(root);
@@ -126,9 +129,8 @@ public final class ConfigLoader
         final Config upstreamDefaults = merged.getConfig("vigil.upstream-defaults");
         final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults);
         final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams);
-        return new VigilConfig(source, eventLoops, shutdownTimeoutNs, loopStallTimeoutNs, logFormat, admin,
-            List.copyOf(listeners),
-            Map.copyOf(upstreams));
+        return new VigilConfig(source, eventLoops, shutdownDelayNs, shutdownTimeoutNs, watchConfig,
+            loopStallTimeoutNs, logFormat, admin, List.copyOf(listeners), Map.copyOf(upstreams));
     }
 
     private static Map<String, UpstreamConfig> upstreams(final ConfigNode root, final Config defaults)
@@ -201,6 +203,7 @@ public final class ConfigLoader
             node.bool("consistent"),
             healthCheck(node),
             choice(node, "on-down", UpstreamConfig.OnDown.class),
+            choice(node, "on-server-removed", UpstreamConfig.OnServerRemoved.class),
             resolveNs,
             httpUpstream(node));
     }
@@ -498,6 +501,7 @@ public final class ConfigLoader
             upstream,
             keepAlive(node),
             node.durationNs("proxy-timeout", MIN_TIMEOUT_NS),
+            node.durationNs("drain-timeout", 0),
             node.integer("backlog", 1, 65535),
             node.bool("reuseport"),
             node.bool("tcp-nodelay"),

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
  * @param upstream       name of the upstream group sessions are forwarded to.
  * @param soKeepalive    TCP keepalive for accepted (downstream) sockets.
  * @param proxyTimeoutNs close a session after this long with no traffic either way (nginx proxy_timeout).
+ * @param drainTimeoutNs  after a reload, how long sessions of the previous configuration may go on; 0 = never cut.
  * @param backlog        listen backlog.
  * @param reuseport      bind one socket per event loop with SO_REUSEPORT (nginx {@code reuseport}).
  * @param tcpNodelay     set TCP_NODELAY on both sides of a session.
@@ -27,6 +28,7 @@ public record ListenerConfig(
     String upstream,
     KeepAlive soKeepalive,
     long proxyTimeoutNs,
+    long drainTimeoutNs,
     int backlog,
     boolean reuseport,
     boolean tcpNodelay,

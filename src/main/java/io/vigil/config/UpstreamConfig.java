@@ -16,6 +16,7 @@ import java.util.List;
  * @param consistent        ketama-style consistent hashing for {@code balance = hash}.
  * @param healthCheck       active health checks.
  * @param onDown            what happens to open sessions of a server marked down by a health check.
+ * @param onServerRemoved   what happens to open sessions of a server a reload removed.
  * @param resolveIntervalNs re-resolve hostnames this often; 0 = only at startup.
  * @param http              timeouts and connection reuse for HTTP-mode listeners.
  */
@@ -30,6 +31,7 @@ public record UpstreamConfig(
     boolean consistent,
     HealthCheckConfig healthCheck,
     OnDown onDown,
+    OnServerRemoved onServerRemoved,
     long resolveIntervalNs,
     HttpUpstreamConfig http)
 {
@@ -58,6 +60,16 @@ public record UpstreamConfig(
     }
 
     /** Reaction to a server going down under active health checks. */
+    /** What a reload that removes a server does to its open sessions. */
+    public enum OnServerRemoved
+    {
+        /** They run to their natural end. */
+        KEEP,
+        /** They are closed at once. */
+        CLOSE_SESSIONS
+    }
+
+    /** What a health check marking a server down does to its open sessions. */
     public enum OnDown
     {
         /** Open sessions continue. */

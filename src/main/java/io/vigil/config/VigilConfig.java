@@ -8,7 +8,9 @@ import java.util.Map;
  *
  * @param source            where it was read from, for messages.
  * @param eventLoops        number of selector loops.
+ * @param shutdownDelayNs   on SIGTERM, how long Vigil keeps accepting (readiness already failing).
  * @param shutdownTimeoutNs on SIGTERM, how long sessions may finish before they are closed.
+ * @param watchConfig       reload when the file (or its ConfigMap directory) changes.
  * @param loopStallTimeoutNs how long a loop may go without a duty cycle while not waiting before it is
  *                          reported as stuck; 0 = never.
  * @param logFormat         how notices and errors are written.
@@ -19,7 +21,9 @@ import java.util.Map;
 public record VigilConfig(
     String source,
     int eventLoops,
+    long shutdownDelayNs,
     long shutdownTimeoutNs,
+    boolean watchConfig,
     long loopStallTimeoutNs,
     LogFormat logFormat,
     AdminConfig admin,

@@ -72,7 +72,13 @@ public final class HttpConnection extends Session implements Relay.Owner
 
     private HttpConnection(final ListenerShard shard, final Downstream client)
     {
-        super(shard, client);
+        this(shard, client, shard.loop().nowNs(), System.currentTimeMillis());
+    }
+
+    private HttpConnection(
+        final ListenerShard shard, final Downstream client, final long startNs, final long startEpochMs)
+    {
+        super(shard, client, startNs, startEpochMs);
         this.config = listener.config().http();
         this.group = shard.picker().group();
         final InetSocketAddress address = client.address();
@@ -147,6 +153,36 @@ public final class HttpConnection extends Session implements Relay.Owner
             return;
         }
         drive();
+    }
+
+    /**
+     * Between requests, with nothing buffered: when a newer configuration generation replaced this listener with
+     * another HTTP listener of the same name, a successor on the new generation's shard takes the client socket
+     * over (its requests go to the new upstream groups, under the new settings), carrying the connection's history.
+     *
+     * @return true when it moved.
+     */
+    boolean moveToNewerGeneration()
+    {
+        final ListenerShard next = shard.latest();
+        if (next == shard || in.end != 0 || next.listener().config().mode() != ListenerConfig.Mode.HTTP)
+        {
+            return false;
+        }
+        interest.stop();
+        final long fromClient = in.bytes;
+        in.release();
+        handedOver();
+        final HttpConnection successor = new HttpConnection(next, client, startNs, startEpochMs);
+        successor.requestsServed = requestsServed;
+        successor.toClient = toClient;
+        successor.idleSinceNs = idleSinceNs;
+        successor.in.bytes = fromClient;
+        successor.draining = draining;
+        successor.takeOver(clientKey);
+        successor.drive();
+        phase = CLOSED; // this object is done; the socket lives on in the successor
+        return true;
     }
 
     /** Run the state machine until nothing moves, then say what to wait for. */
@@ -327,7 +363,7 @@ public final class HttpConnection extends Session implements Relay.Owner
     @Override
     public void onPeerDown(final Peer down)
     {
-        if (lease.peer() == down && phase != CLOSED)
+        if (down.sameServer(lease.peer()) && phase != CLOSED)
         {
             close(CloseReason.SERVER_DOWN, Side.UPSTREAM);
         }
@@ -347,6 +383,24 @@ public final class HttpConnection extends Session implements Relay.Owner
     public void shutdown()
     {
         close(CloseReason.SHUTDOWN, Side.PROXY);
+    }
+
+    @Override
+    public void end(final CloseReason reason)
+    {
+        close(reason, Side.PROXY);
+    }
+
+    @Override
+    public SocketChannel upstreamChannel()
+    {
+        return lease.state == UpstreamLease.READY ? lease.channel : null;
+    }
+
+    @Override
+    public Peer upstreamPeer()
+    {
+        return lease.peer();
     }
 
     @Override
@@ -427,11 +481,6 @@ public final class HttpConnection extends Session implements Relay.Owner
     HttpUpstreamConfig upstreamConfig()
     {
         return group.config().http();
-    }
-
-    SocketChannel clientChannel()
-    {
-        return client.channel();
     }
 
     long nowNs()

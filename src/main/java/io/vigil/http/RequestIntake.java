@@ -48,6 +48,10 @@ final class RequestIntake
             c.close(CloseReason.SHUTDOWN, Side.PROXY);
             return false;
         }
+        if (c.moveToNewerGeneration())
+        {
+            return false;
+        }
         final int n = readClient();
         if (n == ClientInput.FAILED)
         {

@@ -17,7 +17,9 @@ import io.vigil.upstream.Peer;
 import io.vigil.upstream.Resolver;
 import io.vigil.upstream.UpstreamGroup;
 
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,7 @@ final class Generation
     private final Map<UpstreamGroup, HealthChecks> healthChecks = new LinkedHashMap<>();
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final Map<String, ListenerShard[]> shards = new LinkedHashMap<>();
+    private volatile boolean retired;
 
     private Generation(final long id, final VigilConfig config)
     {
@@ -59,6 +62,7 @@ final class Generation
      * @param observer  session hooks.
      * @param failures  counter for socket options that fail at runtime.
      * @param onPeerDown told when a health check marks a server of a group down.
+     * @param previous  the generation this one replaces, or null: its servers that stay keep their state.
      * @return the generation.
      * @throws IllegalStateException when an option is unsupported on this JDK/OS.
      */
@@ -69,7 +73,8 @@ final class Generation
         final StatsLayout layout,
         final SessionObserver observer,
         final AtomicLong failures,
-        final BiConsumer<UpstreamGroup, Peer> onPeerDown)
+        final BiConsumer<UpstreamGroup, Peer> onPeerDown,
+        final Generation previous)
     {
         final Generation generation = new Generation(id, config);
         final EventLoop[] eventLoops = new EventLoop[loops.length];
@@ -79,7 +84,8 @@ final class Generation
         }
         for (final UpstreamConfig upstream : config.upstreams().values())
         {
-            final UpstreamGroup group = new UpstreamGroup(upstream, true, failures, layout);
+            final UpstreamGroup group = new UpstreamGroup(upstream, true, failures, layout,
+                previous == null ? null : previous.groups.get(upstream.name()));
             group.tuning().verifySupported();
             generation.groups.put(upstream.name(), group);
             generation.healthChecks.put(group, new HealthChecks(group, eventLoops, peer -> onPeerDown.accept(group,
@@ -156,6 +162,81 @@ final class Generation
             shortest = Math.min(shortest, Math.min(upstream.http().readTimeoutNs(), upstream.http().sendTimeoutNs()));
         }
         return shortest;
+    }
+
+    /**
+     * A newer generation took over: stop this one's health checks and name resolution (the new one runs its own
+     * over the same servers' state), point HTTP listeners that stay at their successor shards (kept-alive client
+     * connections move over at their next request), and retire this generation's upstream connection pools (idle
+     * connections close now, busy ones when given back). Its sessions run on.
+     *
+     * @param next     the generation that replaced it.
+     * @param loops    every loop's context.
+     * @param resolver the resolver thread.
+     */
+    void retire(final Generation next, final LoopContext[] loops, final Resolver resolver)
+    {
+        retired = true;
+        for (final Map.Entry<UpstreamGroup, HealthChecks> entry : healthChecks.entrySet())
+        {
+            entry.getValue().stop();
+            resolver.unwatch(entry.getKey());
+        }
+        for (final Map.Entry<String, ListenerShard[]> entry : shards.entrySet())
+        {
+            final ListenerShard[] successors = next.shards.get(entry.getKey());
+            if (successors != null)
+            {
+                for (int i = 0; i < successors.length; i++)
+                {
+                    entry.getValue()[i].successor(successors[i]);
+                }
+            }
+        }
+        for (final LoopContext loop : loops)
+        {
+            final List<UpstreamGroup> mine = new ArrayList<>(groups.values());
+            loop.loop().execute(() -> loop.retire(mine));
+        }
+    }
+
+    /**
+     * @return sessions of this generation still open, all loops; safe from any thread.
+     */
+    int sessions()
+    {
+        int open = 0;
+        for (final ListenerShard[] perLoop : shards.values())
+        {
+            for (final ListenerShard shard : perLoop)
+            {
+                open += shard.sessions();
+            }
+        }
+        return open;
+    }
+
+    /**
+     * @return true once a newer generation took over.
+     */
+    boolean retired()
+    {
+        return retired;
+    }
+
+    /**
+     * Its last session ended: forget its per-loop state (balancer state and pools of its groups), so nothing of
+     * it stays reachable.
+     *
+     * @param loops every loop's context.
+     */
+    void release(final LoopContext[] loops)
+    {
+        for (final LoopContext loop : loops)
+        {
+            final List<UpstreamGroup> mine = new ArrayList<>(groups.values());
+            loop.loop().execute(() -> loop.forget(mine));
+        }
     }
 
     long id()

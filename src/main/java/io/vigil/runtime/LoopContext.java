@@ -5,21 +5,18 @@ import io.vigil.log.AccessLog;
 import io.vigil.log.LogLine;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
-import io.vigil.session.Acceptor;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Everything one event loop owns besides its sessions: buffer pools by size, balancer state and idle upstream
  * connections per upstream group (keyed by the group object, so two generations' groups of one name never
- * share), the access-log line buffer and the acceptors registered on it. Built on the control thread before
+ * share), and the access-log line buffer. Built on the control thread before
  * the loop uses it (published through the loop's command queue); used afterwards only on the loop's thread.
  */
 final class LoopContext
@@ -28,10 +25,11 @@ final class LoopContext
 
     private final EventLoop loop;
     private final LogLine logLine;
-    private final Map<Integer, BufferPool> buffers = new HashMap<>();
-    private final Map<UpstreamGroup, PeerPicker> pickers = new IdentityHashMap<>();
-    private final Map<UpstreamGroup, ConnectionPool> pools = new IdentityHashMap<>();
-    private final List<Acceptor> acceptors = new ArrayList<>();
+    // concurrent maps: a reload builds entries on the control thread while the loop retires old ones; groups
+    // do not override equals, so they are keyed by identity
+    private final Map<Integer, BufferPool> buffers = new ConcurrentHashMap<>();
+    private final Map<UpstreamGroup, PeerPicker> pickers = new ConcurrentHashMap<>();
+    private final Map<UpstreamGroup, ConnectionPool> pools = new ConcurrentHashMap<>();
 
     LoopContext(final EventLoop loop, final AccessLog accessLog)
     {
@@ -89,8 +87,39 @@ final class LoopContext
         return pools.values();
     }
 
-    List<Acceptor> acceptors()
+    /**
+     * A reload retired these groups: their pools close idle connections now and busy ones when given back.
+     * Loop thread only.
+     *
+     * @param groups the retired generation's groups.
+     */
+    void retire(final List<UpstreamGroup> groups)
     {
-        return acceptors;
+        for (final UpstreamGroup group : groups)
+        {
+            final ConnectionPool pool = pools.get(group);
+            if (pool != null)
+            {
+                pool.retire();
+            }
+        }
+    }
+
+    /**
+     * A retired generation's last session ended: drop its groups' balancer state and pools. Loop thread only.
+     *
+     * @param groups its groups.
+     */
+    void forget(final List<UpstreamGroup> groups)
+    {
+        for (final UpstreamGroup group : groups)
+        {
+            pickers.remove(group);
+            final ConnectionPool pool = pools.remove(group);
+            if (pool != null)
+            {
+                pool.retire();
+            }
+        }
     }
 }

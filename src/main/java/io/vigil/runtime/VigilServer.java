@@ -8,12 +8,7 @@ import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopDrain;
 import io.vigil.loop.LoopStalledException;
-import io.vigil.loop.LoopWatchdog;
-import io.vigil.loop.SelectorIdleStrategy;
-import io.vigil.net.HostPort;
-import io.vigil.net.SocketTuning;
 import io.vigil.session.Acceptor;
-import io.vigil.session.ListenerShard;
 import io.vigil.session.SessionInfo;
 import io.vigil.session.SessionObserver;
 import io.vigil.stats.StatsLayout;
@@ -23,15 +18,9 @@ import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerUser;
 import io.vigil.upstream.Resolver;
 import io.vigil.upstream.UpstreamGroup;
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.AgentRunner;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -48,9 +37,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class VigilServer implements AutoCloseable
 {
     private static final int COMMAND_CAPACITY = 16 * 1024;
-    /** How long stopping waits for all loop threads to end, after the drain. */
-    private static final long RUNNER_CLOSE_NS = TimeUnit.SECONDS.toNanos(2);
-    private static final int RUNNER_CLOSE_RETRY_MS = 100;
     /** Past shutdown-timeout, how long the drain waits for loops to report; a stuck loop never does. */
     private static final long DRAIN_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
 
@@ -65,18 +51,15 @@ public final class VigilServer implements AutoCloseable
     private final LoopContext[] contexts;
     private final StatsLayout layout = new StatsLayout();
     private final Resolver resolver = new Resolver();
-    private final Map<String, InetSocketAddress> boundAddresses = new LinkedHashMap<>();
     private final AtomicLong socketOptionFailures = new AtomicLong();
-    private final List<AgentRunner> runners = new ArrayList<>();
+    private final Generations generations;
     private final AccessLog accessLog;
     private final SessionObserver observer;
     private final ReadOut readOut;
-    private volatile Generation generation;
-    private LoopWatchdog watchdog;
+    private final LoopRunners runners;
     private volatile boolean shuttingDown;
     private volatile boolean draining;
-    private volatile Throwable fatal;
-    private volatile Runnable onFatal = () -> { };
+    private volatile boolean cutShort;
 
     private VigilServer(final VigilConfig config, final SessionObserver observer, final OutputStream accessLogOut)
     {
@@ -91,6 +74,9 @@ public final class VigilServer implements AutoCloseable
             contexts[i] = new LoopContext(loops[i], accessLog);
         }
         this.readOut = new ReadOut(loops, layout);
+        this.runners = new LoopRunners(loops);
+        this.generations = new Generations(contexts, layout, observer, socketOptionFailures, this::onPeerDown,
+            resolver);
     }
 
     /**
@@ -108,56 +94,16 @@ public final class VigilServer implements AutoCloseable
         final VigilServer server = new VigilServer(config, observer, accessLogOut);
         try
         {
-            server.generation = Generation.build(1, config, server.contexts, server.layout, observer,
-                server.socketOptionFailures, server::onPeerDown);
-            for (final ListenerConfig listener : config.listeners())
-            {
-                server.bind(listener);
-            }
+            server.generations.first(config);
         }
         catch (final RuntimeException ex)
         {
             server.close();
             throw ex;
         }
-        for (final EventLoop loop : server.loops)
-        {
-            loop.sweepEvery(server.generation.sweepIntervalNs());
-        }
-        server.generation.start(server.resolver);
-        server.startLoops();
+        server.generations.startFirst();
+        server.runners.start(config.loopStallTimeoutNs());
         return server;
-    }
-
-    private void bind(final ListenerConfig lc)
-    {
-        final ListenerShard[] shards = generation.shards(lc.name());
-        InetSocketAddress address = lc.listen();
-        final int sockets = lc.reuseport() ? loops.length : 1;
-        for (int i = 0; i < sockets; i++)
-        {
-            ServerSocketChannel channel = null;
-            try
-            {
-                channel = ServerSocketChannel.open();
-                channel.configureBlocking(false);
-                SocketTuning.applyListen(channel, lc.reuseport());
-                channel.bind(address, lc.backlog());
-                // an ephemeral port (0) is chosen once; the other reuseport sockets join it
-                address = (InetSocketAddress)channel.getLocalAddress();
-                final ListenerShard[] targets = lc.reuseport() ? new ListenerShard[] {shards[i]} : shards;
-                final Acceptor acceptor = new Acceptor(loops[i], channel, targets);
-                acceptor.register();
-                contexts[i].acceptors().add(acceptor);
-            }
-            catch (final IOException ex)
-            {
-                CloseHelper.quietClose(channel);
-                throw new IllegalStateException("listener " + lc.name() + ": cannot listen on " +
-                    HostPort.format(lc.listen()) + ": " + ex.getMessage(), ex);
-            }
-        }
-        boundAddresses.put(lc.name(), address);
     }
 
     /** A health check marked a peer down: with on-down = close-sessions every loop ends its sessions on it. */
@@ -183,59 +129,12 @@ public final class VigilServer implements AutoCloseable
         }
     }
 
-    private void startLoops()
-    {
-        for (final EventLoop loop : loops)
-        {
-            final AgentRunner runner = new AgentRunner(new SelectorIdleStrategy(loop), this::onLoopError, null, loop);
-            runners.add(runner);
-            AgentRunner.startOnThread(runner);
-        }
-        if (config.loopStallTimeoutNs() > 0)
-        {
-            watchdog = new LoopWatchdog(loops, i -> runners.get(i).thread(), config.loopStallTimeoutNs(),
-                this::reportFatal);
-            watchdog.start();
-        }
-    }
-
-    private void onLoopError(final Throwable ex)
-    {
-        Log.error("event loop: " + ex, ex);
-        if (ex instanceof Error)
-        {
-            // the runner ends that loop's thread after this: its sessions and hand-offs would hang, so say so
-            reportFatal(ex);
-        }
-    }
-
-    /** A loop died or is stuck: Vigil cannot serve reliably any more; say so once and let the owner stop. */
-    private synchronized void reportFatal(final Throwable ex)
-    {
-        if (fatal != null)
-        {
-            return;
-        }
-        fatal = ex;
-        if (!(ex instanceof Error))
-        {
-            Log.fatal(ex.getMessage() + "; its stack:", ex);
-        }
-        Log.fatal("an event loop " + (ex instanceof Error ? "died" : "is stuck") +
-            "; Vigil cannot serve reliably any more and will exit", null);
-        onFatal.run();
-    }
-
     /**
      * @param action run (once, on the reporting thread) when a loop dies of an Error or is found stuck.
      */
     public void onFatal(final Runnable action)
     {
-        this.onFatal = action;
-        if (fatal != null)
-        {
-            action.run();
-        }
+        runners.onFatal(action);
     }
 
     /**
@@ -243,7 +142,7 @@ public final class VigilServer implements AutoCloseable
      */
     public Throwable fatal()
     {
-        return fatal;
+        return runners.fatal();
     }
 
     /**
@@ -251,7 +150,7 @@ public final class VigilServer implements AutoCloseable
      */
     public boolean live()
     {
-        return fatal == null;
+        return runners.fatal() == null;
     }
 
     /**
@@ -276,7 +175,7 @@ public final class VigilServer implements AutoCloseable
      */
     public VigilConfig currentConfig()
     {
-        return generation.config();
+        return generations.current().config();
     }
 
     /**
@@ -284,7 +183,7 @@ public final class VigilServer implements AutoCloseable
      */
     public Map<String, UpstreamGroup> upstreams()
     {
-        return generation.groups();
+        return generations.current().groups();
     }
 
     /**
@@ -309,7 +208,10 @@ public final class VigilServer implements AutoCloseable
      */
     public InetSocketAddress boundAddress(final String listener)
     {
-        return boundAddresses.get(listener);
+        final ListenerConfig config = generations.current().config().listeners().stream()
+            .filter(l -> l.name().equals(listener)).findFirst().orElse(null);
+        final ListenerSockets.Bound bound = config == null ? null : generations.sockets().find(config);
+        return bound == null ? null : bound.address;
     }
 
     /**
@@ -318,7 +220,7 @@ public final class VigilServer implements AutoCloseable
      */
     public Peer[] peers(final String upstream)
     {
-        final UpstreamGroup group = generation.groups().get(upstream);
+        final UpstreamGroup group = generations.current().groups().get(upstream);
         return group == null ? null : group.peers();
     }
 
@@ -327,7 +229,7 @@ public final class VigilServer implements AutoCloseable
      */
     public long generation()
     {
-        return generation.id();
+        return generations.current().id();
     }
 
     /**
@@ -370,6 +272,94 @@ public final class VigilServer implements AutoCloseable
     }
 
     /**
+     * Run another configuration from now on, without dropping a connection: it becomes a new generation. A
+     * listener whose address is unchanged keeps its socket; new listeners are bound; removed ones take what waits
+     * in their backlog and close. New sessions use the new upstream groups; a server that stays keeps its state.
+     * Sessions already open keep their generation (HTTP keep-alive connections move at their next request) until
+     * they end or their listener's drain-timeout. A changed so-keepalive is applied to the sockets already open.
+     * Nothing is half-applied: a failure (an option this JDK lacks, an address that cannot be bound) leaves the
+     * running configuration as it was. Safe from any thread; reloads run one at a time.
+     *
+     * @param next a validated configuration.
+     * @return what changed.
+     * @throws IllegalStateException when it cannot be applied; the running configuration stays.
+     */
+    public Reloaded reload(final VigilConfig next)
+    {
+        synchronized (generations)
+        {
+            // a reload that binds a listener while shutdown closes them would leave that one open
+            if (shuttingDown)
+            {
+                generations.reloadFailed();
+                throw new IllegalStateException("Vigil is stopping");
+            }
+            return generations.reload(next);
+        }
+    }
+
+    /**
+     * Count a reload that failed before it reached the server (the file did not load).
+     */
+    public void reloadFailed()
+    {
+        generations.reloadFailed();
+    }
+
+    /**
+     * @return reloads applied.
+     */
+    public long reloadSuccesses()
+    {
+        return generations.reloadSuccesses();
+    }
+
+    /**
+     * @return reloads refused (the file did not load, or the configuration could not be applied).
+     */
+    public long reloadFailures()
+    {
+        return generations.reloadFailures();
+    }
+
+    /**
+     * @return when the last reload succeeded (ms since the epoch), 0 when none did.
+     */
+    public long lastReloadSuccessMs()
+    {
+        return generations.lastReloadSuccessMs();
+    }
+
+    /**
+     * @return open sockets re-tuned by reloads that changed a so-keepalive.
+     */
+    public long retunedSockets()
+    {
+        return generations.retunedSockets();
+    }
+
+    /**
+     * @return configuration generations alive: the current one and those still serving sessions.
+     */
+    public int liveGenerations()
+    {
+        return generations.live();
+    }
+
+    /**
+     * A second SIGTERM during the drain: close every session now instead of waiting for the grace period.
+     * Safe from any thread.
+     */
+    public void cutShort()
+    {
+        cutShort = true;
+        for (final EventLoop loop : loops)
+        {
+            loop.execute(loop::shutdownSessions);
+        }
+    }
+
+    /**
      * Graceful stop: close listening sockets, let sessions finish for up to shutdown-timeout, close the rest,
      * stop the loops and flush the access log. Safe from any thread; returns when done, at the latest a few
      * seconds after shutdown-timeout even when a loop is stuck.
@@ -383,15 +373,19 @@ public final class VigilServer implements AutoCloseable
             return true;
         }
         draining = true;
-        shuttingDown = true;
+        synchronized (generations)
+        {
+            shuttingDown = true;
+        }
         final CountDownLatch drained = new CountDownLatch(loops.length);
-        final long graceNs = config.shutdownTimeoutNs();
+        final long graceNs = cutShort ? 0 : generations.current().config().shutdownTimeoutNs();
         for (final LoopContext context : contexts)
         {
             final EventLoop loop = context.loop();
+            final List<Acceptor> acceptors = generations.sockets().acceptorsOn(loop);
             final boolean queued = loop.execute(() ->
             {
-                context.acceptors().forEach(Acceptor::close);
+                acceptors.forEach(Acceptor::close);
                 // idle pooled upstream connections will not be needed: close them now, not at the end of the grace
                 context.pools().forEach(ConnectionPool::closeAll);
                 new LoopDrain(loop, System.nanoTime() + graceNs, drained).start();
@@ -422,56 +416,18 @@ public final class VigilServer implements AutoCloseable
     public void close()
     {
         shuttingDown = true;
-        CloseHelper.quietClose(watchdog);
+        generations.close();
         resolver.close();
-        for (final EventLoop loop : loops)
-        {
-            loop.terminate();
-        }
-        final long deadlineNs = System.nanoTime() + RUNNER_CLOSE_NS;
+        final boolean[] stopped = runners.stop();
         for (int i = 0; i < loops.length; i++)
         {
-            final Thread thread = runners.size() <= i ? null : runners.get(i).thread();
-            if (thread == null || closeWithin(runners.get(i), deadlineNs))
+            if (stopped[i])
             {
                 // the loop's thread has stopped (or never ran): what it owned can be closed from here
                 contexts[i].pools().forEach(ConnectionPool::closeAll);
-                contexts[i].acceptors().forEach(Acceptor::close);
-                if (thread == null)
-                {
-                    loops[i].onClose();
-                }
-            }
-            else if (fatal == null)
-            {
-                // stuck with the watchdog off: still not a clean stop
-                fatal = new LoopStalledException(loops[i].roleName(), RUNNER_CLOSE_NS, thread);
+                generations.sockets().acceptorsOn(loops[i]).forEach(Acceptor::close);
             }
         }
         accessLog.close();
-    }
-
-    /**
-     * Stop a loop's runner, but give up at the deadline: a stuck loop never stops, and stopping Vigil must not
-     * wait for it (the process exits and takes the thread with it).
-     */
-    private static boolean closeWithin(final AgentRunner runner, final long deadlineNs)
-    {
-        try
-        {
-            runner.close(RUNNER_CLOSE_RETRY_MS, thread ->
-            {
-                if (System.nanoTime() - deadlineNs >= 0)
-                {
-                    throw new IllegalStateException(thread.getName() + " did not stop");
-                }
-            });
-            return true;
-        }
-        catch (final IllegalStateException ex)
-        {
-            Log.error(ex.getMessage() + "; leaving it behind", null);
-            return false;
-        }
     }
 }

@@ -161,11 +161,45 @@ public final class Acceptor implements SelectHandler, TimerTarget
     }
 
     /**
+     * The listener was removed by a reload: take what already waits in the backlog (those clients connected
+     * before the reload and are served by the old configuration), then close. Call on the loop's thread.
+     */
+    public void drainAndClose()
+    {
+        for (int taken = 0; taken < 100_000; taken++)
+        {
+            final SocketChannel channel;
+            try
+            {
+                channel = server.accept();
+            }
+            catch (final IOException ex)
+            {
+                break;
+            }
+            if (channel == null)
+            {
+                break;
+            }
+            handOff(channel);
+        }
+        close();
+    }
+
+    /**
      * Stop accepting: close the listening socket. Call on the loop's thread.
      */
     public void close()
     {
         CloseHelper.quietClose(server);
+    }
+
+    /**
+     * @return the loop this acceptor's socket is registered with.
+     */
+    public EventLoop loop()
+    {
+        return loop;
     }
 
     /**

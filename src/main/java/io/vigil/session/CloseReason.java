@@ -29,6 +29,11 @@ public enum CloseReason
     CONNECT_FAILED("connect_failed"),
     /** A health check marked the upstream server down and its upstream has on-down = close-sessions. */
     SERVER_DOWN("server_down"),
+    /**
+     * A reload retired the session's configuration and its drain-timeout passed, or removed its server with
+     * on-server-removed = close-sessions.
+     */
+    RELOAD("reload"),
     /** Vigil is shutting down and the grace period ended. */
     SHUTDOWN("shutdown"),
     /** Any other I/O failure. */

@@ -25,6 +25,10 @@ public final class ListenerShard
     private final ConnectionPool pool;
     private final LoopCounters counters;
     private final SessionStarter starter;
+    /** Sessions of this shard open now: written by its loop only, read by the control thread (opaque). */
+    private volatile int sessions;
+    /** The same listener's shard on this loop in the generation that replaced this one, or null. */
+    private volatile ListenerShard successor;
 
     /**
      * @param loop     the owning loop.
@@ -65,6 +69,51 @@ public final class ListenerShard
     {
         counters.increment(listener.stats() + ListenerCounters.ACCEPTED);
         starter.start(this, new Downstream(channel));
+    }
+
+    /**
+     * A session of this shard started (or moved here from an older generation). Loop thread only.
+     */
+    public void sessionStarted()
+    {
+        sessions = sessions + 1;
+    }
+
+    /**
+     * A session of this shard ended (or moved to a newer generation). Loop thread only.
+     */
+    public void sessionEnded()
+    {
+        sessions = sessions - 1;
+    }
+
+    /**
+     * @return sessions of this shard open now; safe from any thread.
+     */
+    public int sessions()
+    {
+        return sessions;
+    }
+
+    /**
+     * @param next the same listener's shard on this loop in the generation that replaces this one.
+     */
+    public void successor(final ListenerShard next)
+    {
+        this.successor = next;
+    }
+
+    /**
+     * @return the newest shard that replaced this one (following the chain), or this one when none did.
+     */
+    public ListenerShard latest()
+    {
+        ListenerShard latest = this;
+        while (latest.successor != null)
+        {
+            latest = latest.successor;
+        }
+        return latest;
     }
 
     /**

@@ -35,13 +35,24 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
      */
     protected Session(final ListenerShard shard, final Downstream client)
     {
+        this(shard, client, shard.loop().nowNs(), System.currentTimeMillis());
+    }
+
+    /**
+     * @param shard        the listener on this loop.
+     * @param client       the accepted socket.
+     * @param startNs      when the session began (carried when it moves to a newer generation).
+     * @param startEpochMs the same, wall clock.
+     */
+    protected Session(final ListenerShard shard, final Downstream client, final long startNs, final long startEpochMs)
+    {
         this.shard = shard;
         this.loop = shard.loop();
         this.listener = shard.listener();
         this.client = client;
         this.counters = shard.counters();
-        this.startNs = loop.nowNs();
-        this.startEpochMs = System.currentTimeMillis();
+        this.startNs = startNs;
+        this.startEpochMs = startEpochMs;
     }
 
     /**
@@ -53,8 +64,32 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     protected final void begin(final int interestOps) throws IOException
     {
         loop.add(this);
+        shard.sessionStarted();
         counters.increment(listener.stats() + ListenerCounters.ACTIVE);
         clientKey = client.channel().register(loop.selector(), interestOps, this);
+    }
+
+    /**
+     * Take over a live client socket from a session of an older generation of the same listener (HTTP moves
+     * between requests): no new session as far as counters go.
+     *
+     * @param key the client socket's key.
+     */
+    protected final void takeOver(final SelectionKey key)
+    {
+        loop.add(this);
+        shard.sessionStarted();
+        clientKey = key;
+        key.attach(this);
+    }
+
+    /**
+     * Leave this session's loop list and shard without ending it: a successor took the client socket over.
+     */
+    protected final void handedOver()
+    {
+        loop.remove(this);
+        shard.sessionEnded();
     }
 
     /**
@@ -66,6 +101,7 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     protected final void ended(final CloseReason reason, final Side side)
     {
         loop.remove(this);
+        shard.sessionEnded();
         final int stats = listener.stats();
         counters.add(stats + ListenerCounters.ACTIVE, -1);
         counters.increment(stats + ListenerCounters.closed(reason.ordinal(), side.ordinal()));
@@ -78,6 +114,39 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
      * @return this session as an operator sees it. Called on the loop's thread.
      */
     public abstract SessionInfo describe(long nowNs);
+
+    /**
+     * End now by Vigil's decision (a reload's drain-timeout, a removed server). Loop thread only.
+     *
+     * @param reason why.
+     */
+    public abstract void end(CloseReason reason);
+
+    /**
+     * @return the upstream socket in use now, or null (connecting, between HTTP requests).
+     */
+    public abstract java.nio.channels.SocketChannel upstreamChannel();
+
+    /**
+     * @return the upstream server in use now, or null.
+     */
+    public abstract io.vigil.upstream.Peer upstreamPeer();
+
+    /**
+     * @return the client socket.
+     */
+    public final java.nio.channels.SocketChannel clientChannel()
+    {
+        return client.channel();
+    }
+
+    /**
+     * @return the listener this session belongs to now.
+     */
+    public final Listener listener()
+    {
+        return listener;
+    }
 
     /**
      * @return the listener on this loop.

@@ -154,7 +154,7 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
     @Override
     public void onPeerDown(final Peer down)
     {
-        if (connector.peer() == down)
+        if (down.sameServer(connector.peer()))
         {
             close(CloseReason.SERVER_DOWN, Side.UPSTREAM);
         }
@@ -164,6 +164,24 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
     public void shutdown()
     {
         close(CloseReason.SHUTDOWN, Side.PROXY);
+    }
+
+    @Override
+    public void end(final CloseReason reason)
+    {
+        close(reason, Side.PROXY);
+    }
+
+    @Override
+    public SocketChannel upstreamChannel()
+    {
+        return state == RELAYING ? upstream : null;
+    }
+
+    @Override
+    public Peer upstreamPeer()
+    {
+        return connector.peer();
     }
 
     /**

@@ -48,6 +48,7 @@ public final class ConnectionPool implements TimerTarget
     private PooledConnection oldest;
     private int idleCount;
     private long trimTimerId = NO_TIMER;
+    private boolean retired;
     private long idleTimerId = NO_TIMER;
     private long idleTimerDeadlineNs;
     private long reused;
@@ -151,7 +152,7 @@ public final class ConnectionPool implements TimerTarget
     public boolean release(final PooledConnection c, final int serverKeepAliveSec)
     {
         final long nowNs = loop.nowNs();
-        if (c.requests >= maxRequests || nowNs - c.createdNs >= maxAgeNs || maxIdle == 0)
+        if (retired || c.requests >= maxRequests || nowNs - c.createdNs >= maxAgeNs || maxIdle == 0)
         {
             close(c);
             return false;
@@ -266,6 +267,16 @@ public final class ConnectionPool implements TimerTarget
             }
             c = next;
         }
+    }
+
+    /**
+     * The pool's configuration generation was replaced: close the idle connections now and every connection
+     * given back later (they belong to the old upstream settings). Loop thread only.
+     */
+    public void retire()
+    {
+        retired = true;
+        closeAll();
     }
 
     /**

@@ -90,6 +90,18 @@ public final class HealthChecks
         }
     }
 
+    /**
+     * Stop every probe (the group was retired by a reload). Safe from any thread: each stops on its loop.
+     */
+    public void stop()
+    {
+        for (final HealthProbe probe : probes.values())
+        {
+            probe.loop().execute(probe::stop);
+        }
+        probes.clear();
+    }
+
     private HealthProbe probe(final Peer peer)
     {
         if (peer.server().down())

@@ -4,7 +4,6 @@ import io.vigil.config.ServerConfig;
 import io.vigil.net.HostPort;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One upstream address: its options and the state every loop shares, kept lock-free. Open sessions are counted
@@ -20,11 +19,7 @@ public final class Peer
     private final InetSocketAddress address;
     private final String name;
     private final int stats;
-    private final AtomicInteger conns = new AtomicInteger();
-    private final AtomicInteger fails = new AtomicInteger();
-    private volatile long accessedNs = Long.MIN_VALUE;
-    private volatile long checkedNs = Long.MIN_VALUE;
-    private volatile boolean healthy = true;
+    private final PeerState state;
 
     /**
      * @param server  the servers entry this address came from.
@@ -33,10 +28,40 @@ public final class Peer
      */
     public Peer(final ServerConfig server, final InetSocketAddress address, final int stats)
     {
+        this(server, address, stats, new PeerState());
+    }
+
+    /**
+     * @param server  the servers entry this address came from.
+     * @param address one of its addresses.
+     * @param stats   base slot of its counter block.
+     * @param state   the state of the same server in an earlier configuration, carried over (open sessions,
+     *                failures, health), or a fresh one.
+     */
+    public Peer(final ServerConfig server, final InetSocketAddress address, final int stats, final PeerState state)
+    {
         this.server = server;
         this.address = address;
         this.name = HostPort.format(address);
         this.stats = stats;
+        this.state = state;
+    }
+
+    /**
+     * @return the state shared with this server's peers in other configuration generations.
+     */
+    public PeerState state()
+    {
+        return state;
+    }
+
+    /**
+     * @param other a peer, maybe of another configuration generation, or null.
+     * @return true when both stand for the same server (they share its state).
+     */
+    public boolean sameServer(final Peer other)
+    {
+        return other != null && other.state == state;
     }
 
     /**
@@ -92,7 +117,7 @@ public final class Peer
      */
     public int conns()
     {
-        return conns.get();
+        return state.conns.get();
     }
 
     /**
@@ -102,12 +127,12 @@ public final class Peer
      */
     public boolean available(final long nowNs)
     {
-        if (server.down() || !healthy)
+        if (server.down() || !state.healthy)
         {
             return false;
         }
         final int maxFails = server.maxFails();
-        return maxFails == 0 || fails.get() < maxFails || nowNs - checkedNs > server.failTimeoutNs();
+        return maxFails == 0 || state.fails.get() < maxFails || nowNs - state.checkedNs > server.failTimeoutNs();
     }
 
     /**
@@ -120,19 +145,19 @@ public final class Peer
         final int max = server.maxConns();
         if (max == 0)
         {
-            conns.incrementAndGet();
+            state.conns.incrementAndGet();
             return true;
         }
         int current;
         do
         {
-            current = conns.get();
+            current = state.conns.get();
             if (current >= max)
             {
                 return false;
             }
         }
-        while (!conns.compareAndSet(current, current + 1));
+        while (!state.conns.compareAndSet(current, current + 1));
         return true;
     }
 
@@ -141,7 +166,7 @@ public final class Peer
      */
     public void release()
     {
-        conns.decrementAndGet();
+        state.conns.decrementAndGet();
     }
 
     /**
@@ -151,9 +176,9 @@ public final class Peer
      */
     public void onPicked(final long nowNs)
     {
-        if (nowNs - checkedNs > server.failTimeoutNs())
+        if (nowNs - state.checkedNs > server.failTimeoutNs())
         {
-            checkedNs = nowNs;
+            state.checkedNs = nowNs;
         }
     }
 
@@ -165,9 +190,9 @@ public final class Peer
      */
     public boolean onFailure(final long nowNs)
     {
-        accessedNs = nowNs;
-        checkedNs = nowNs;
-        final int count = fails.incrementAndGet();
+        state.accessedNs = nowNs;
+        state.checkedNs = nowNs;
+        final int count = state.fails.incrementAndGet();
         return server.maxFails() != 0 && count == server.maxFails();
     }
 
@@ -176,9 +201,9 @@ public final class Peer
      */
     public void onSuccess()
     {
-        if (accessedNs < checkedNs)
+        if (state.accessedNs < state.checkedNs)
         {
-            fails.set(0);
+            state.fails.set(0);
         }
     }
 
@@ -187,7 +212,7 @@ public final class Peer
      */
     public boolean healthy()
     {
-        return healthy;
+        return state.healthy;
     }
 
     /**
@@ -195,7 +220,7 @@ public final class Peer
      */
     public void healthy(final boolean healthy)
     {
-        this.healthy = healthy;
+        state.healthy = healthy;
     }
 
     @Override

@@ -31,6 +31,8 @@ public final class Resolver implements AutoCloseable
         thread.setDaemon(true);
         return thread;
     });
+    private final Map<UpstreamGroup, java.util.concurrent.ScheduledFuture<?>> watched =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Re-resolve a group's hostnames every {@code resolve} interval, if it has any.
@@ -45,7 +47,22 @@ public final class Resolver implements AutoCloseable
         {
             return;
         }
-        executor.scheduleWithFixedDelay(() -> refresh(group, checks), intervalNs, intervalNs, TimeUnit.NANOSECONDS);
+        watched.put(group, executor.scheduleWithFixedDelay(() -> refresh(group, checks), intervalNs, intervalNs,
+            TimeUnit.NANOSECONDS));
+    }
+
+    /**
+     * Stop re-resolving a group's names (a reload retired it).
+     *
+     * @param group the group.
+     */
+    public void unwatch(final UpstreamGroup group)
+    {
+        final java.util.concurrent.ScheduledFuture<?> task = watched.remove(group);
+        if (task != null)
+        {
+            task.cancel(false);
+        }
     }
 
     /**

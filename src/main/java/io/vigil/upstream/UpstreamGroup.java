@@ -9,7 +9,9 @@ import io.vigil.stats.StatsLayout;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,6 +25,7 @@ public final class UpstreamGroup
     private final SocketTuning tuning;
     private final StatsLayout layout;
     private final int stats;
+    private final Map<String, PeerState> inherited = new HashMap<>();
     private volatile Peer[] peers;
     private long pickerSeed = 0x5DEECE66DL;
 
@@ -35,8 +38,30 @@ public final class UpstreamGroup
     public UpstreamGroup(
         final UpstreamConfig config, final boolean tcpNodelay, final AtomicLong failures, final StatsLayout layout)
     {
+        this(config, tcpNodelay, failures, layout, null);
+    }
+
+    /**
+     * @param config      the group's configuration.
+     * @param tcpNodelay  whether upstream sockets get TCP_NODELAY.
+     * @param failures    counter for socket options that fail at runtime.
+     * @param layout      where the group's and its servers' counters are allocated.
+     * @param predecessor the group of the same name in the configuration this one replaces, or null: servers that
+     *                    stay keep their state (open sessions, failures, health).
+     */
+    public UpstreamGroup(
+        final UpstreamConfig config, final boolean tcpNodelay, final AtomicLong failures, final StatsLayout layout,
+        final UpstreamGroup predecessor)
+    {
         this.config = config;
         this.layout = layout;
+        if (predecessor != null)
+        {
+            for (final Peer peer : predecessor.peers())
+            {
+                inherited.put(key(peer.server(), peer.address()), peer.state());
+            }
+        }
         this.stats = layout.block(StatsLayout.Kind.UPSTREAM, config.name()).base();
         final List<Peer> list = new ArrayList<>();
         for (final ServerConfig server : config.servers())
@@ -57,8 +82,16 @@ public final class UpstreamGroup
      */
     public Peer newPeer(final ServerConfig server, final InetSocketAddress address)
     {
+        final PeerState carried = inherited.get(key(server, address));
         return new Peer(server, address,
-            layout.block(StatsLayout.Kind.SERVER, config.name(), HostPort.format(address)).base());
+            layout.block(StatsLayout.Kind.SERVER, config.name(), HostPort.format(address)).base(),
+            carried != null ? carried : new PeerState());
+    }
+
+    /** A server "stays" across configurations when its host:port entry resolves to the same address. */
+    private static String key(final ServerConfig server, final InetSocketAddress address)
+    {
+        return server.host() + ":" + server.port() + "|" + HostPort.format(address);
     }
 
     /**

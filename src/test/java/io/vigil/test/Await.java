@@ -2,6 +2,7 @@ package io.vigil.test;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Polls a condition against a deadline: the replacement for sleep-and-hope.
@@ -19,12 +20,22 @@ public final class Await
      */
     public static void until(final BooleanSupplier condition, final Duration timeout, final String what)
     {
+        until(condition, timeout, () -> what);
+    }
+
+    /**
+     * @param condition what must become true.
+     * @param timeout   how long to wait at most.
+     * @param what      described in the failure, built only then (e.g. with a process's output so far).
+     */
+    public static void until(final BooleanSupplier condition, final Duration timeout, final Supplier<String> what)
+    {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean())
         {
             if (System.nanoTime() > deadline)
             {
-                throw new AssertionError("timed out after " + timeout.toMillis() + "ms waiting for: " + what);
+                throw new AssertionError("timed out after " + timeout.toMillis() + "ms waiting for: " + what.get());
             }
             try
             {
@@ -33,7 +44,7 @@ public final class Await
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + what, ex);
+                throw new AssertionError("interrupted waiting for: " + what.get(), ex);
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.vigil.test;
 
+import io.vigil.runtime.Reloaded;
 import io.vigil.runtime.VigilServer;
 import io.vigil.admin.AdminServer;
 import io.vigil.config.ConfigLoader;
@@ -98,6 +99,17 @@ public final class VigilHarness implements AutoCloseable
     public static VigilHarness start(final String hocon)
     {
         return new VigilHarness(ConfigLoader.parse(hocon, "test.conf"));
+    }
+
+    /**
+     * Reload the running server with another configuration, as SIGHUP would (without the file).
+     *
+     * @param hocon a complete config (root {@code vigil}).
+     * @return what changed.
+     */
+    public Reloaded reload(final String hocon)
+    {
+        return server.reload(ConfigLoader.parse(hocon, "reload.conf"));
     }
 
     /**

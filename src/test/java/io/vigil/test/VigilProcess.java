@@ -3,6 +3,7 @@ package io.vigil.test;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
  */
 public final class VigilProcess implements AutoCloseable
 {
+    private static final Pattern ADMIN = Pattern.compile("admin http://([0-9.]+):(\\d+)/");
     private static final Pattern LISTENING = Pattern.compile("listening (\\S+) \\S+:(\\d+) ");
 
     private final Process process;
@@ -113,6 +115,45 @@ public final class VigilProcess implements AutoCloseable
     public void sigterm()
     {
         process.toHandle().destroy();
+    }
+
+    /**
+     * Send a signal with kill(1).
+     *
+     * @param name the signal without "SIG", e.g. "HUP".
+     * @throws IOException when kill fails.
+     */
+    public void signal(final String name) throws IOException
+    {
+        final Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid()))
+            .redirectErrorStream(true).start();
+        try
+        {
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0)
+            {
+                throw new IOException("kill -s " + name + " failed: " +
+                    new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException(ex);
+        }
+    }
+
+    /**
+     * @return the admin listener's address, as printed at startup.
+     */
+    public InetSocketAddress admin()
+    {
+        awaitOutput("admin http://", Duration.ofSeconds(20));
+        final Matcher m = ADMIN.matcher(output());
+        if (!m.find())
+        {
+            throw new AssertionError("no admin address in:\n" + output());
+        }
+        return new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
     }
 
     /**

@@ -1,0 +1,164 @@
+package io.vigil.cli;
+
+import io.vigil.test.Admin;
+import io.vigil.test.Await;
+import io.vigil.test.Closer;
+import io.vigil.test.RawHttp;
+import io.vigil.test.TestUpstream;
+import io.vigil.test.VigilProcess;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The reload triggers of a running {@code vigil run}: SIGHUP and POST /reload, and what a broken file does
+ * (nothing, except a logged file:line and a counted failure).
+ */
+@Timeout(90)
+class ReloadTriggersTest
+{
+    private final Closer closer = new Closer();
+
+    @AfterEach
+    void closeAll() throws Exception
+    {
+        closer.close();
+    }
+
+    private <T extends AutoCloseable> T keep(final T resource)
+    {
+        return closer.keep(resource);
+    }
+
+    static String config(final String upstream)
+    {
+        return "vigil {\n" +
+            "  event-loops = 1\n" +
+            "  shutdown-timeout = 1s\n" +
+            "  admin { listen = \"127.0.0.1:0\" }\n" +
+            "  listeners = [{ name = pub, listen = \"127.0.0.1:0\", upstream = up }]\n" +
+            "  upstreams { up { servers = [\"" + upstream + "\"] } }\n" +
+            "}\n";
+    }
+
+    /** Replace the file in one step, as editors and ConfigMaps do: a reader never sees half of it. */
+    static void replace(final Path file, final String content) throws IOException
+    {
+        final Path next = file.resolveSibling(file.getFileName() + ".next");
+        Files.writeString(next, content, StandardCharsets.UTF_8);
+        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void relay(final int port) throws IOException
+    {
+        try (Socket client = new Socket("127.0.0.1", port))
+        {
+            client.setSoTimeout(5000);
+            client.getOutputStream().write(7);
+            assertEquals(7, client.getInputStream().read());
+        }
+    }
+
+    static double reloads(final InetSocketAddress admin, final String result) throws IOException
+    {
+        return Admin.metric(admin, "vigil_config_reloads_total{result=\"" + result + "\"}");
+    }
+
+    @Test
+    void shouldReloadOnSighupAndPostReload() throws Exception
+    {
+        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final Path file = Files.createTempFile("vigil-reload", ".conf");
+        Files.writeString(file, config(a.hostPort()));
+        final VigilProcess vigil = keep(VigilProcess.start("run", "-c", file.toString()));
+        final int port = vigil.port("pub");
+        final InetSocketAddress admin = vigil.admin();
+        final Socket old = keep(new Socket("127.0.0.1", port));
+        old.setSoTimeout(5000);
+        relay(port);
+        assertEquals(2, a.accepted());
+
+        replace(file, config(b.hostPort()));
+        vigil.signal("HUP");
+        Await.until(() -> count(admin, "success") == 1, Duration.ofSeconds(10),
+            () -> "the SIGHUP reload:\n" + vigil.output());
+        vigil.awaitOutput("reload (SIGHUP): generation 2 serves new connections (listeners added [], kept [pub]",
+            Duration.ofSeconds(5));
+        relay(port);
+        assertEquals(1, b.accepted(), "new sessions go to the new upstream, on the same port");
+        old.getOutputStream().write(1);
+        assertEquals(1, old.getInputStream().read(), "the session from before the reload still relays");
+
+        replace(file, config(a.hostPort()));
+        final RawHttp.Response posted = Admin.post(admin, "/reload");
+        assertEquals(200, posted.status(), posted.raw());
+        assertTrue(posted.body().contains("generation 3"), posted.body());
+        relay(port);
+        assertEquals(3, a.accepted());
+        assertEquals(3, Admin.metric(admin, "vigil_config_generation"), "current generation number");
+    }
+
+    @Test
+    void shouldKeepServingAndNameFileAndLineWhenTheNewFileIsBroken() throws Exception
+    {
+        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final Path file = Files.createTempFile("vigil-broken", ".conf");
+        Files.writeString(file, config(a.hostPort()));
+        final VigilProcess vigil = keep(VigilProcess.start("run", "-c", file.toString()));
+        final int port = vigil.port("pub");
+        final InetSocketAddress admin = vigil.admin();
+        final double started = Admin.metric(admin, "vigil_config_last_reload_success_timestamp_seconds");
+        assertTrue(started > 1.7e9, "the start counts as the last good load: " + started);
+
+        // line 5 names an upstream that does not exist
+        replace(file, config(a.hostPort()).replace("upstream = up", "upstream = nowhere"));
+        final RawHttp.Response posted = Admin.post(admin, "/reload");
+        assertEquals(500, posted.status(), posted.raw());
+        final String where = file + ":5: vigil.listeners[0].upstream";
+        assertTrue(posted.body().contains(where), posted.body());
+        vigil.awaitOutput("reload (POST /reload) refused, generation 1 keeps running: " + where,
+            Duration.ofSeconds(5));
+
+        // a syntax error: HOCON's own message, still with the file and line
+        replace(file, config(a.hostPort()).replace("event-loops = 1", "event-loops = 1 }}"));
+        vigil.signal("HUP");
+        Await.until(() -> count(admin, "failure") == 2, Duration.ofSeconds(10), "two failed reloads counted");
+        vigil.awaitOutput("reload (SIGHUP) refused, generation 1 keeps running: " + file + ": 2:",
+            Duration.ofSeconds(5));
+        assertEquals(0, reloads(admin, "success"));
+        assertEquals(started, Admin.metric(admin, "vigil_config_last_reload_success_timestamp_seconds"));
+        relay(port);
+        assertEquals(1, a.accepted(), "the running configuration still serves");
+
+        replace(file, config(a.hostPort()));
+        assertEquals(200, Admin.post(admin, "/reload").status());
+        assertTrue(Admin.metric(admin, "vigil_config_last_reload_success_timestamp_seconds") >= started);
+        vigil.sigterm();
+        assertEquals(0, vigil.awaitExit(Duration.ofSeconds(20)), vigil.output());
+    }
+
+    private static double count(final InetSocketAddress admin, final String result)
+    {
+        try
+        {
+            return reloads(admin, result);
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+    }
+}

@@ -2,11 +2,13 @@ package io.vigil.cli;
 
 import io.vigil.config.ConfigError;
 import io.vigil.config.ConfigLoader;
+import io.vigil.config.VigilConfig;
 import io.vigil.net.KernelKeepAlive;
 import io.vigil.session.SessionObserver;
 
 import java.io.File;
 import java.io.PrintStream;
+import java.util.List;
 
 /**
  * Command-line entry point: {@code run}, {@code check}, {@code --help}, {@code --version}.
@@ -25,6 +27,8 @@ public final class Vigil
     private static final String USAGE = String.join(System.lineSeparator(),
         "usage: vigil [run] [-c FILE]      run the proxy in the foreground (default FILE: " + DEFAULT_CONFIG + ")",
         "       vigil check [-c FILE]      validate FILE and print each listener's dead-peer detection budget",
+        "             [--lb-idle-timeout T|azure-lb|aws-nlb|gcp]  warn about listeners whose idle connections a load",
+        "                                  balancer with this idle timeout drops (default: every one of the three)",
         "       vigil --version            print the version",
         "       vigil --help               print this help",
         "",
@@ -55,6 +59,7 @@ public final class Vigil
     {
         String command = "run";
         String file = defaultConfig();
+        List<CloudLimits.LoadBalancer> loadBalancers = CloudLimits.KNOWN;
         int i = 0;
         if (args.length > 0 && !args[0].startsWith("-"))
         {
@@ -81,6 +86,16 @@ public final class Vigil
                     }
                     file = args[++i];
                     break;
+                case "--lb-idle-timeout":
+                    try
+                    {
+                        loadBalancers = List.of(CloudLimits.parse(i + 1 < args.length ? args[++i] : ""));
+                    }
+                    catch (final IllegalArgumentException ex)
+                    {
+                        return usageError(err, ex.getMessage());
+                    }
+                    break;
                 default:
                     return usageError(err, "unknown argument \"" + args[i] + "\"");
             }
@@ -94,7 +109,7 @@ public final class Vigil
                 out.println("vigil " + version());
                 return EXIT_OK;
             case "check":
-                return check(new File(file), out, err);
+                return check(new File(file), loadBalancers, out, err);
             case "run":
                 return RunCommand.run(new File(file), out, err, observer);
             default:
@@ -109,11 +124,14 @@ public final class Vigil
         return EXIT_USAGE;
     }
 
-    private static int check(final File file, final PrintStream out, final PrintStream err)
+    private static int check(final File file, final List<CloudLimits.LoadBalancer> loadBalancers,
+        final PrintStream out, final PrintStream err)
     {
         try
         {
-            CheckReport.print(ConfigLoader.load(file), KernelKeepAlive.systemDefaults(), out);
+            final VigilConfig config = ConfigLoader.load(file);
+            CheckReport.print(config, KernelKeepAlive.systemDefaults(), out);
+            CloudLimits.print(config, KernelKeepAlive.systemDefaults(), loadBalancers, out);
             return EXIT_OK;
         }
         catch (final ConfigError ex)

@@ -1,0 +1,191 @@
+package io.vigil.deploy;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The image runs as the host-network overlay runs it ({@link PodRun}: podman and runc, the manifest's user, read-only
+ * root, no capabilities, memory limit, ConfigMap directory), proxies real traffic, and stops as the kubelet stops it:
+ * preStop, SIGTERM, exit 0 within the grace period, open sessions drained rather than cut. Needs root (network
+ * namespaces, podman); skipped without it, saying why (bin/test fails if it was skipped).
+ */
+class ImageRunIT
+{
+    private static Rendered pod;
+    private static String loaded;
+
+    @BeforeAll
+    static void loadTheImage() throws Exception
+    {
+        final String uid = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(),
+            StandardCharsets.US_ASCII).trim();
+        if (!"0".equals(uid))
+        {
+            System.out.println("SKIPPED image run tests: they need root for network namespaces and podman (uid " + uid +
+                ")");
+        }
+        Assumptions.assumeTrue("0".equals(uid), "image run tests need root (ip netns, podman); uid is " + uid);
+        for (final String tool : List.of("podman", "runc", "ip"))
+        {
+            final Process which = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
+            assertTrue(which.waitFor(5, TimeUnit.SECONDS) && which.exitValue() == 0,
+                tool + " is missing: apt-get install podman runc iproute2 (bin/test does)");
+        }
+        pod = Rendered.overlay("overlays/host-network");
+        loaded = PodRun.run("podman", "load", "--input", OciImage.ARCHIVE.toString());
+    }
+
+    @AfterAll
+    static void removeTheImage()
+    {
+        if (loaded != null)
+        {
+            PodRun.run("podman", "rmi", "--force", pod.vigil().getImage());
+        }
+    }
+
+    @Test
+    void shouldLoadIntoPodmanAsTheImageTheDaemonSetRuns()
+    {
+        assertTrue(loaded.contains("Loaded image: " + pod.vigil().getImage()), loaded);
+    }
+
+    @Test
+    @Timeout(180)
+    void shouldProxyTrafficThenDrainAndExitZeroWithinTheGracePeriod() throws Exception
+    {
+        // today's Vigil refuses the keys issues 11/12 add; with them gone, it is the ConfigMap's own config
+        final VigilConf conf = new VigilConf(pod.vigilConf().withoutPendingKeys(), "ConfigMap minus pending keys");
+        final String target = "127.0.0.1:" + conf.listeners().values().iterator().next().getPort();
+        final long graceSec = pod.pod().getTerminationGracePeriodSeconds();
+        try (PodRun run = PodRun.start(pod, conf.text()))
+        {
+            assertEquals("ok echo 20 x 65536", run.peer("echo " + target + " 20 65536"), run.logs());
+            assertEquals("ok hold", run.peer("hold " + target));
+            Await.accessLogLines(run, 20);
+
+            final long[] closedAfterSigtermMs = {-1};
+            final PodRun.Stop stop = run.stopLikeKubelet(
+                () -> assertEquals("ok connect", run.peer("connect " + target), "serving during preStop"),
+                sigterm ->
+                {
+                    run.awaitLog("vigil: stopping", Duration.ofSeconds(10));
+                    assertEquals("ok poke", run.peer("poke"), "an open session keeps relaying while Vigil drains");
+                    if (conf.shutdownDelaySec() == 0)
+                    {
+                        assertTrue(run.peer("connect " + target).startsWith("refused"),
+                            "no new sessions once stopping");
+                    }
+                    final String closed = run.peer("await-close " + TimeUnit.SECONDS.toMillis(graceSec));
+                    assertTrue(closed.startsWith("ok closed"), "Vigil closes what is left: " + closed);
+                    closedAfterSigtermMs[0] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sigterm);
+                });
+            System.out.println("pod stop: " + stop + "; held session closed " + closedAfterSigtermMs[0] +
+                " ms after SIGTERM\n" + run.logs());
+            assertFalse(stop.killed(), "SIGKILL: the grace period of " + graceSec + " s ran out\n" + run.logs());
+            assertEquals(0, stop.exitCode(), run.logs());
+            assertTrue(stop.sinceDeletion().toSeconds() < graceSec, stop.toString());
+            final long timeoutMs = TimeUnit.SECONDS.toMillis(conf.shutdownTimeoutSec());
+            assertTrue(closedAfterSigtermMs[0] >= timeoutMs - 1000 && closedAfterSigtermMs[0] <= timeoutMs + 5000,
+                "the held session is given shutdown-timeout (" + timeoutMs + " ms), then closed: " +
+                closedAfterSigtermMs[0] + " ms");
+            assertTrue(run.logs().contains("vigil: stopped"), run.logs());
+            // e.g. hsperfdata on the read-only root, or an AOT cache this runtime cannot use
+            assertFalse(run.logs().contains("][warning]") || run.logs().contains("][error]"),
+                "the JVM warned:\n" + run.logs());
+        }
+    }
+
+    @Test
+    void shouldSizeTheHeapFromTheDaemonSetsMemoryLimit() throws Exception
+    {
+        final String flags = PodRun.runOnce(pod, List.of("--env", "JAVA_TOOL_OPTIONS=-XX:+PrintFlagsFinal"),
+            "--version");
+        final Matcher heap = Pattern.compile("size_t MaxHeapSize\\s+=\\s+(\\d+)").matcher(flags);
+        assertTrue(heap.find(), flags);
+        double percent = -1;
+        for (final String line : Files.readAllLines(Paths.get("deploy", "image", "jvm.options")))
+        {
+            if (line.startsWith("-XX:MaxRAMPercentage="))
+            {
+                percent = Double.parseDouble(line.substring("-XX:MaxRAMPercentage=".length()));
+            }
+        }
+        final long limit = PodRun.memoryLimitBytes(pod);
+        final long expected = (long)(limit * percent / 100);
+        final long actual = Long.parseLong(heap.group(1));
+        System.out.printf("memory limit %d MiB: max heap %d MiB (%.1f%%)%n", limit >> 20, actual >> 20,
+            100.0 * actual / limit);
+        assertTrue(Math.abs(actual - expected) <= 4L << 20, "max heap " + actual + " for a " + limit +
+            " byte limit; expected about " + expected + " (MaxRAMPercentage " + percent + ")");
+    }
+
+    @Test
+    void shouldStartFromTheAotCacheItShips()
+    {
+        // AOTMode=on fails instead of falling back when the cache does not match this runtime, jar and flags
+        final String out = PodRun.runOnce(pod, List.of("--env", "JAVA_TOOL_OPTIONS=-XX:AOTMode=on"), "--version");
+        assertTrue(out.contains("vigil "), out);
+    }
+
+    /**
+     * Needs issues 11 and 12 (admin listener, shutdown-delay): the ConfigMap's config as shipped, probed as the
+     * kubelet probes it, and readiness 503 from SIGTERM on while new connections are still accepted for
+     * shutdown-delay. Excluded from the default run (tag needs-admin); run it with -Dvigil.excludedGroups=
+     */
+    @Test
+    @Tag("needs-admin")
+    @Timeout(180)
+    void shouldTurnNotReadyOnSigtermAndKeepAcceptingForTheShutdownDelay() throws Exception
+    {
+        final VigilConf conf = pod.vigilConf();
+        final String target = "127.0.0.1:" + conf.listeners().values().iterator().next().getPort();
+        final String admin = "127.0.0.1:" + conf.adminListen().getPort();
+        try (PodRun run = PodRun.start(pod, conf.text()))
+        {
+            assertEquals("ok 200", run.peer("http " + admin + " /healthz"));
+            assertEquals("ok 200", run.peer("http " + admin + " /readyz"));
+            assertEquals("ok 200", run.peer("http " + admin + " /metrics"));
+            final PodRun.Stop stop = run.stopLikeKubelet(null, sigterm ->
+            {
+                io.vigil.test.Await.until(() -> "ok 503".equals(run.peer("http " + admin + " /readyz")),
+                    Duration.ofSeconds(1), "/readyz 503 within a second of SIGTERM");
+                assertEquals("ok connect", run.peer("connect " + target), "accepting during shutdown-delay");
+                final long delayEnds = sigterm + TimeUnit.SECONDS.toNanos(conf.shutdownDelaySec()) +
+                    TimeUnit.MILLISECONDS.toNanos(500);
+                io.vigil.test.Await.until(() -> System.nanoTime() > delayEnds,
+                    Duration.ofSeconds(conf.shutdownDelaySec() + 1), "the shutdown delay to pass");
+                assertTrue(run.peer("connect " + target).startsWith("refused"), "no new sessions after the delay");
+            });
+            assertFalse(stop.killed(), run.logs());
+            assertEquals(0, stop.exitCode(), run.logs());
+        }
+    }
+
+    /** Polls the container's access log. */
+    private static final class Await
+    {
+        static void accessLogLines(final PodRun run, final int atLeast)
+        {
+            io.vigil.test.Await.until(() -> run.logs().split("listener=", -1).length - 1 >= atLeast,
+                Duration.ofSeconds(10), atLeast + " access-log lines: the sessions went through Vigil");
+        }
+    }
+}

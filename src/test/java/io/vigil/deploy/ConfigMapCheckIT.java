@@ -31,7 +31,7 @@ class ConfigMapCheckIT
         return Kustomize.OVERLAYS.stream();
     }
 
-    /** Runs today: the config minus the keys issues 11 and 12 add ({@link VigilConf#PENDING_KEYS}). */
+    /** Runs today: the config minus the keys issue 12 adds ({@link VigilConf#PENDING_KEYS}). */
     @ParameterizedTest(name = "{0}")
     @MethodSource("overlays")
     void shouldPassVigilCheckApartFromTheKeysNotBuiltYet(final String overlay) throws Exception
@@ -46,8 +46,8 @@ class ConfigMapCheckIT
         }
     }
 
-    /** Needs issues 11 and 12: the ConfigMap's config exactly as shipped. */
-    @Tag("needs-admin")
+    /** Needs issue 12 (watch-config, shutdown-delay): the ConfigMap's config exactly as shipped. */
+    @Tag("needs-issue-12")
     @ParameterizedTest(name = "{0}")
     @MethodSource("overlays")
     void shouldPassVigilCheckAsShipped(final String overlay) throws Exception

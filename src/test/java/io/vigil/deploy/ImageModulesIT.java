@@ -38,7 +38,7 @@ class ImageModulesIT
         final Set<String> overlap = new HashSet<>(taken);
         overlap.retainAll(refused);
         assertEquals(Set.of(), overlap, "taken and refused at once");
-        assertTrue(used.containsAll(Set.of("java.base", "jdk.net", "jdk.unsupported")), "jdeps found " + used);
+        assertTrue(used.containsAll(Set.of("java.base", "jdk.net")), "jdeps found " + used);
     }
 
     @Test

@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The image runs as the host-network overlay runs it ({@link PodRun}: podman and runc, the manifest's user, read-only
  * root, no capabilities, memory limit, ConfigMap directory), proxies real traffic, and stops as the kubelet stops it:
- * preStop, SIGTERM, exit 0 within the grace period, open sessions drained rather than cut. Needs root (network
- * namespaces, podman); skipped without it, saying why (bin/test fails if it was skipped).
+ * preStop, SIGTERM, readiness 503 at once while liveness stays 200, exit 0 within the grace period, open sessions
+ * drained rather than cut. Needs root (network namespaces, podman); skipped without it, saying why (bin/test fails
+ * if it was skipped).
  */
 class ImageRunIT
 {
@@ -71,21 +72,38 @@ class ImageRunIT
     @Timeout(180)
     void shouldProxyTrafficThenDrainAndExitZeroWithinTheGracePeriod() throws Exception
     {
-        // today's Vigil refuses the keys issues 11/12 add; with them gone, it is the ConfigMap's own config
+        // today's Vigil refuses the keys issue 12 adds; with them gone, it is the ConfigMap's own config
         final VigilConf conf = new VigilConf(pod.vigilConf().withoutPendingKeys(), "ConfigMap minus pending keys");
         final String target = "127.0.0.1:" + conf.listeners().values().iterator().next().getPort();
+        final String admin = "127.0.0.1:" + conf.adminListen().getPort();
         final long graceSec = pod.pod().getTerminationGracePeriodSeconds();
         try (PodRun run = PodRun.start(pod, conf.text()))
         {
+            // the kubelet's probes and Prometheus, on the pod's network
+            assertEquals("ok 200", run.peer("http " + admin + " " + probePath("startup")));
+            assertEquals("ok 200", run.peer("http " + admin + " " + probePath("readiness")));
             assertEquals("ok echo 20 x 65536", run.peer("echo " + target + " 20 65536"), run.logs());
             assertEquals("ok hold", run.peer("hold " + target));
             Await.accessLogLines(run, 20);
+            final String metrics = run.peer("metric " + admin + " /metrics " +
+                "vigil_listener_connections_accepted_total{listener=\"public\"}");
+            assertEquals("ok 21.0", metrics, "20 echoed sessions and the held one, scraped from the pod");
 
             final long[] closedAfterSigtermMs = {-1};
             final PodRun.Stop stop = run.stopLikeKubelet(
-                () -> assertEquals("ok connect", run.peer("connect " + target), "serving during preStop"),
+                () ->
+                {
+                    assertEquals("ok connect", run.peer("connect " + target), "serving during preStop");
+                    assertEquals("ok 200", run.peer("http " + admin + " " + probePath("readiness")),
+                        "ready until SIGTERM");
+                },
                 sigterm ->
                 {
+                    io.vigil.test.Await.until(
+                        () -> "ok 503".equals(run.peer("http " + admin + " " + probePath("readiness"))),
+                        Duration.ofSeconds(1), "the readiness probe fails within a second of SIGTERM");
+                    assertEquals("ok 200", run.peer("http " + admin + " " + probePath("liveness")),
+                        "alive while draining: a failing liveness probe would restart the container mid-drain");
                     run.awaitLog("vigil: stopping", Duration.ofSeconds(10));
                     assertEquals("ok poke", run.peer("poke"), "an open session keeps relaying while Vigil drains");
                     if (conf.shutdownDelaySec() == 0)
@@ -111,6 +129,15 @@ class ImageRunIT
             assertFalse(run.logs().contains("][warning]") || run.logs().contains("][error]"),
                 "the JVM warned:\n" + run.logs());
         }
+    }
+
+    /** @return the path of the manifest's startup, readiness or liveness probe. */
+    private static String probePath(final String which)
+    {
+        final var vigil = pod.vigil();
+        final var probe = "startup".equals(which) ? vigil.getStartupProbe() :
+            "readiness".equals(which) ? vigil.getReadinessProbe() : vigil.getLivenessProbe();
+        return probe.getHttpGet().getPath();
     }
 
     @Test
@@ -146,23 +173,21 @@ class ImageRunIT
     }
 
     /**
-     * Needs issues 11 and 12 (admin listener, shutdown-delay): the ConfigMap's config as shipped, probed as the
-     * kubelet probes it, and readiness 503 from SIGTERM on while new connections are still accepted for
-     * shutdown-delay. Excluded from the default run (tag needs-admin); run it with -Dvigil.excludedGroups=
+     * Needs issue 12 (shutdown-delay, watch-config): the ConfigMap's config as shipped; after SIGTERM, new
+     * connections are still accepted for shutdown-delay while /readyz answers 503, and refused after it. Excluded
+     * from the default run (tag needs-issue-12); run it with -Dvigil.excludedGroups=
      */
     @Test
-    @Tag("needs-admin")
+    @Tag("needs-issue-12")
     @Timeout(180)
-    void shouldTurnNotReadyOnSigtermAndKeepAcceptingForTheShutdownDelay() throws Exception
+    void shouldKeepAcceptingForTheShutdownDelayWhileNotReady() throws Exception
     {
         final VigilConf conf = pod.vigilConf();
         final String target = "127.0.0.1:" + conf.listeners().values().iterator().next().getPort();
         final String admin = "127.0.0.1:" + conf.adminListen().getPort();
+        assertTrue(conf.shutdownDelaySec() > 0, "the ConfigMap sets a shutdown-delay");
         try (PodRun run = PodRun.start(pod, conf.text()))
         {
-            assertEquals("ok 200", run.peer("http " + admin + " /healthz"));
-            assertEquals("ok 200", run.peer("http " + admin + " /readyz"));
-            assertEquals("ok 200", run.peer("http " + admin + " /metrics"));
             final PodRun.Stop stop = run.stopLikeKubelet(null, sigterm ->
             {
                 io.vigil.test.Await.until(() -> "ok 503".equals(run.peer("http " + admin + " /readyz")),

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  *   connect HOST:PORT               can a new session be opened and echo? ("ok" or "refused ...")
  *   await-close MILLIS              until the proxy closes the held session: "ok closed MS" or "open"
  *   http HOST:PORT PATH             GET PATH: "ok STATUS"
+ *   metric HOST:PORT PATH SAMPLE    GET PATH (Prometheus text): "ok VALUE" of the line starting with SAMPLE
  *   quit
  * </pre>
  */
@@ -106,6 +107,8 @@ public final class NetnsPeer
                 return awaitClose(Integer.parseInt(words[1]));
             case "http":
                 return http(address(words[1]), words[2]);
+            case "metric":
+                return metric(address(words[1]), words[2], words[3]);
             default:
                 return "fail unknown command " + words[0];
         }
@@ -235,6 +238,25 @@ public final class NetnsPeer
             final String status = new BufferedReader(new InputStreamReader(socket.getInputStream(),
                 StandardCharsets.US_ASCII)).readLine();
             return status == null ? "fail no response" : "ok " + status.split(" ")[1];
+        }
+    }
+
+    private static String metric(final InetSocketAddress target, final String path, final String sample)
+        throws IOException
+    {
+        try (Socket socket = connect(target))
+        {
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: pod\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            final String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            for (final String line : response.split("\n"))
+            {
+                if (line.startsWith(sample + " "))
+                {
+                    return "ok " + line.substring(sample.length() + 1).trim();
+                }
+            }
+            return "fail no sample " + sample + " in " + response.length() + " bytes";
         }
     }
 

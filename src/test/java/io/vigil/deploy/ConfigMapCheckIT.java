@@ -1,7 +1,6 @@
 package io.vigil.deploy;
 
 import io.vigil.cli.CloudLimits;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -31,29 +30,19 @@ class ConfigMapCheckIT
         return Kustomize.OVERLAYS.stream();
     }
 
-    /** Runs today: the config minus the keys issue 12 adds ({@link VigilConf#PENDING_KEYS}). */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("overlays")
-    void shouldPassVigilCheckApartFromTheKeysNotBuiltYet(final String overlay) throws Exception
-    {
-        final VigilConf conf = Rendered.overlay(overlay).vigilConf();
-        final String out = check(overlay, conf.withoutPendingKeys(), List.of());
-        assertTrue(out.contains(": OK ("), out);
-        for (final CloudLimits.LoadBalancer loadBalancer : CloudLimits.KNOWN)
-        {
-            assertFalse(check(overlay, conf.withoutPendingKeys(), List.of("--lb-idle-timeout", loadBalancer.key()))
-                .contains("WARN"), overlay + " behind " + loadBalancer.name());
-        }
-    }
-
-    /** Needs issue 12 (watch-config, shutdown-delay): the ConfigMap's config exactly as shipped. */
-    @Tag("needs-issue-12")
+    /** The ConfigMap's config exactly as shipped passes check, and behind no known cloud load balancer warns. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("overlays")
     void shouldPassVigilCheckAsShipped(final String overlay) throws Exception
     {
-        final String out = check(overlay, Rendered.overlay(overlay).vigilConf().text(), List.of());
+        final String conf = Rendered.overlay(overlay).vigilConf().text();
+        final String out = check(overlay, conf, List.of());
         assertTrue(out.contains(": OK ("), out);
+        for (final CloudLimits.LoadBalancer loadBalancer : CloudLimits.KNOWN)
+        {
+            assertFalse(check(overlay, conf, List.of("--lb-idle-timeout", loadBalancer.key())).contains("WARN"),
+                overlay + " behind " + loadBalancer.name());
+        }
     }
 
     private static String check(final String overlay, final String config, final List<String> options)

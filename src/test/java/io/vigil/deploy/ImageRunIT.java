@@ -3,7 +3,6 @@ package io.vigil.deploy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -72,8 +71,9 @@ class ImageRunIT
     @Timeout(180)
     void shouldProxyTrafficThenDrainAndExitZeroWithinTheGracePeriod() throws Exception
     {
-        // today's Vigil refuses the keys issue 12 adds; with them gone, it is the ConfigMap's own config
-        final VigilConf conf = new VigilConf(pod.vigilConf().withoutPendingKeys(), "ConfigMap minus pending keys");
+        // without shutdown-delay, new connections are refused right after SIGTERM (the delay has its own test)
+        final VigilConf conf = new VigilConf(pod.vigilConf().without("vigil.shutdown-delay"),
+            "ConfigMap without shutdown-delay");
         final String target = "127.0.0.1:" + conf.listeners().values().iterator().next().getPort();
         final String admin = "127.0.0.1:" + conf.adminListen().getPort();
         final long graceSec = pod.pod().getTerminationGracePeriodSeconds();
@@ -173,12 +173,10 @@ class ImageRunIT
     }
 
     /**
-     * Needs issue 12 (shutdown-delay, watch-config): the ConfigMap's config as shipped; after SIGTERM, new
-     * connections are still accepted for shutdown-delay while /readyz answers 503, and refused after it. Excluded
-     * from the default run (tag needs-issue-12); run it with -Dvigil.excludedGroups=
+     * The ConfigMap's config as shipped; after SIGTERM, new connections are still accepted for shutdown-delay
+     * while /readyz answers 503, and refused after it.
      */
     @Test
-    @Tag("needs-issue-12")
     @Timeout(180)
     void shouldKeepAcceptingForTheShutdownDelayWhileNotReady() throws Exception
     {

@@ -284,7 +284,7 @@ class ManifestCrossCheckTest
                 " is laxer than 120:30:5");
         }
         // and check's own rule agrees: no listener loses idle connections through a known cloud balancer
-        final VigilConfig config = io.vigil.config.ConfigLoader.parse(conf.withoutPendingKeys()
+        final VigilConfig config = io.vigil.config.ConfigLoader.parse(conf.text()
             .replaceAll("\"[a-z0-9.-]+\\.svc\\.cluster\\.local:", "\"127.0.0.1:"), rendered + " vigil.conf");
         final KeepAlive linuxDefaults = new KeepAlive(KeepAlive.Mode.ON, 7200, 75, 9);
         final List<String> warnings = CloudLimits.warnings(config, linuxDefaults, CloudLimits.KNOWN);

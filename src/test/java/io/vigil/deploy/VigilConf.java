@@ -22,13 +22,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class VigilConf
 {
-    /**
-     * Keys the ConfigMap uses that Vigil does not accept yet: issue 12 (reload, drain). Checks that load the config
-     * into today's Vigil remove them first; when issue 12 lands, this list becomes empty and the tests tagged
-     * "needs-issue-12" run by default (drop the tag and pom.xml's vigil.excludedGroups).
-     */
-    static final List<String> PENDING_KEYS = List.of("vigil.watch-config", "vigil.shutdown-delay");
-
     private final String text;
     private final Config config;
 
@@ -43,11 +36,14 @@ final class VigilConf
         return text;
     }
 
-    /** @return the config as HOCON without {@link #PENDING_KEYS}, for today's Vigil. */
-    String withoutPendingKeys()
+    /**
+     * @param keys paths to leave out, e.g. {@code vigil.shutdown-delay}.
+     * @return the config as HOCON without them.
+     */
+    String without(final String... keys)
     {
         Config trimmed = config;
-        for (final String key : PENDING_KEYS)
+        for (final String key : keys)
         {
             trimmed = trimmed.withoutPath(key);
         }

@@ -1,0 +1,172 @@
+package io.vigil.http.codec;
+
+import java.math.BigInteger;
+
+/**
+ * A second reader of chunked bodies for differential fuzzing of {@link ChunkedDecoder}: written from RFC 9112 §7.1
+ * plus Vigil's stricter rules (CRLF only, sizes below 2^60, no controls in extensions or trailers, trailer lines
+ * are field lines, a trailer byte budget), as plain recursive descent over a whole array with big-integer sizes.
+ * Simple rather than fast; shares no code with the decoder.
+ */
+final class ChunkedReference
+{
+    /** {@link Result#end} when the bytes are refused. */
+    static final int INVALID = -1;
+    /** {@link Result#end} when the bytes so far are a valid beginning of a body. */
+    static final int MORE = -2;
+
+    private static final BigInteger MAX_CHUNK = BigInteger.ONE.shiftLeft(60);
+    private static final BigInteger SIXTEEN = BigInteger.valueOf(16);
+
+    private final byte[] b;
+    private final int to;
+    private final int maxTrailerBytes;
+    private int i;
+    private long data;
+
+    /**
+     * @param end       offset just past the body, {@link #INVALID} or {@link #MORE}.
+     * @param dataBytes chunk-data bytes seen (meaningless when invalid).
+     */
+    record Result(int end, long dataBytes)
+    {
+    }
+
+    /** Thrown inside the reader: the bytes ran out (valid so far) or were refused. */
+    private static final class Stop extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+        private final int end;
+
+        Stop(final int end)
+        {
+            super(null, null, false, false);
+            this.end = end;
+        }
+    }
+
+    private ChunkedReference(final byte[] b, final int from, final int to, final int maxTrailerBytes)
+    {
+        this.b = b;
+        this.i = from;
+        this.to = to;
+        this.maxTrailerBytes = maxTrailerBytes;
+    }
+
+    static Result read(final byte[] b, final int from, final int to, final int maxTrailerBytes)
+    {
+        final ChunkedReference reader = new ChunkedReference(b, from, to, maxTrailerBytes);
+        try
+        {
+            return new Result(reader.body(), reader.data);
+        }
+        catch (final Stop stop)
+        {
+            return new Result(stop.end, reader.data);
+        }
+    }
+
+    private int peek()
+    {
+        if (i == to)
+        {
+            throw new Stop(MORE);
+        }
+        return b[i] & 0xff;
+    }
+
+    private void require(final boolean ok)
+    {
+        if (!ok)
+        {
+            throw new Stop(INVALID);
+        }
+    }
+
+    private void crlf()
+    {
+        require(peek() == '\r');
+        i++;
+        require(peek() == '\n');
+        i++;
+    }
+
+    private int body()
+    {
+        while (true)
+        {
+            final BigInteger size = chunkSizeLine();
+            if (size.signum() == 0)
+            {
+                break;
+            }
+            long left = size.longValueExact();
+            while (left > 0)
+            {
+                peek(); // at least one byte of data
+                final long n = Math.min(left, to - i);
+                i += (int)n;
+                data += n;
+                left -= n;
+            }
+            crlf();
+        }
+        int trailerBytes = 0;
+        while (peek() != '\r')
+        {
+            // a trailer field line: token ':' value, then CRLF; every byte but the CRLF counts
+            boolean colon = false;
+            boolean name = false;
+            while (peek() != '\r')
+            {
+                final int c = peek();
+                require(++trailerBytes <= maxTrailerBytes);
+                if (colon)
+                {
+                    require(HeadInvariants.isValueChar(c));
+                }
+                else if (c == ':')
+                {
+                    require(name);
+                    colon = true;
+                }
+                else
+                {
+                    require(HeadInvariants.isTchar(c));
+                    name = true;
+                }
+                i++;
+            }
+            require(colon);
+            crlf();
+        }
+        crlf();
+        return i;
+    }
+
+    private BigInteger chunkSizeLine()
+    {
+        BigInteger size = BigInteger.ZERO;
+        int digits = 0;
+        while (Character.digit(peek(), 16) >= 0 && peek() < 0x80)
+        {
+            size = size.multiply(SIXTEEN).add(BigInteger.valueOf(Character.digit(peek(), 16)));
+            require(size.compareTo(MAX_CHUNK) < 0);
+            digits++;
+            i++;
+        }
+        require(digits > 0);
+        final int c = peek();
+        if (c == ';' || c == ' ' || c == '\t')
+        {
+            i++;
+            while (peek() != '\r')
+            {
+                require(HeadInvariants.isValueChar(peek()));
+                i++;
+            }
+        }
+        crlf();
+        return size;
+    }
+}

@@ -163,7 +163,7 @@ public final class HttpHead
                 }
                 if (lineEnd - lineStart > maxRequestLine)
                 {
-                    return fail(request ? HttpStatus.URI_TOO_LONG : HttpStatus.BAD_REQUEST);
+                    return startLineTooLong();
                 }
                 firstLineEnd = lineEnd;
             }
@@ -183,13 +183,27 @@ public final class HttpHead
         scanPos = pos;
         if (firstLineEnd < 0 && limit - lineStart > maxRequestLine)
         {
-            return fail(request ? HttpStatus.URI_TOO_LONG : HttpStatus.BAD_REQUEST);
+            return startLineTooLong();
         }
         if (limit > maxHead)
         {
             return fail(request ? HttpStatus.HEADERS_TOO_LARGE : HttpStatus.BAD_REQUEST);
         }
         return NEED_MORE;
+    }
+
+    /**
+     * The start line passed max-request-line. Leading empty lines count toward max-header-size but not toward the
+     * line, so with the two limits close together the head limit may have been passed first: answer for the limit
+     * the bytes passed first, as a scan byte by byte would, so the answer does not depend on how they were split.
+     */
+    private int startLineTooLong()
+    {
+        if (!request)
+        {
+            return fail(HttpStatus.BAD_REQUEST);
+        }
+        return fail(maxHead < lineStart + maxRequestLine ? HttpStatus.HEADERS_TOO_LARGE : HttpStatus.URI_TOO_LONG);
     }
 
     private int fail(final HttpStatus status)

@@ -110,6 +110,8 @@ public final class HttpHead
         scanPos = 0;
         lineStart = 0;
         firstLineEnd = -1;
+        firstStart = 0;
+        firstEnd = 0;
         headEnd = 0;
         error = HttpStatus.OK;
         fieldCount = 0;
@@ -165,6 +167,7 @@ public final class HttpHead
                 {
                     return startLineTooLong();
                 }
+                firstStart = lineStart; // after the empty lines skipped, not after any CR: a bare CR is no line end
                 firstLineEnd = lineEnd;
             }
             else if (empty)
@@ -214,7 +217,6 @@ public final class HttpHead
 
     private int validate(final ByteBuffer buffer)
     {
-        firstStart = firstLineStart(buffer);
         firstEnd = trimCr(buffer, firstStart, firstLineEnd);
         final HttpStatus first = request ? requestLine(buffer, firstStart, firstEnd) : statusLine(buffer, firstStart,
             firstEnd);
@@ -240,17 +242,6 @@ public final class HttpHead
         }
         final HttpStatus framing = framing();
         return framing == HttpStatus.OK ? DONE : fail(framing);
-    }
-
-    private int firstLineStart(final ByteBuffer buffer)
-    {
-        // skip the empty lines the scan ignored
-        int start = 0;
-        while (start < firstLineEnd && (buffer.get(start) == '\r' || buffer.get(start) == '\n'))
-        {
-            start++;
-        }
-        return start;
     }
 
     private static int trimCr(final ByteBuffer buffer, final int start, final int lf)

@@ -123,6 +123,9 @@ class HttpHeadTest
                 "POST / HTTP/1.1\r\n" + host + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n", 400),
             Arguments.of("differing Content-Length list", "POST / HTTP/1.1\r\n" + host + "Content-Length: 5, 6\r\n\r\n",
                 400),
+            // found by fuzzing: the CRs were dropped as if they were empty lines and the line after them parsed
+            Arguments.of("bare CRs before the request line", "\r\rGET / HTTP/1.1\r\n" + host + "\r\n", 400),
+            Arguments.of("a bare CR after an empty line", "\r\n\rGET / HTTP/1.1\r\n" + host + "\r\n", 400),
             Arguments.of("signed Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length: +5\r\n\r\n", 400),
             Arguments.of("hex Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length: 0x5\r\n\r\n", 400),
             Arguments.of("empty Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length:\r\n\r\n", 400),
@@ -254,7 +257,8 @@ class HttpHeadTest
             "HTTP/2 200 OK\r\n\r\n",
             "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n",
             "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-            "ICY 200 OK\r\n\r\n"})
+            "ICY 200 OK\r\n\r\n",
+            "\r\rHTTP/1.1 200 OK\r\n\r\n"})
         {
             final HttpHead head = new HttpHead(false, 8192, 32 * 1024);
             final ByteBuffer buffer = bytes(bad);

@@ -762,10 +762,15 @@ public final class HttpHead
     }
 
     /**
-     * @return whether the connection may carry another message after this one (RFC 9112 §9.3).
+     * @return whether the connection may carry another message after this one (RFC 9112 §9.3); never after an
+     *         HTTP/1.0 message with Transfer-Encoding, whose framing is faulty (RFC 9112 §6.1).
      */
     public boolean persistent()
     {
+        if (versionMinor == 0 && transferEncoding)
+        {
+            return false; // the sender may not delimit it as we did: whatever follows cannot be trusted
+        }
         return versionMinor == 1 ? !connectionClose : connectionKeepAlive && !connectionClose;
     }
 }

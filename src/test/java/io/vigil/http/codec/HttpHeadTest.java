@@ -125,7 +125,8 @@ class HttpHeadTest
                 400),
             // found by fuzzing: the CRs were dropped as if they were empty lines and the line after them parsed
             Arguments.of("bare CRs before the request line", "\r\rGET / HTTP/1.1\r\n" + host + "\r\n", 400),
-            Arguments.of("a bare CR after an empty line", "\r\n\rGET / HTTP/1.1\r\n" + host + "\r\n", 400),
+            Arguments.of("a bare CR after an empty line", "\r\n\rGET / HTTP/1.1\r\n" + host + "\r\n",
+                400),
             Arguments.of("signed Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length: +5\r\n\r\n", 400),
             Arguments.of("hex Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length: 0x5\r\n\r\n", 400),
             Arguments.of("empty Content-Length", "POST / HTTP/1.1\r\n" + host + "Content-Length:\r\n\r\n", 400),
@@ -245,6 +246,13 @@ class HttpHeadTest
 
         final HttpHead closing = response("HTTP/1.0 200 OK\r\n\r\n");
         assertFalse(closing.persistent());
+
+        // found by fuzzing: RFC 9112 §6.1, an HTTP/1.0 message with Transfer-Encoding has faulty framing, so the
+        // connection closes after it even if it asks to be kept
+        final HttpHead faulty = response(
+            "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n");
+        assertTrue(faulty.chunked());
+        assertFalse(faulty.persistent(), "no reuse after an HTTP/1.0 message with Transfer-Encoding");
     }
 
     @Test

@@ -28,6 +28,7 @@ public final class ChunkedDecoder
     private static final int TRAILER_LF = 9;
     private static final int END_LF = 10;
     private static final int DONE = 11;
+    private static final int REFUSED = 12;
 
     private static final long MAX_CHUNK = 1L << 60;
 
@@ -86,7 +87,7 @@ public final class ChunkedDecoder
      * @param from   first byte to look at.
      * @param to     one past the last.
      * @return where the body ended (bytes from there belong to the next message) when it ended in this range,
-     *         {@code to} when more body is expected, or {@link #INVALID}.
+     *         {@code to} when more body is expected, or {@link #INVALID}, also for every call after a refusal.
      */
     public int consume(final ByteBuffer buffer, final int from, final int to)
     {
@@ -109,6 +110,7 @@ public final class ChunkedDecoder
             final byte b = buffer.get(i++);
             if (!step(b))
             {
+                state = REFUSED; // for good: bytes after a refused one are never read as a body
                 return INVALID;
             }
             if (state == DONE)

@@ -44,6 +44,20 @@ class ChunkedDecoderTest
     }
 
     @Test
+    void shouldStayRefusedOnceRefused()
+    {
+        // found by fuzzing: the refusing byte had already moved the state on, so the next bytes parsed as a body
+        final ChunkedDecoder decoder = new ChunkedDecoder(1024);
+        final ByteBuffer bad = bytes("5\r\nhelloX");
+        assertEquals(ChunkedDecoder.INVALID, decoder.consume(bad, 0, bad.limit()), "no CR after the chunk data");
+        final ByteBuffer more = bytes("\n0\r\n\r\n");
+        assertEquals(ChunkedDecoder.INVALID, decoder.consume(more, 0, more.limit()));
+        assertFalse(decoder.done());
+        decoder.reset();
+        assertEquals(more.limit(), decoder.consume(more, 1, more.limit()), "reset starts a new body");
+    }
+
+    @Test
     void shouldFollowLargeChunksWithoutLookingAtTheData()
     {
         final ChunkedDecoder decoder = new ChunkedDecoder(1024);

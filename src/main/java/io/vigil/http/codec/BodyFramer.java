@@ -29,6 +29,8 @@ public final class BodyFramer
     public void none()
     {
         kind = NONE;
+        remaining = 0;
+        lengthSeen = 0; // else bodyBytes() would report the last message's body
         complete = true;
     }
 

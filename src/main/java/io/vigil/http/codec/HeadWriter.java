@@ -198,11 +198,13 @@ public final class HeadWriter
     private void decimal(final long value)
     {
         long divisor = 1;
+        int digits = 1;
         while (value / divisor >= 10)
         {
             divisor *= 10;
+            digits++;
         }
-        if (pos + 19 > out.capacity())
+        if (pos + digits > out.capacity())
         {
             overflow = true;
             return;

@@ -53,6 +53,22 @@ class HeadWriterTest
     }
 
     @Test
+    void shouldWriteAHeadThatExactlyFillsTheBuffer()
+    {
+        // found by fuzzing: the Content-Length digits asked for 19 bytes of room whatever their number, so a head
+        // that fit was refused (and its response answered 502)
+        final ByteBuffer in = ByteBuffer.wrap("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            .getBytes(StandardCharsets.ISO_8859_1));
+        final HttpHead head = new HttpHead(false, 8192, 32768);
+        assertEquals(HttpHead.DONE, head.scan(in, in.limit()));
+        final int length = new HeadWriter().response(in, head, ByteBuffer.allocate(4096), 0, false, true, false);
+        assertEquals("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n".length(), length);
+        assertEquals(length, new HeadWriter().response(in, head, ByteBuffer.allocate(length), 0, false, true, false));
+        assertEquals(HeadWriter.NO_ROOM,
+            new HeadWriter().response(in, head, ByteBuffer.allocate(length - 1), 0, false, true, false));
+    }
+
+    @Test
     void keepsUpgradeWhenSwitchingAndSaysSo()
     {
         assertEquals("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",

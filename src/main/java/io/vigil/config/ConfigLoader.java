@@ -68,7 +68,7 @@ public final class ConfigLoader
         {
             throw new ConfigError(ex.getMessage());
         }
-        return build(user, file.getPath());
+        return build(user, file.getPath(), HostPort.SYSTEM_LOOKUP);
     }
 
     /**
@@ -79,6 +79,15 @@ public final class ConfigLoader
      */
     public static VigilConfig parse(final String text, final String description)
     {
+        return parse(text, description, HostPort.SYSTEM_LOOKUP);
+    }
+
+    /**
+     * {@link #parse(String, String)} resolving host names with the given lookup: tests and fuzzers load
+     * arbitrary configurations without asking DNS.
+     */
+    static VigilConfig parse(final String text, final String description, final HostPort.NameLookup lookup)
+    {
         final Config user;
         try
         {
@@ -88,10 +97,10 @@ public final class ConfigLoader
         {
             throw new ConfigError(ex.getMessage());
         }
-        return build(user, description);
+        return build(user, description, lookup);
     }
 
-    private static VigilConfig build(final Config user, final String source)
+    private static VigilConfig build(final Config user, final String source, final HostPort.NameLookup lookup)
     {
         // our own class loader: a reload runs on a thread a signal handler started, which has no context class loader
         final Config reference = ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader());
@@ -127,13 +136,14 @@ public final class ConfigLoader
 
         final Config listenerDefaults = merged.getConfig("vigil.listener-defaults");
         final Config upstreamDefaults = merged.getConfig("vigil.upstream-defaults");
-        final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults);
-        final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams);
+        final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults, lookup);
+        final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams, lookup);
         return new VigilConfig(source, eventLoops, shutdownDelayNs, shutdownTimeoutNs, watchConfig,
             loopStallTimeoutNs, logFormat, admin, List.copyOf(listeners), Map.copyOf(upstreams));
     }
 
-    private static Map<String, UpstreamConfig> upstreams(final ConfigNode root, final Config defaults)
+    private static Map<String, UpstreamConfig> upstreams(
+        final ConfigNode root, final Config defaults, final HostPort.NameLookup lookup)
     {
         final Set<String> known = union(defaults.root().keySet(), UPSTREAM_REQUIRED);
         final ConfigObject written = root.object("upstreams");
@@ -151,12 +161,13 @@ public final class ConfigLoader
             final ConfigObject object = (ConfigObject)value;
             final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
             node.rejectUnknownKeys(object, known);
-            result.put(name, upstream(name, node));
+            result.put(name, upstream(name, node, lookup));
         }
         return result;
     }
 
-    private static UpstreamConfig upstream(final String name, final ConfigNode node)
+    private static UpstreamConfig upstream(
+        final String name, final ConfigNode node, final HostPort.NameLookup lookup)
     {
         final List<ConfigValue> serverValues = node.list("servers");
         if (serverValues.isEmpty())
@@ -175,7 +186,7 @@ public final class ConfigLoader
             }
             try
             {
-                servers.add(server((String)value.unwrapped()));
+                servers.add(server((String)value.unwrapped(), lookup));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -285,7 +296,7 @@ public final class ConfigLoader
         }
     }
 
-    static ServerConfig server(final String spec)
+    static ServerConfig server(final String spec, final HostPort.NameLookup lookup)
     {
         final String[] parts = spec.trim().split("\\s+");
         final Map.Entry<String, Integer> hostPort = HostPort.splitServer(parts[0]);
@@ -316,7 +327,7 @@ public final class ConfigLoader
         final List<InetSocketAddress> addresses;
         try
         {
-            addresses = HostPort.resolveAll(hostPort.getKey(), hostPort.getValue());
+            addresses = HostPort.resolveAll(hostPort.getKey(), hostPort.getValue(), lookup);
         }
         catch (final java.net.UnknownHostException ex)
         {
@@ -371,7 +382,8 @@ public final class ConfigLoader
     }
 
     private static List<ListenerConfig> listeners(
-        final ConfigNode root, final Config defaults, final Map<String, UpstreamConfig> upstreams)
+        final ConfigNode root, final Config defaults, final Map<String, UpstreamConfig> upstreams,
+        final HostPort.NameLookup lookup)
     {
         final Set<String> known = union(defaults.root().keySet(), LISTENER_REQUIRED);
         final List<ConfigValue> values = root.list("listeners");
@@ -394,7 +406,7 @@ public final class ConfigLoader
             final ConfigObject object = (ConfigObject)value;
             final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
             node.rejectUnknownKeys(object, known);
-            final ListenerConfig listener = listener(node, upstreams);
+            final ListenerConfig listener = listener(node, upstreams, lookup);
             if (listener.mode() != ListenerConfig.Mode.HTTP)
             {
                 for (final String key : HTTP_LISTENER_KEYS)
@@ -462,7 +474,8 @@ public final class ConfigLoader
         return wildcard instanceof java.net.Inet6Address || other instanceof java.net.Inet4Address;
     }
 
-    private static ListenerConfig listener(final ConfigNode node, final Map<String, UpstreamConfig> upstreams)
+    private static ListenerConfig listener(
+        final ConfigNode node, final Map<String, UpstreamConfig> upstreams, final HostPort.NameLookup lookup)
     {
         final String name = node.string("name");
         if (name.isBlank())
@@ -472,7 +485,7 @@ public final class ConfigLoader
         final InetSocketAddress listen;
         try
         {
-            listen = HostPort.parseListen(node.string("listen"));
+            listen = HostPort.parseListen(node.string("listen"), lookup);
         }
         catch (final IllegalArgumentException ex)
         {

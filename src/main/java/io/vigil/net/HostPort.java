@@ -13,6 +13,24 @@ import java.util.Map;
  */
 public final class HostPort
 {
+    /**
+     * Turns a host name or literal into its addresses. Production uses {@link #SYSTEM_LOOKUP}; tests and fuzzers
+     * that load arbitrary configurations give one that never leaves the machine.
+     */
+    @FunctionalInterface
+    public interface NameLookup
+    {
+        /**
+         * @param host a name or literal, brackets removed.
+         * @return its addresses, the preferred one first; never empty.
+         * @throws UnknownHostException when it has none.
+         */
+        InetAddress[] lookup(String host) throws UnknownHostException;
+    }
+
+    /** The JVM's resolver (hosts file, then DNS). Blocking. */
+    public static final NameLookup SYSTEM_LOOKUP = InetAddress::getAllByName;
+
     private HostPort()
     {
     }
@@ -26,6 +44,19 @@ public final class HostPort
      */
     public static InetSocketAddress parseListen(final String text)
     {
+        return parseListen(text, SYSTEM_LOOKUP);
+    }
+
+    /**
+     * {@link #parseListen(String)} with the given name lookup.
+     *
+     * @param text   the address as written.
+     * @param lookup resolves a host name.
+     * @return a resolved socket address.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static InetSocketAddress parseListen(final String text, final NameLookup lookup)
+    {
         final String value = text.trim();
         if (isPort(value))
         {
@@ -38,7 +69,7 @@ public final class HostPort
         {
             return new InetSocketAddress(port);
         }
-        return resolve(host, port, text);
+        return resolve(host, port, text, lookup);
     }
 
     /**
@@ -50,6 +81,19 @@ public final class HostPort
      */
     public static InetSocketAddress parseServer(final String text)
     {
+        return parseServer(text, SYSTEM_LOOKUP);
+    }
+
+    /**
+     * {@link #parseServer(String)} with the given name lookup.
+     *
+     * @param text   the address as written.
+     * @param lookup resolves a host name.
+     * @return a resolved socket address.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static InetSocketAddress parseServer(final String text, final NameLookup lookup)
+    {
         final String value = text.trim();
         final int colon = portSeparator(value, text);
         final String host = host(value, colon, text);
@@ -57,7 +101,7 @@ public final class HostPort
         {
             throw new IllegalArgumentException("invalid server address \"" + text + "\": * is only for listen");
         }
-        return resolve(host, port(value.substring(colon + 1), text, 1), text);
+        return resolve(host, port(value.substring(colon + 1), text, 1), text, lookup);
     }
 
     /**
@@ -90,7 +134,22 @@ public final class HostPort
      */
     public static List<InetSocketAddress> resolveAll(final String host, final int port) throws UnknownHostException
     {
-        final InetAddress[] all = InetAddress.getAllByName(host);
+        return resolveAll(host, port, SYSTEM_LOOKUP);
+    }
+
+    /**
+     * {@link #resolveAll(String, int)} with the given name lookup.
+     *
+     * @param host   a name or literal.
+     * @param port   the port.
+     * @param lookup resolves a host name.
+     * @return the addresses, in the lookup's order.
+     * @throws UnknownHostException when the name does not resolve.
+     */
+    public static List<InetSocketAddress> resolveAll(final String host, final int port, final NameLookup lookup)
+        throws UnknownHostException
+    {
+        final InetAddress[] all = lookup.lookup(host);
         final List<InetSocketAddress> result = new ArrayList<>(all.length);
         for (final InetAddress address : all)
         {
@@ -180,11 +239,12 @@ public final class HostPort
         return port;
     }
 
-    private static InetSocketAddress resolve(final String host, final int port, final String text)
+    private static InetSocketAddress resolve(
+        final String host, final int port, final String text, final NameLookup lookup)
     {
         try
         {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
+            return new InetSocketAddress(lookup.lookup(host)[0], port);
         }
         catch (final UnknownHostException ex)
         {

@@ -30,7 +30,8 @@ public final class NginxTime
         {
             final int start = i;
             long number = 0;
-            while (i < length && Character.isDigit(text.charAt(i)))
+            // ASCII only: Character.isDigit also takes other scripts' digits, which '0' arithmetic misreads
+            while (i < length && text.charAt(i) >= '0' && text.charAt(i) <= '9')
             {
                 number = number * 10 + (text.charAt(i) - '0');
                 if (number > Integer.MAX_VALUE)

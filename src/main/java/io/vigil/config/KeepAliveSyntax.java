@@ -89,6 +89,11 @@ public final class KeepAliveSyntax
         final int count;
         try
         {
+            if (!field.chars().allMatch(c -> c >= '0' && c <= '9'))
+            {
+                // Integer.parseInt would take a sign and other scripts' digits; nginx takes ASCII digits only
+                throw new NumberFormatException(field);
+            }
             count = Integer.parseInt(field);
         }
         catch (final NumberFormatException ex)

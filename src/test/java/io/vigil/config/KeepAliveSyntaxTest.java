@@ -40,7 +40,7 @@ class KeepAliveSyntaxTest
         "0:1:1", "32768:1:1", "1:0:1", "1:32768:1", "1:1:0", "1:1:128", "10h::", "1:1", "1:1:1:1", "::",
         "abc", "1x:1:1", "500ms:1:1", "1:1:x", "60", "yes", "1s1m::",
         // found by fuzzing: digits of other scripts were taken, with their value misread ("\u0663" as 1587)
-        "\u0663::", "1:\u0663\u0660s:"})
+        "\u0663::", "1:\u0663\u0660s:", "::+115", "::\u0665"})
     void shouldRefuseWhatTheKernelOrNginxRefuses(final String text)
     {
         final IllegalArgumentException ex =

@@ -171,6 +171,7 @@ public final class HostPort
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
+    /** ASCII digits only: Character.isDigit and Integer.parseInt also take a sign and other scripts' digits. */
     private static boolean isPort(final String value)
     {
         if (value.isEmpty())
@@ -179,7 +180,7 @@ public final class HostPort
         }
         for (int i = 0; i < value.length(); i++)
         {
-            if (!Character.isDigit(value.charAt(i)))
+            if (value.charAt(i) < '0' || value.charAt(i) > '9')
             {
                 return false;
             }
@@ -225,6 +226,10 @@ public final class HostPort
         final int port;
         try
         {
+            if (!isPort(digits))
+            {
+                throw new NumberFormatException(digits);
+            }
             port = Integer.parseInt(digits);
         }
         catch (final NumberFormatException ex)

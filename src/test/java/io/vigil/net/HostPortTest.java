@@ -25,7 +25,9 @@ class HostPortTest
 
     @ParameterizedTest
     @ValueSource(strings = {"", "127.0.0.1", "127.0.0.1:", ":80", "::1:80", "[::1:80", "127.0.0.1:70000",
-        "127.0.0.1:http"})
+        "127.0.0.1:http",
+        // found by fuzzing: a sign and other scripts' digits were taken as a port
+        "127.0.0.1:+80", "127.0.0.1:\u0668\u0660", "\u0668\u0660", "*:-0"})
     void shouldRefuseMalformedListenAddresses(final String text)
     {
         assertThrows(IllegalArgumentException.class, () -> HostPort.parseListen(text));

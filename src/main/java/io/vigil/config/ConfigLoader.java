@@ -113,16 +113,15 @@ public final class ConfigLoader
         {
             throw new ConfigError(ex.getMessage());
         }
-        if (user.hasPath("vigil") && user.getValue("vigil").valueType() != ConfigValueType.OBJECT)
+        // read from the resolved tree only: the user's own may still hold substitutions, which throw when touched
+        final ConfigValue vigil = merged.root().get("vigil");
+        if (vigil.valueType() != ConfigValueType.OBJECT)
         {
-            throw new ConfigError(ConfigNode.describe(user.getValue("vigil").origin()), "vigil", "expected an object");
+            throw new ConfigError(ConfigNode.describe(vigil.origin()), "vigil", "expected an object");
         }
-
-        final ConfigNode root = new ConfigNode(merged.getConfig("vigil"), "vigil", merged.getValue("vigil").origin());
-        if (user.hasPath("vigil"))
-        {
-            root.rejectUnknownKeys(user.getObject("vigil"), reference.getObject("vigil").keySet());
-        }
+        final ConfigNode root = new ConfigNode(((ConfigObject)vigil).toConfig(), "vigil", vigil.origin());
+        // every key the reference has is known, so the unknown ones are the user's
+        root.rejectUnknownKeys((ConfigObject)vigil, reference.getObject("vigil").keySet());
 
         final int cores = Runtime.getRuntime().availableProcessors();
         final int loopsWritten = root.integer("event-loops", 0, 1024);
@@ -134,8 +133,8 @@ public final class ConfigLoader
         final LogFormat logFormat = format(root, "log-format");
         final AdminConfig admin = admin(root);
 
-        final Config listenerDefaults = merged.getConfig("vigil.listener-defaults");
-        final Config upstreamDefaults = merged.getConfig("vigil.upstream-defaults");
+        final Config listenerDefaults = root.object("listener-defaults").toConfig();
+        final Config upstreamDefaults = root.object("upstream-defaults").toConfig();
         final Map<String, UpstreamConfig> upstreams = upstreams(root, upstreamDefaults, lookup);
         final List<ListenerConfig> listeners = listeners(root, listenerDefaults, upstreams, lookup);
         return new VigilConfig(source, eventLoops, shutdownDelayNs, shutdownTimeoutNs, watchConfig,

@@ -113,6 +113,12 @@ class ConfigLoaderTest
                 "vigil {\n  listeners = [\n    { name = a, listen = \"127.0.0.1:7000\", upstream = b }\n" +
                 "    { name = c, listen = \"[::]:7000\", upstream = b }\n  ]\n" + upstreams() + "\n}",
                 4, "vigil.listeners[1].listen", "overlaps 127.0.0.1:7000"),
+            // found by fuzzing: these escaped as com.typesafe.config exceptions without Vigil's message
+            Arguments.of("listener defaults not an object",
+                "vigil {\n  listener-defaults = 3\n}", 2, "vigil.listener-defaults", "expected an object"),
+            Arguments.of("upstream defaults a list",
+                "vigil {\n  upstream-defaults = [1]\n}", 2, "vigil.upstream-defaults", "expected an object"),
+            Arguments.of("vigil null", "\nvigil = null", 2, "vigil", "expected an object"),
             Arguments.of("missing listen",
                 "vigil {\n  listeners = [\n    { name = a, upstream = b }\n  ]\n" + upstreams() + "\n}",
                 3, "vigil.listeners[0].listen", "missing required key"),
@@ -194,6 +200,15 @@ class ConfigLoaderTest
         assertEquals(TimeUnit.SECONDS.toNanos(60), upstream.keepaliveTimeoutNs(),
             "the rest of the block from defaults");
         assertEquals(1000, upstream.keepaliveRequests());
+    }
+
+    @Test
+    void shouldRefuseAnUnresolvedOptionalSubstitutionAsAConfigError()
+    {
+        // found by fuzzing: reading the unresolved user tree threw ConfigException.NotResolved
+        final ConfigError error = assertThrows(ConfigError.class,
+            () -> ConfigLoader.parse("vigil = ${?VIGIL_TEST_NO_SUCH_VARIABLE}", "optional.conf"));
+        assertTrue(error.getMessage().contains("at least one listener"), error.getMessage());
     }
 
     @Test

@@ -5,6 +5,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
@@ -66,7 +67,7 @@ public final class ConfigLoader
         }
         catch (final ConfigException ex)
         {
-            throw new ConfigError(ex.getMessage());
+            throw refusal(ex, file.getPath());
         }
         return build(user, file.getPath(), HostPort.SYSTEM_LOOKUP);
     }
@@ -95,7 +96,7 @@ public final class ConfigLoader
         }
         catch (final ConfigException ex)
         {
-            throw new ConfigError(ex.getMessage());
+            throw refusal(ex, description);
         }
         return build(user, description, lookup);
     }
@@ -111,13 +112,13 @@ public final class ConfigLoader
         }
         catch (final ConfigException ex)
         {
-            throw new ConfigError(ex.getMessage());
+            throw refusal(ex, source);
         }
         // read from the resolved tree only: the user's own may still hold substitutions, which throw when touched
         final ConfigValue vigil = merged.root().get("vigil");
         if (vigil.valueType() != ConfigValueType.OBJECT)
         {
-            throw new ConfigError(ConfigNode.describe(vigil.origin()), "vigil", "expected an object");
+            throw new ConfigError(ConfigNode.describe(vigil.origin(), source), "vigil", "expected an object");
         }
         final ConfigNode root = new ConfigNode(((ConfigObject)vigil).toConfig(), "vigil", vigil.origin());
         // every key the reference has is known, so the unknown ones are the user's
@@ -141,6 +142,17 @@ public final class ConfigLoader
             loopStallTimeoutNs, logFormat, admin, List.copyOf(listeners), Map.copyOf(upstreams));
     }
 
+    /**
+     * A parse or resolve failure as a ConfigError. Typesafe Config names the file and line in its message, except
+     * for a value substituted from an environment variable or a system property: then at least the file is named.
+     */
+    private static ConfigError refusal(final ConfigException ex, final String source)
+    {
+        final ConfigOrigin origin = ex.origin();
+        return new ConfigError(origin != null && origin.lineNumber() > 0 ? ex.getMessage() :
+            source + ": " + ex.getMessage());
+    }
+
     private static Map<String, UpstreamConfig> upstreams(
         final ConfigNode root, final Config defaults, final HostPort.NameLookup lookup)
     {
@@ -154,7 +166,7 @@ public final class ConfigLoader
             final String path = "vigil.upstreams." + name;
             if (value.valueType() != ConfigValueType.OBJECT)
             {
-                throw new ConfigError(ConfigNode.describe(value.origin()), path,
+                throw new ConfigError(ConfigNode.describe(value.origin(), root.location("upstreams")), path,
                     "expected an object { servers = [...] }");
             }
             final ConfigObject object = (ConfigObject)value;
@@ -180,7 +192,7 @@ public final class ConfigLoader
             final String key = node.key("servers") + "[" + i + "]";
             if (value.valueType() != ConfigValueType.STRING)
             {
-                throw new ConfigError(ConfigNode.describe(value.origin()), key,
+                throw new ConfigError(ConfigNode.describe(value.origin(), node.location("servers")), key,
                     "expected a string \"host:port [weight=N]\"");
             }
             try
@@ -189,7 +201,8 @@ public final class ConfigLoader
             }
             catch (final IllegalArgumentException ex)
             {
-                throw new ConfigError(ConfigNode.describe(value.origin()), key, ex.getMessage());
+                throw new ConfigError(ConfigNode.describe(value.origin(), node.location("servers")), key,
+                    ex.getMessage());
             }
         }
         if (servers.stream().allMatch(server -> server.backup() || server.down()))
@@ -399,7 +412,7 @@ public final class ConfigLoader
             final String path = "vigil.listeners[" + i + "]";
             if (value.valueType() != ConfigValueType.OBJECT)
             {
-                throw new ConfigError(ConfigNode.describe(value.origin()), path,
+                throw new ConfigError(ConfigNode.describe(value.origin(), root.location("listeners")), path,
                     "expected an object { name = ..., listen = ..., upstream = ... }");
             }
             final ConfigObject object = (ConfigObject)value;

@@ -49,7 +49,7 @@ final class ConfigNode
      */
     String location(final String name)
     {
-        return config.hasPathOrNull(name) ? describe(config.getValue(name).origin()) : describe(origin);
+        return config.hasPath(name) ? describe(config.getValue(name).origin(), describe(origin)) : describe(origin);
     }
 
     String location()
@@ -68,7 +68,7 @@ final class ConfigNode
         {
             if (!known.contains(name))
             {
-                throw new ConfigError(describe(written.get(name).origin()), key(name),
+                throw new ConfigError(describe(written.get(name).origin(), describe(written.origin())), key(name),
                     "unknown key (known keys: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
             }
         }
@@ -200,6 +200,19 @@ final class ConfigNode
     {
         final ConfigValue value = config.getValue(name);
         return value.valueType().name().toLowerCase() + " " + value.render();
+    }
+
+    /**
+     * Where a value came from: its own "file:line" or, for a value substituted from an environment variable or a
+     * system property (which has no line), the place of the object holding it, saying where the value came from.
+     *
+     * @param value  the value's origin.
+     * @param holder {@link #describe(ConfigOrigin)} of the enclosing object.
+     * @return "file:line", or "file:line (value from env variables)".
+     */
+    static String describe(final ConfigOrigin value, final String holder)
+    {
+        return value.lineNumber() > 0 ? describe(value) : holder + " (value from " + value.description() + ")";
     }
 
     static String describe(final ConfigOrigin origin)

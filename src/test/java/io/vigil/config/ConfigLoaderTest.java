@@ -212,6 +212,20 @@ class ConfigLoaderTest
     }
 
     @Test
+    void shouldPlaceAValueFromTheEnvironmentAtTheObjectHoldingIt() throws IOException
+    {
+        // found by fuzzing: a value substituted from an environment variable has no line, and the refusal said only
+        // "env variables: ..."
+        final File file = TempFiles.write("vigil-env", ".conf", "vigil {\n" +
+            "  listeners = [{ name = a, listen = \"127.0.0.1:7000\", upstream = b }]\n" +
+            "  upstreams {\n    b { servers = ${PATH} }\n  }\n}");
+        final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.load(file));
+        final String message = error.getMessage();
+        assertTrue(message.startsWith(file.getPath() + ":4 (value from env variables): vigil.upstreams.b.servers: "),
+            message);
+    }
+
+    @Test
     void shouldReportSyntaxErrorsWithFileAndLine() throws IOException
     {
         final File file = TempFiles.write("vigil-syntax", ".conf", "vigil {\n  listeners = [\n    { name = \n}");

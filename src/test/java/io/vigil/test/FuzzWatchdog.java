@@ -25,6 +25,7 @@ public final class FuzzWatchdog
     private static volatile long armedAtNs;
     private static volatile String armedWhat;
     private static volatile boolean stopping;
+    private static volatile StackTraceElement[] stuckAt = new StackTraceElement[0];
 
     static
     {
@@ -75,10 +76,11 @@ public final class FuzzWatchdog
             {
                 throw stopped;
             }
+            // ThreadDeath's own stack is the watchdog's; the cause shows where the input was stuck
+            final Throwable where = new Throwable("stuck here, stopped by the fuzz watchdog");
+            where.setStackTrace(stuckAt);
             final AssertionError hang = new AssertionError(what + ": one input ran for more than " +
-                TimeUnit.NANOSECONDS.toSeconds(BOUND_NS) + " s: a parser makes no progress (stack of the stuck " +
-                "thread in the cause)");
-            hang.initCause(stopped);
+                TimeUnit.NANOSECONDS.toSeconds(BOUND_NS) + " s: a parser makes no progress", where);
             throw hang;
         }
         finally
@@ -106,10 +108,12 @@ public final class FuzzWatchdog
         final StringBuilder stack = new StringBuilder("fuzz-watchdog: ").append(armedWhat)
             .append(": input running for more than ").append(TimeUnit.NANOSECONDS.toSeconds(BOUND_NS))
             .append(" s, stuck at:\n");
-        for (final StackTraceElement frame : thread.getStackTrace())
+        final StackTraceElement[] frames = thread.getStackTrace();
+        for (final StackTraceElement frame : frames)
         {
             stack.append("\tat ").append(frame).append('\n');
         }
+        stuckAt = frames;
         System.err.print(stack);
         System.err.flush();
         stopping = true;

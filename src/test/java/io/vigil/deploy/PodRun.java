@@ -17,6 +17,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
@@ -37,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 final class PodRun implements AutoCloseable
 {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    private static final AtomicInteger PODS = new AtomicInteger();
 
     private final Rendered pod;
     private final String name;
@@ -62,7 +64,8 @@ final class PodRun implements AutoCloseable
      */
     static PodRun start(final Rendered pod, final String config) throws Exception
     {
-        final String name = "vigil-pod-" + ProcessHandle.current().pid();
+        // one name per pod, not per JVM: a second pod in the same run must not find the first one's ConfigMap directory
+        final String name = "vigil-pod-" + ProcessHandle.current().pid() + "-" + PODS.incrementAndGet();
         final Path dir = Paths.get("target", "pod", name).toAbsolutePath();
         final PodRun run = new PodRun(pod, name, dir.resolve("configmap"));
         try

@@ -1,0 +1,271 @@
+package io.vigil.http;
+
+import io.vigil.test.RawHttp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Plays one {@link DiffScript} over one connection: a writer thread sends the stream split at random byte
+ * boundaries with small random pauses, while the calling thread reads the responses and checks each against its
+ * own request (status, echoed id, body digest, method and tag, response body, connection management), then that
+ * the connection ends cleanly where it must.
+ */
+final class DiffClient
+{
+    private static final int MAX_WRITES = 600;
+    private static final long MAX_PAUSE_TOTAL_NS = TimeUnit.MILLISECONDS.toNanos(150);
+
+    private final DiffScript script;
+    private final List<String> problems = new ArrayList<>();
+    private volatile int failedWriteEnd;
+    private volatile IOException writeFailure;
+
+    DiffClient(final DiffScript script)
+    {
+        this.script = script;
+    }
+
+    /**
+     * @param vigil where to connect.
+     * @return what went wrong, empty when the connection behaved.
+     */
+    List<String> run(final InetSocketAddress vigil)
+    {
+        try (RawHttp http = new RawHttp(vigil))
+        {
+            final OutputStream out = http.socket().getOutputStream();
+            final Thread writer = new Thread(() -> write(out), "diff-writer-" + script.index());
+            writer.setDaemon(true);
+            writer.start();
+            final boolean ended = readResponses(http);
+            if (problems.isEmpty() && !ended)
+            {
+                // every request answered and none ended the connection: our FIN must end it quietly
+                writer.join(10_000);
+                http.socket().shutdownOutput();
+                expectCleanClose(http, "after the client's FIN");
+            }
+            http.close();
+            writer.join(10_000);
+            if (writer.isAlive())
+            {
+                problems.add("the writer was still blocked 10 s after the connection closed");
+            }
+            if (writeFailure != null && failedWriteEnd <= script.endsAt())
+            {
+                // writes after the ending request may fail (Vigil need not read them); none before it may
+                problems.add("a write ending at byte " + failedWriteEnd + " failed, before the ending request at " +
+                    script.endsAt() + ": " + writeFailure);
+            }
+        }
+        catch (final IOException ex)
+        {
+            problems.add("connection failed: " + ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            problems.add("interrupted");
+        }
+        return problems;
+    }
+
+    /** @return true when a request ended the connection (and its close was checked). */
+    private boolean readResponses(final RawHttp http)
+    {
+        for (int i = 0; i < script.answered(); i++)
+        {
+            final DiffRequest request = script.requests().get(i);
+            final String what = "request " + request.id() + " (" + request.label() + ")";
+            try
+            {
+                if (request.expectContinue())
+                {
+                    final RawHttp.Response interim = http.read(false);
+                    if (interim.status() != 100)
+                    {
+                        problems.add(what + ": expected 100 Continue first, got " + brief(interim));
+                        return true;
+                    }
+                }
+                final RawHttp.Response response = http.read(request.headRequest());
+                if (request.kind() == DiffRequest.Kind.HOSTILE)
+                {
+                    checkRefusal(request, what, response);
+                }
+                else
+                {
+                    checkAnswer(request, what, response);
+                }
+                if (!problems.isEmpty())
+                {
+                    return true;
+                }
+                if (request.ends())
+                {
+                    expectCleanClose(http, "after " + what);
+                    return true;
+                }
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                problems.add(what + ": no proper response: " + ex);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void checkRefusal(final DiffRequest request, final String what, final RawHttp.Response response)
+    {
+        if (response.status() != request.status())
+        {
+            problems.add(what + ": expected status " + request.status() + ", got " + brief(response));
+        }
+        else if (!"close".equalsIgnoreCase(response.header("connection")))
+        {
+            problems.add(what + ": refusal without Connection: close: " + brief(response));
+        }
+    }
+
+    private void checkAnswer(final DiffRequest request, final String what, final RawHttp.Response response)
+    {
+        final String expectedBody = request.responseBody() == null ? "" :
+            new String(request.responseBody(), StandardCharsets.ISO_8859_1);
+        final String connection = response.header("connection");
+        final String rawHead = response.raw().substring(0, Math.max(0, response.raw().indexOf("\r\n\r\n")))
+            .toLowerCase(Locale.ROOT);
+        if (response.status() != request.status())
+        {
+            problems.add(what + ": expected status " + request.status() + ", got " + brief(response));
+        }
+        else if (!request.id().equals(response.header("x-id")))
+        {
+            problems.add(what + ": answered with the response to " + response.header("x-id"));
+        }
+        else if (!request.bodyDigest().equals(response.header("x-digest")))
+        {
+            problems.add(what + ": the origin received a body with digest " + response.header("x-digest") +
+                ", sent " + request.bodyDigest());
+        }
+        else if (!request.method().equals(response.header("x-method")))
+        {
+            problems.add(what + ": the origin saw method " + response.header("x-method"));
+        }
+        else if (request.tag() != null && !request.tag().equals(response.header("x-tag")))
+        {
+            problems.add(what + ": the origin saw X-Tag " + response.header("x-tag") + ", sent " + request.tag());
+        }
+        else if (!expectedBody.equals(response.body()))
+        {
+            problems.add(what + ": response body of " + response.body().length() + " bytes differs from the " +
+                expectedBody.length() + " the origin sent");
+        }
+        else if (count(rawHead, "\ncontent-length:") + count(rawHead, "\ntransfer-encoding:") > 1)
+        {
+            problems.add(what + ": response framing is ambiguous: " + brief(response));
+        }
+        else if (request.kind() == DiffRequest.Kind.LAST && !"close".equalsIgnoreCase(connection))
+        {
+            problems.add(what + ": the connection's last response lacks Connection: close: " + brief(response));
+        }
+        else if (request.kind() == DiffRequest.Kind.VALID && "close".equalsIgnoreCase(connection))
+        {
+            problems.add(what + ": Vigil closes a connection that should stay open: " + brief(response));
+        }
+        else if (request.http10KeepAlive() && !"keep-alive".equalsIgnoreCase(connection))
+        {
+            problems.add(what + ": HTTP/1.0 keep-alive answered without Connection: keep-alive: " + brief(response));
+        }
+    }
+
+    private void expectCleanClose(final RawHttp http, final String when)
+    {
+        try
+        {
+            final InputStream in = http.socket().getInputStream();
+            final int b = in.read();
+            if (b >= 0)
+            {
+                final byte[] more = new byte[200];
+                final int n = Math.max(0, in.read(more));
+                problems.add("unrequested bytes " + when + ": " + (char)b +
+                    new String(more, 0, n, StandardCharsets.ISO_8859_1));
+            }
+        }
+        catch (final SocketException ex)
+        {
+            problems.add("reset instead of a clean close " + when + ": " + ex.getMessage());
+        }
+        catch (final IOException ex)
+        {
+            problems.add("no close " + when + ": " + ex);
+        }
+    }
+
+    private void write(final OutputStream out)
+    {
+        final Random random = new Random(script.writes());
+        final byte[] bytes = script.bytes();
+        final int maxPiece = switch (random.nextInt(4))
+        {
+            case 0 -> 4;
+            case 1 -> 64;
+            case 2 -> 1024;
+            default -> 16 * 1024;
+        };
+        final int minPiece = Math.max(1, bytes.length / MAX_WRITES);
+        final int pausePercent = new int[] {0, 2, 10, 30}[random.nextInt(4)];
+        long pausedNs = 0;
+        int offset = 0;
+        int n = 0;
+        try
+        {
+            while (offset < bytes.length)
+            {
+                n = Math.min(bytes.length - offset, Math.max(minPiece, 1 + random.nextInt(maxPiece)));
+                out.write(bytes, offset, n);
+                out.flush();
+                offset += n;
+                if (random.nextInt(100) < pausePercent && pausedNs < MAX_PAUSE_TOTAL_NS)
+                {
+                    final long pauseNs = random.nextInt(2_000_000);
+                    LockSupport.parkNanos(pauseNs);
+                    pausedNs += pauseNs;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            failedWriteEnd = offset + n;
+            writeFailure = ex;
+        }
+    }
+
+    private static int count(final String text, final String what)
+    {
+        int count = 0;
+        for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static String brief(final RawHttp.Response response)
+    {
+        final String raw = response.raw();
+        return raw.substring(0, Math.min(raw.length(), 300)).replace("\r\n", "\\r\\n");
+    }
+}

@@ -1,0 +1,71 @@
+package io.vigil.http;
+
+/**
+ * One request of a differential run: its exact bytes and what the client must see for it.
+ *
+ * @param id              the id in its target ({@code /d?id=...}), unique in the run.
+ * @param label           what kind of request it is, for failure messages.
+ * @param bytes           every byte the client sends for it.
+ * @param kind            valid, valid and the connection's last, or hostile.
+ * @param status          the status the client must get (200/204 for valid requests).
+ * @param method          the method (X-Method echoed by the origin).
+ * @param headRequest     HEAD: the response has no body.
+ * @param expectContinue  a 100 Continue must come before the final response.
+ * @param http10KeepAlive an HTTP/1.0 request asking for keep-alive: the response must say keep-alive.
+ * @param bodyDigest      the origin's digest of the body it must receive.
+ * @param responseBody    the body the response must carry, or null for none.
+ * @param tag             the X-Tag value the origin must echo, or null.
+ * @param headMayReach    hostile only: the refusal comes inside the body, so the head (never a whole message)
+ *                        may have reached the origin.
+ */
+record DiffRequest(
+    String id,
+    String label,
+    byte[] bytes,
+    Kind kind,
+    int status,
+    String method,
+    boolean headRequest,
+    boolean expectContinue,
+    boolean http10KeepAlive,
+    String bodyDigest,
+    byte[] responseBody,
+    String tag,
+    boolean headMayReach)
+{
+    /** What Vigil must do with a request. */
+    enum Kind
+    {
+        /** Forward it and keep the connection. */
+        VALID,
+        /** Forward it; the connection ends after its response (Connection: close, HTTP/1.0, until-close body). */
+        LAST,
+        /** Refuse it with its status and close; forward nothing of it or after it. */
+        HOSTILE
+    }
+
+    /**
+     * @return true when the connection ends with this request's response.
+     */
+    boolean ends()
+    {
+        return kind != Kind.VALID;
+    }
+
+    /**
+     * A hostile request.
+     *
+     * @param id           its id.
+     * @param label        what is wrong with it.
+     * @param text         its bytes as ISO-8859-1.
+     * @param status       the refusal status.
+     * @param headMayReach the refusal comes inside the body.
+     * @return the request.
+     */
+    static DiffRequest hostile(
+        final String id, final String label, final String text, final int status, final boolean headMayReach)
+    {
+        return new DiffRequest(id, label, text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), Kind.HOSTILE,
+            status, null, false, false, false, null, null, null, headMayReach);
+    }
+}

@@ -6,12 +6,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -26,14 +28,32 @@ final class DiffClient
     private static final int MAX_WRITES = 600;
     private static final long MAX_PAUSE_TOTAL_NS = TimeUnit.MILLISECONDS.toNanos(150);
 
+    private static final long CONTINUE_WAIT_MS = 3000;
+
     private final DiffScript script;
     private final List<String> problems = new ArrayList<>();
+    private final CountDownLatch[] continued;
+    private int answered;
     private volatile int failedWriteEnd;
+    private volatile String continueMissing;
     private volatile IOException writeFailure;
 
     DiffClient(final DiffScript script)
     {
         this.script = script;
+        this.continued = new CountDownLatch[script.requests().size()];
+        for (int i = 0; i < continued.length; i++)
+        {
+            continued[i] = new CountDownLatch(1);
+        }
+    }
+
+    /**
+     * @return how many requests got their response (all answered ones unless the client half-closed).
+     */
+    int answered()
+    {
+        return answered;
     }
 
     /**
@@ -44,16 +64,22 @@ final class DiffClient
     {
         try (RawHttp http = new RawHttp(vigil))
         {
-            final OutputStream out = http.socket().getOutputStream();
-            final Thread writer = new Thread(() -> write(out), "diff-writer-" + script.index());
+            final Thread writer = new Thread(() -> write(http.socket()), "diff-writer-" + script.index());
             writer.setDaemon(true);
             writer.start();
             final boolean ended = readResponses(http);
+            for (final CountDownLatch latch : continued)
+            {
+                latch.countDown(); // a writer still waiting for a 100 gives up
+            }
             if (problems.isEmpty() && !ended)
             {
                 // every request answered and none ended the connection: our FIN must end it quietly
                 writer.join(10_000);
-                http.socket().shutdownOutput();
+                if (!script.halfClose())
+                {
+                    http.socket().shutdownOutput();
+                }
                 expectCleanClose(http, "after the client's FIN");
             }
             http.close();
@@ -61,6 +87,11 @@ final class DiffClient
             if (writer.isAlive())
             {
                 problems.add("the writer was still blocked 10 s after the connection closed");
+            }
+            if (continueMissing != null && problems.isEmpty())
+            {
+                problems.add("request " + continueMissing + ": no 100 Continue within " + CONTINUE_WAIT_MS +
+                    " ms while the client waited for it");
             }
             if (writeFailure != null && failedWriteEnd <= script.endsAt())
             {
@@ -81,7 +112,7 @@ final class DiffClient
         return problems;
     }
 
-    /** @return true when a request ended the connection (and its close was checked). */
+    /** @return true when a response ended the connection (and its close was checked). */
     private boolean readResponses(final RawHttp http)
     {
         for (int i = 0; i < script.answered(); i++)
@@ -90,16 +121,13 @@ final class DiffClient
             final String what = "request " + request.id() + " (" + request.label() + ")";
             try
             {
-                if (request.expectContinue())
+                if (request.expectContinue() && !interim(http, what, 100, i) ||
+                    request.earlyHints() && !interim(http, what, 103, i))
                 {
-                    final RawHttp.Response interim = http.read(false);
-                    if (interim.status() != 100)
-                    {
-                        problems.add(what + ": expected 100 Continue first, got " + brief(interim));
-                        return true;
-                    }
+                    return true;
                 }
                 final RawHttp.Response response = http.read(request.headRequest());
+                answered = i + 1;
                 if (request.kind() == DiffRequest.Kind.HOSTILE)
                 {
                     checkRefusal(request, what, response);
@@ -112,7 +140,7 @@ final class DiffClient
                 {
                     return true;
                 }
-                if (request.ends())
+                if (request.ends() || script.halfClose() && "close".equalsIgnoreCase(response.header("connection")))
                 {
                     expectCleanClose(http, "after " + what);
                     return true;
@@ -125,6 +153,23 @@ final class DiffClient
             }
         }
         return false;
+    }
+
+    /** @return true when the interim response with that status came. */
+    private boolean interim(final RawHttp http, final String what, final int status, final int request)
+        throws IOException
+    {
+        final RawHttp.Response interim = http.read(false);
+        if (interim.status() != status)
+        {
+            problems.add(what + ": expected " + status + " first, got " + brief(interim));
+            return false;
+        }
+        if (status == 100)
+        {
+            continued[request].countDown();
+        }
+        return true;
     }
 
     private void checkRefusal(final DiffRequest request, final String what, final RawHttp.Response response)
@@ -180,11 +225,12 @@ final class DiffClient
         {
             problems.add(what + ": the connection's last response lacks Connection: close: " + brief(response));
         }
-        else if (request.kind() == DiffRequest.Kind.VALID && "close".equalsIgnoreCase(connection))
+        else if (request.kind() == DiffRequest.Kind.VALID && !script.halfClose() && "close".equalsIgnoreCase(connection))
         {
             problems.add(what + ": Vigil closes a connection that should stay open: " + brief(response));
         }
-        else if (request.http10KeepAlive() && !"keep-alive".equalsIgnoreCase(connection))
+        else if (request.http10KeepAlive() && !"keep-alive".equalsIgnoreCase(connection) &&
+            !(script.halfClose() && "close".equalsIgnoreCase(connection)))
         {
             problems.add(what + ": HTTP/1.0 keep-alive answered without Connection: keep-alive: " + brief(response));
         }
@@ -214,27 +260,34 @@ final class DiffClient
         }
     }
 
-    private void write(final OutputStream out)
+    private void write(final Socket socket)
     {
         final Random random = new Random(script.writes());
         final byte[] bytes = script.bytes();
-        final int maxPiece = switch (random.nextInt(4))
-        {
-            case 0 -> 4;
-            case 1 -> 64;
-            case 2 -> 1024;
-            default -> 16 * 1024;
-        };
+        final int maxPiece = new int[] {4, 64, 1024, 16 * 1024}[random.nextInt(4)];
         final int minPiece = Math.max(1, bytes.length / MAX_WRITES);
         final int pausePercent = new int[] {0, 2, 10, 30}[random.nextInt(4)];
         long pausedNs = 0;
         int offset = 0;
         int n = 0;
+        int waitFor = nextWait(-1);
         try
         {
+            final OutputStream out = socket.getOutputStream();
             while (offset < bytes.length)
             {
-                n = Math.min(bytes.length - offset, Math.max(minPiece, 1 + random.nextInt(maxPiece)));
+                final int stop = waitFor < 0 ? bytes.length : script.bodyOffset(script.requests().get(waitFor));
+                if (offset == stop)
+                {
+                    // a client that honours Expect: the body only after the 100 (or after a while without)
+                    if (!continued[waitFor].await(CONTINUE_WAIT_MS, TimeUnit.MILLISECONDS))
+                    {
+                        continueMissing = script.requests().get(waitFor).id();
+                    }
+                    waitFor = nextWait(waitFor);
+                    continue;
+                }
+                n = Math.min(stop - offset, Math.max(minPiece, 1 + random.nextInt(maxPiece)));
                 out.write(bytes, offset, n);
                 out.flush();
                 offset += n;
@@ -245,12 +298,33 @@ final class DiffClient
                     pausedNs += pauseNs;
                 }
             }
+            if (script.halfClose())
+            {
+                socket.shutdownOutput();
+            }
         }
         catch (final IOException ex)
         {
             failedWriteEnd = offset + n;
             writeFailure = ex;
         }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return the next request after {@code after} whose body waits for a 100, or -1. */
+    private int nextWait(final int after)
+    {
+        for (int i = after + 1; i < script.answered(); i++)
+        {
+            if (script.requests().get(i).waitForContinue())
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int count(final String text, final String what)

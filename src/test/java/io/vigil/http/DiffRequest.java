@@ -11,6 +11,9 @@ package io.vigil.http;
  * @param method          the method (X-Method echoed by the origin).
  * @param headRequest     HEAD: the response has no body.
  * @param expectContinue  a 100 Continue must come before the final response.
+ * @param waitForContinue the client sends the body only after the 100 Continue arrived (else at once).
+ * @param earlyHints      a 103 Early Hints must come before the final response (after any 100).
+ * @param bodyOffset      where in {@code bytes} the body starts ({@code bytes.length} when there is none).
  * @param http10KeepAlive an HTTP/1.0 request asking for keep-alive: the response must say keep-alive.
  * @param bodyDigest      the origin's digest of the body it must receive.
  * @param responseBody    the body the response must carry, or null for none.
@@ -27,6 +30,9 @@ record DiffRequest(
     String method,
     boolean headRequest,
     boolean expectContinue,
+    boolean waitForContinue,
+    boolean earlyHints,
+    int bodyOffset,
     boolean http10KeepAlive,
     String bodyDigest,
     byte[] responseBody,
@@ -65,7 +71,8 @@ record DiffRequest(
     static DiffRequest hostile(
         final String id, final String label, final String text, final int status, final boolean headMayReach)
     {
-        return new DiffRequest(id, label, text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), Kind.HOSTILE,
-            status, null, false, false, false, null, null, null, headMayReach);
+        final byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        return new DiffRequest(id, label, bytes, Kind.HOSTILE, status, null, false, false, false, false, bytes.length,
+            false, null, null, null, headMayReach);
     }
 }

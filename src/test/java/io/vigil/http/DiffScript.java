@@ -16,9 +16,12 @@ import java.util.Random;
  * @param answered how many requests get a response (up to and including the ending one).
  * @param bytes    the whole stream.
  * @param endsAt   offset in {@code bytes} where the ending request starts ({@code bytes.length} when none).
- * @param writes   seed for how the stream is split into writes and pauses.
+ * @param writes    seed for how the stream is split into writes and pauses.
+ * @param halfClose the client shuts its output right after the last byte (only when no request ends the
+ *                  connection): Vigil may then answer a prefix of the requests, the last with Connection: close.
  */
-record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] bytes, int endsAt, long writes)
+record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] bytes, int endsAt, long writes,
+    boolean halfClose)
 {
     /**
      * @param seed  the run's seed.
@@ -65,7 +68,9 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
             bytes.writeBytes(requests.get(i).bytes());
         }
         final byte[] all = bytes.toByteArray();
-        return new DiffScript(index, requests, answered, all, endsAt < 0 ? all.length : endsAt, random.nextLong());
+        final boolean halfClose = answered == leading && random.nextInt(6) == 0;
+        return new DiffScript(index, requests, answered, all, endsAt < 0 ? all.length : endsAt, random.nextLong(),
+            halfClose);
     }
 
     /** SplitMix64's finaliser: java.util.Random's first outputs are nearly equal for nearby seeds. */
@@ -83,13 +88,32 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
     }
 
     /**
-     * @param request one of this script's requests.
-     * @return true when Vigil must forward it (it comes before any ending request, or is a valid last one).
+     * @param request  one of this script's requests.
+     * @param answered how many requests the client got responses for.
+     * @return true when Vigil must have forwarded it: it was answered and is not hostile.
      */
-    boolean mustArrive(final DiffRequest request)
+    boolean mustArrive(final DiffRequest request, final int answered)
     {
         final int position = requests.indexOf(request);
         return position < answered && request.kind() != DiffRequest.Kind.HOSTILE;
+    }
+
+    /**
+     * @param request one of this script's requests.
+     * @return where its body starts in {@link #bytes()}.
+     */
+    int bodyOffset(final DiffRequest request)
+    {
+        int offset = 0;
+        for (final DiffRequest each : requests)
+        {
+            if (each == request)
+            {
+                return offset + request.bodyOffset();
+            }
+            offset += each.bytes().length;
+        }
+        throw new IllegalArgumentException(request.id());
     }
 
     /**
@@ -133,9 +157,10 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
         {
             final DiffRequest request = requests.get(i);
             out.append("    ").append(request.id()).append(' ').append(request.kind()).append(' ')
+                .append(request.waitForContinue() ? "(client waits for 100) " : "")
                 .append(request.label()).append(i >= answered ? " (after the end: must not arrive)" : "")
                 .append('\n');
         }
-        return out.toString();
+        return halfClose ? out + "    then the client shuts its output\n" : out.toString();
     }
 }

@@ -34,7 +34,7 @@ final class HostileRequests
         final String smuggled = "GET /d?id=" + id + "-smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
         final String chunkedHead = post + "Transfer-Encoding: chunked\r\n\r\n";
         final String goodChunk = random.nextBoolean() ? "" : "5\r\nhello\r\n";
-        final int shape = random.nextInt(46);
+        final int shape = random.nextInt(47);
         return switch (shape)
         {
             // framing a second parser could read differently: refused at the head, nothing forwarded
@@ -75,10 +75,11 @@ final class HostileRequests
                 "\r\nHost: h\r\n\r\n", 505);
             case 20 -> head(id, "malformed version", "GET " + target + " " + pick("http/1.1", "HTTP/1.10",
                 "HTTP/01.1", "HTTP/1.1 ", "HTTP/1") + "\r\nHost: h\r\n\r\n", 400);
-            case 21 -> head(id, "request line longer than max-request-line", "GET " + target + "&pad=" +
-                "a".repeat(1100 + random.nextInt(500)) + " HTTP/1.1\r\nHost: h\r\n\r\n", 414);
-            case 22 -> head(id, "head longer than max-header-size", get + "Host: h\r\n" +
-                "X-Long: b\r\n".repeat(380 + random.nextInt(100)) + "\r\n", 431);
+            case 21 -> head(id, "request line longer than max-request-line", requestLine(target,
+                ValidRequests.MAX_REQUEST_LINE + 1 + (random.nextBoolean() ? random.nextInt(8) : random.nextInt(500))) +
+                "\r\nHost: h\r\n\r\n", 414);
+            case 22 -> head(id, "head longer than max-header-size", paddedHead(get + "Host: h\r\n",
+                ValidRequests.MAX_HEAD + 1 + (random.nextBoolean() ? random.nextInt(8) : random.nextInt(1000))), 431);
             case 23 -> head(id, "one field longer than max-header-size", get + "Host: h\r\nX-Long: " +
                 "b".repeat(4200 + random.nextInt(1000)) + "\r\n\r\n", 431);
             case 24 -> head(id, "Content-Length beyond client-max-body-size", post + "Content-Length: " +
@@ -122,10 +123,31 @@ final class HostileRequests
             case 43 -> body(id, "chunked then a request smuggled as a chunk size", chunkedHead + goodChunk +
                 smuggled, 400);
             case 44 -> head(id, "NUL in a field name", get + "Host: h\r\nX-\0A: b\r\n\r\n", 400);
+            case 45 -> head(id, "CONNECT (refused unless allow-connect)", "CONNECT " + pick("h:443", "127.0.0.1:22") +
+                " HTTP/1.1\r\nHost: h\r\n\r\n", 405);
             default -> head(id, "Expect with CL+TE", post +
                 "Expect: 100-continue\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
                 400);
         };
+    }
+
+    /** @return a request line of exactly {@code length} bytes (without its CRLF). */
+    private static String requestLine(final String target, final int length)
+    {
+        final String bare = "GET " + target + "&pad= HTTP/1.1";
+        return "GET " + target + "&pad=" + "a".repeat(Math.max(0, length - bare.length())) + " HTTP/1.1";
+    }
+
+    /** @return {@code start} and filler fields making a head of exactly {@code length} bytes with its blank line. */
+    private String paddedHead(final String start, final int length)
+    {
+        final StringBuilder head = new StringBuilder(start);
+        while (length - head.length() - 2 > 40)
+        {
+            head.append("X-Long: ").append("b".repeat(random.nextInt(30))).append("\r\n");
+        }
+        final int last = length - head.length() - 2 - "X-End: \r\n".length();
+        return head.append("X-End: ").append("e".repeat(Math.max(0, last))).append("\r\n\r\n").toString();
     }
 
     private String chunks(final int total)

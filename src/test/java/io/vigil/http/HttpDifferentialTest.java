@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * replays a run's bytes and splits, {@code -Dvigil.diff.case=N} only its case N. {@code -Dvigil.diff.parallel}
  * sets concurrent connections (default 3); a long run restarts Vigil and the origin every
  * {@code -Dvigil.diff.round-seconds} (default 20) to check and free what the origin recorded;
+ * {@code -Dvigil.diff.variant=V} pins Vigil's settings (see {@code VARIANTS}; they rotate by round otherwise);
  * {@code -Dvigil.diff.trace=true} prints every case with its time.
  */
 class HttpDifferentialTest
@@ -58,6 +59,8 @@ class HttpDifferentialTest
     private final AtomicLong hostileSent = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
     private final Map<Integer, List<String>> failures = Collections.synchronizedMap(new HashMap<>());
+    private final Map<Integer, Integer> answered = new ConcurrentHashMap<>();
+    private final Map<Integer, Integer> variantOf = new ConcurrentHashMap<>();
 
     @Test
     void shouldForwardExactlyTheValidRequestsAndAnswerEachWithItsOwnResponse()
@@ -81,7 +84,7 @@ class HttpDifferentialTest
         while (nextCase.get() < lastCase && (rounds == 0 || System.nanoTime() < endNs) && failures.isEmpty())
         {
             final long roundEndNs = Math.min(endNs, System.nanoTime() + Duration.ofSeconds(roundSeconds).toNanos());
-            round(roundEndNs, lastCase);
+            round(rounds, roundEndNs, lastCase);
             rounds++;
         }
         final long ms = (System.nanoTime() - startNs) / 1_000_000;
@@ -94,14 +97,40 @@ class HttpDifferentialTest
         }
     }
 
-    private void round(final long endNs, final int lastCase) throws Exception
+    /** Vigil's settings rotate by round: loops, pooled or fresh upstream connections, retired ones, XFF. */
+    private static final String[] VARIANTS = {
+        "2 loops, pool of 4 per loop",
+        "1 loop, default pool",
+        "2 loops, no upstream reuse",
+        "1 loop, upstream connections retired after 3 requests, X-Forwarded-For added"};
+
+    private int variant(final int round)
     {
+        return Integer.getInteger("vigil.diff.variant", (int)Math.floorMod(seed + round, (long)VARIANTS.length));
+    }
+
+    private String config(final RecordingOrigin origin, final int variant)
+    {
+        final String listener = ", access-log = false, buffer-size = 8k, max-request-line = " +
+            ValidRequests.MAX_REQUEST_LINE + ", max-header-size = " + ValidRequests.MAX_HEAD +
+            ", client-max-body-size = " + HostileRequests.MAX_BODY + (variant == 3 ? ", add-x-forwarded = true" : "");
+        final String upstream = switch (variant)
+        {
+            case 0 -> "keepalive { idle = 4 }";
+            case 2 -> "keepalive { idle = 0 }";
+            case 3 -> "keepalive { requests = 3 }";
+            default -> "";
+        };
+        return HttpConfigs.web(variant % 2 == 0 ? 2 : 1, "\"" + origin.hostPort() + "\"", listener, upstream);
+    }
+
+    private void round(final int round, final long endNs, final int lastCase) throws Exception
+    {
+        final int variant = variant(round);
         final Map<String, DiffScript> scripts = new ConcurrentHashMap<>();
         try (RecordingOrigin origin = RecordingOrigin.start())
         {
-            try (VigilHarness vigil = VigilHarness.start(HttpConfigs.web(2, "\"" + origin.hostPort() + "\"",
-                ", access-log = false, buffer-size = 8k, max-request-line = 1k, max-header-size = 4k" +
-                ", client-max-body-size = " + HostileRequests.MAX_BODY, "keepalive { idle = 4 }")))
+            try (VigilHarness vigil = VigilHarness.start(config(origin, variant)))
             {
                 final ExecutorService clients = Executors.newFixedThreadPool(parallel);
                 try
@@ -109,7 +138,7 @@ class HttpDifferentialTest
                     final List<Future<?>> running = new ArrayList<>();
                     for (int i = 0; i < parallel; i++)
                     {
-                        running.add(clients.submit(() -> clientLoop(vigil, endNs, lastCase, scripts)));
+                        running.add(clients.submit(() -> clientLoop(vigil, endNs, lastCase, scripts, variant)));
                     }
                     for (final Future<?> future : running)
                     {
@@ -128,7 +157,7 @@ class HttpDifferentialTest
     }
 
     private void clientLoop(final VigilHarness vigil, final long endNs, final int lastCase,
-        final Map<String, DiffScript> scripts)
+        final Map<String, DiffScript> scripts, final int variant)
     {
         while (System.nanoTime() < endNs && failures.isEmpty())
         {
@@ -139,6 +168,7 @@ class HttpDifferentialTest
             }
             final DiffScript script = DiffScript.generate(seed, index);
             casesRun.incrementAndGet();
+            variantOf.put(index, variant);
             for (final DiffRequest request : script.requests())
             {
                 scripts.put(request.id(), script);
@@ -148,7 +178,9 @@ class HttpDifferentialTest
                 script.requests().get(script.answered() - 1).kind() == DiffRequest.Kind.HOSTILE ? 1 : 0);
             bytesSent.addAndGet(script.bytes().length);
             final long t0 = System.nanoTime();
-            final List<String> problems = new DiffClient(script).run(vigil.address("web"));
+            final DiffClient client = new DiffClient(script);
+            final List<String> problems = client.run(vigil.address("web"));
+            answered.put(index, script.halfClose() ? client.answered() : script.answered());
             if (Boolean.getBoolean("vigil.diff.trace"))
             {
                 System.out.println("case " + index + " " + (System.nanoTime() - t0) / 1_000_000 + " ms " +
@@ -191,7 +223,7 @@ class HttpDifferentialTest
                         "): " + what);
                 }
             }
-            else if (!script.mustArrive(request))
+            else if (!script.mustArrive(request, answered.get(script.index())))
             {
                 problem(script, "the origin received " + request.id() + " (" + request.kind() + " " +
                     request.label() + "), which must never arrive: " + what);
@@ -211,7 +243,7 @@ class HttpDifferentialTest
             long lastSeq = 0;
             for (final DiffRequest request : script.requests())
             {
-                if (!script.mustArrive(request))
+                if (!script.mustArrive(request, answered.get(script.index())))
                 {
                     continue;
                 }
@@ -260,7 +292,8 @@ class HttpDifferentialTest
             }
             final int index = failure.getKey();
             out.append("case ").append(index).append(index < 0 ? " (unattributed)" :
-                ": replay with -Dvigil.diff.seed=" + seed + " -Dvigil.diff.case=" + index).append('\n');
+                ": replay with -Dvigil.diff.seed=" + seed + " -Dvigil.diff.case=" + index + " -Dvigil.diff.variant=" +
+                variantOf.get(index) + " (" + VARIANTS[variantOf.get(index)] + ")").append('\n');
             for (final String problem : failure.getValue())
             {
                 out.append("  ").append(problem).append('\n');

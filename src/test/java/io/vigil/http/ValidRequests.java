@@ -20,6 +20,10 @@ final class ValidRequests
     /** Text an attacker would hide in a body, hoping a parser reads it as a second request. */
     static final String SMUGGLED = "0\r\n\r\nGET /d?id=smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
 
+    /** The listener's max-request-line and max-header-size in {@link HttpDifferentialTest}. */
+    static final int MAX_REQUEST_LINE = 1024;
+    static final int MAX_HEAD = 4096;
+
     private static final String[] NO_BODY_METHODS = {"GET", "GET", "GET", "DELETE", "OPTIONS"};
     private static final String[] BODY_METHODS = {"POST", "POST", "PUT", "PATCH"};
 
@@ -44,25 +48,44 @@ final class ValidRequests
         final boolean hasBody = !head && (form >= 40 && form < 88 || http10 && random.nextBoolean());
         final boolean chunked = hasBody && !http10 && random.nextBoolean();
         final String method = head ? "HEAD" : hasBody ? pick(BODY_METHODS) : pick(NO_BODY_METHODS);
-
         final byte[] body = hasBody ? body() : new byte[0];
         final String closeBy = !last ? "" : http10 ? "http10" : head ? "close" : pick(new String[] {"close", "u"});
         final String rt = closeBy.equals("u") ? "u" : pick(new String[] {"l", "l", "l", "c", "c", "n"});
         final int rlen = responseLength();
+        final boolean earlyHints = !http10 && random.nextInt(12) == 0;
         final StringBuilder target = new StringBuilder("/d?id=").append(id).append("&rt=").append(rt)
-            .append("&rlen=").append(rlen);
+            .append("&rlen=").append(rlen).append(earlyHints ? "&early=1" : "");
         if (random.nextInt(10) == 0)
         {
             target.append("&rc=1"); // the origin closes its side: Vigil must not reuse that connection
         }
         final String requestTarget = random.nextInt(25) == 0 ? "http://h" + target : target.toString();
+        final String tag = random.nextBoolean() ? "t" + Long.toHexString(random.nextLong()) : null;
+        final boolean expect = (chunked || body.length > 0) && !http10 && random.nextInt(7) == 0;
+        final List<String> fields = fields(http10, last, closeBy, tag, expect, hasBody, chunked, body.length);
 
+        final byte[] headBytes = head(method + " " + requestTarget + (http10 ? " HTTP/1.0" : " HTTP/1.1"), fields);
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.writeBytes(headBytes);
+        bytes.writeBytes(chunked ? chunkedBody(body) : body);
+        final boolean noResponseBody = head || rt.equals("n");
+        final String label = method + (http10 ? " 1.0" : "") + (chunked ? " chunked" : hasBody ? " length" : "") +
+            (expect ? " expect" : "") + (earlyHints ? " early-hints" : "") + " rt=" + rt +
+            (last ? " last=" + closeBy : "") + " head=" + headBytes.length;
+        return new DiffRequest(id, label, bytes.toByteArray(), last ? DiffRequest.Kind.LAST : DiffRequest.Kind.VALID,
+            rt.equals("n") ? 204 : 200, method, head, expect, expect && random.nextBoolean(), earlyHints,
+            headBytes.length, http10 && !last, RecordingOrigin.digest(body),
+            noResponseBody ? null : RecordingOrigin.responseBody(id, rlen), tag, false);
+    }
+
+    private List<String> fields(final boolean http10, final boolean last, final String closeBy, final String tag,
+        final boolean expect, final boolean hasBody, final boolean chunked, final int bodyLength)
+    {
         final List<String> fields = new ArrayList<>();
         if (!http10 || random.nextBoolean())
         {
             fields.add(name("Host") + ":" + ows() + "h" + random.nextInt(1000) + ows());
         }
-        final String tag = random.nextBoolean() ? "t" + Long.toHexString(random.nextLong()) : null;
         if (tag != null)
         {
             fields.add("X-Tag: " + tag);
@@ -75,14 +98,13 @@ final class ValidRequests
         {
             fields.add(pick(new String[] {"Connection: close", "Connection: keep-alive, close", "connection:close"}));
         }
-        final boolean expect = (chunked || body.length > 0) && !http10 && random.nextInt(7) == 0;
         if (expect)
         {
             fields.add(pick(new String[] {"Expect: 100-continue", "expect: 100-Continue"}));
         }
         if (hasBody && !chunked)
         {
-            final String length = Integer.toString(body.length);
+            final String length = Integer.toString(bodyLength);
             fields.add(name("Content-Length") + ":" + ows() + (random.nextInt(12) == 0 ? length + ", " + length :
                 length) + ows());
         }
@@ -95,37 +117,40 @@ final class ValidRequests
         {
             fields.add("X-Filler: " + "f".repeat(random.nextInt(300)));
         }
-        java.util.Collections.shuffle(fields.subList(http10 ? 0 : 1, fields.size()), random);
+        java.util.Collections.shuffle(fields, random);
+        return fields;
+    }
 
+    /**
+     * The head's bytes. Now and then padded to just within the listener's limits (request line up to 1023 bytes
+     * before its CRLF, head up to {@link #MAX_HEAD} bytes with the blank line), where off-by-one errors live.
+     */
+    private byte[] head(final String requestLine, final List<String> fields)
+    {
         final String eol = random.nextInt(20) == 0 ? "\n" : "\r\n"; // bare LF: a recipient may accept it
-        final StringBuilder text = new StringBuilder();
+        final String leading = random.nextInt(30) == 0 ? "\r\n" : ""; // RFC 9112 §2.2: ignored before a request
+        String line = requestLine;
         if (random.nextInt(30) == 0)
         {
-            text.append("\r\n"); // RFC 9112 §2.2: an empty line before the request line is ignored
+            final int space = line.indexOf(' ', line.indexOf(' ') + 1);
+            final int pad = MAX_REQUEST_LINE - 1 - random.nextInt(40) - line.length() - "&pad=".length();
+            line = pad < 0 ? line : line.substring(0, space) + "&pad=" + "p".repeat(pad) + line.substring(space);
         }
-        text.append(method).append(' ').append(requestTarget).append(http10 ? " HTTP/1.0" : " HTTP/1.1").append(eol);
+        final StringBuilder text = new StringBuilder(leading).append(line).append(eol);
         for (final String field : fields)
         {
             text.append(field).append(eol);
         }
+        if (random.nextInt(30) == 0)
+        {
+            final int pad = MAX_HEAD - random.nextInt(100) - text.length() - "X-Pad: ".length() - 2 * eol.length();
+            if (pad >= 0)
+            {
+                text.append("X-Pad: ").append("p".repeat(pad)).append(eol);
+            }
+        }
         text.append(eol);
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.writeBytes(text.toString().getBytes(StandardCharsets.ISO_8859_1));
-        if (chunked)
-        {
-            bytes.writeBytes(chunkedBody(body));
-        }
-        else
-        {
-            bytes.writeBytes(body);
-        }
-
-        final boolean noResponseBody = head || rt.equals("n");
-        final String label = method + (http10 ? " 1.0" : "") + (chunked ? " chunked" : hasBody ? " length" : "") +
-            (expect ? " expect" : "") + " rt=" + rt + (last ? " last=" + closeBy : "");
-        return new DiffRequest(id, label, bytes.toByteArray(), last ? DiffRequest.Kind.LAST : DiffRequest.Kind.VALID,
-            rt.equals("n") ? 204 : 200, method, head, expect, http10 && !last, RecordingOrigin.digest(body),
-            noResponseBody ? null : RecordingOrigin.responseBody(id, rlen), tag, false);
+        return text.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private void hopByHopFields(final List<String> fields, final boolean hasBody, final boolean chunked,

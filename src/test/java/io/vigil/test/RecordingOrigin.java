@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code X-Method}, {@code X-Tag} (the request's X-Tag field). The target's query picks the response:
  * {@code rlen=N} a body of {@link #responseBody}(id, N); {@code rt=l} Content-Length, {@code c} chunked with a
  * trailer (Content-Length to HTTP/1.0), {@code n} 204 without body, {@code u} no length, ended by close;
- * {@code rc=1} adds Connection: close. {@code Expect: 100-continue} gets a 100 before a body is read.
+ * {@code rc=1} adds Connection: close; {@code early=1} sends a 103 Early Hints first. {@code Expect: 100-continue}
+ * gets a 100 before a body is read.
  */
 public final class RecordingOrigin implements AutoCloseable
 {
@@ -55,6 +56,8 @@ public final class RecordingOrigin implements AutoCloseable
     private static final Set<String> HOP_BY_HOP = Set.of("keep-alive", "te", "trailer", "proxy-connection",
         "upgrade", "x-hop");
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EARLY_HINTS = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+        .getBytes(StandardCharsets.US_ASCII);
 
     private final ServerSocket server;
     private final AtomicInteger connections = new AtomicInteger();
@@ -271,6 +274,10 @@ public final class RecordingOrigin implements AutoCloseable
         final boolean chunked = type.equals("c") && head.versionMinor() == 1;
         final boolean noBody = head.method().equals("HEAD") || type.equals("n");
         final byte[] body = responseBody(String.valueOf(id), length);
+        if ("1".equals(head.query("early")) && head.versionMinor() == 1)
+        {
+            out.write(EARLY_HINTS);
+        }
         final StringBuilder text = new StringBuilder(type.equals("n") ? "HTTP/1.1 204 No Content\r\n" :
             "HTTP/1.1 200 OK\r\n");
         text.append("X-Id: ").append(id).append("\r\nX-Digest: ").append(digest)

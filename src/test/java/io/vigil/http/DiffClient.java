@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -34,6 +35,7 @@ final class DiffClient
     private final List<String> problems = new ArrayList<>();
     private final CountDownLatch[] continued;
     private int answered;
+    private long slowedNs;
     private volatile int failedWriteEnd;
     private volatile String continueMissing;
     private volatile IOException writeFailure;
@@ -72,7 +74,12 @@ final class DiffClient
             {
                 latch.countDown(); // a writer still waiting for a 100 gives up
             }
-            if (problems.isEmpty() && !ended)
+            if (problems.isEmpty() && !ended && script.reset())
+            {
+                writer.join(10_000);
+                http.socket().setSoLinger(true, 0);
+            }
+            else if (problems.isEmpty() && !ended)
             {
                 // every request answered and none ended the connection: our FIN must end it quietly
                 writer.join(10_000);
@@ -121,6 +128,12 @@ final class DiffClient
             final String what = "request " + request.id() + " (" + request.label() + ")";
             try
             {
+                if (script.slowReader() && slowedNs < MAX_PAUSE_TOTAL_NS * 3)
+                {
+                    final long pauseNs = ThreadLocalRandom.current().nextLong(30_000_000);
+                    LockSupport.parkNanos(pauseNs);
+                    slowedNs += pauseNs;
+                }
                 if (request.expectContinue() && !interim(http, what, 100, i) ||
                     request.earlyHints() && !interim(http, what, 103, i))
                 {
@@ -139,6 +152,10 @@ final class DiffClient
                 if (!problems.isEmpty())
                 {
                     return true;
+                }
+                if (request.rejectedEarly() && !"close".equalsIgnoreCase(response.header("connection")))
+                {
+                    return false; // Vigil had the whole request: the connection may go on; our FIN ends it
                 }
                 if (request.ends() || script.halfClose() && "close".equalsIgnoreCase(response.header("connection")))
                 {
@@ -221,7 +238,8 @@ final class DiffClient
         {
             problems.add(what + ": response framing is ambiguous: " + brief(response));
         }
-        else if (request.kind() == DiffRequest.Kind.LAST && !"close".equalsIgnoreCase(connection))
+        else if (request.kind() == DiffRequest.Kind.LAST && !request.rejectedEarly() &&
+            !"close".equalsIgnoreCase(connection))
         {
             problems.add(what + ": the connection's last response lacks Connection: close: " + brief(response));
         }
@@ -241,6 +259,19 @@ final class DiffClient
         try
         {
             final InputStream in = http.socket().getInputStream();
+            final DiffRequest last = script.requests().isEmpty() ? null :
+                script.requests().get(script.requests().size() - 1);
+            if (last != null && last.kind() == DiffRequest.Kind.TRUNCATED && last.expectContinue())
+            {
+                // the cut request's head went through: the origin's 100 Continue may come back before the close
+                final byte[] interim = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+                final byte[] first = in.readNBytes(interim.length);
+                if (first.length > 0 && !java.util.Arrays.equals(first, interim))
+                {
+                    problems.add("unrequested bytes " + when + ": " + new String(first, StandardCharsets.ISO_8859_1));
+                    return;
+                }
+            }
             final int b = in.read();
             if (b >= 0)
             {

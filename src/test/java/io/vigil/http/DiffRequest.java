@@ -18,8 +18,10 @@ package io.vigil.http;
  * @param bodyDigest      the origin's digest of the body it must receive.
  * @param responseBody    the body the response must carry, or null for none.
  * @param tag             the X-Tag value the origin must echo, or null.
- * @param headMayReach    hostile only: the refusal comes inside the body, so the head (never a whole message)
- *                        may have reached the origin.
+ * @param rejectedEarly   the origin refuses it (413, close) before reading its body: the connection may then end
+ *                        or, when Vigil had the whole body already, go on.
+ * @param headMayReach    hostile or truncated only: the refusal or the cut comes inside the body, so the head
+ *                        (never a whole message) may have reached the origin.
  */
 record DiffRequest(
     String id,
@@ -37,6 +39,7 @@ record DiffRequest(
     String bodyDigest,
     byte[] responseBody,
     String tag,
+    boolean rejectedEarly,
     boolean headMayReach)
 {
     /** What Vigil must do with a request. */
@@ -44,10 +47,15 @@ record DiffRequest(
     {
         /** Forward it and keep the connection. */
         VALID,
-        /** Forward it; the connection ends after its response (Connection: close, HTTP/1.0, until-close body). */
+        /**
+         * Forward it; the connection ends after its response (Connection: close, HTTP/1.0, until-close body; an
+         * early refusal may end it).
+         */
         LAST,
         /** Refuse it with its status and close; forward nothing of it or after it. */
-        HOSTILE
+        HOSTILE,
+        /** The start of a valid request, then the client's FIN or reset: never forwarded whole, never answered. */
+        TRUNCATED
     }
 
     /**
@@ -56,6 +64,18 @@ record DiffRequest(
     boolean ends()
     {
         return kind != Kind.VALID;
+    }
+
+    /**
+     * @param length how many of its bytes the client sends before it gives up (1 to all but one).
+     * @return this request cut short; it expects a 100 Continue when it asked for one and its head is whole.
+     */
+    DiffRequest truncated(final int length)
+    {
+        return new DiffRequest(id, label + ", cut after " + length + " of " + bytes.length + " bytes",
+            java.util.Arrays.copyOf(bytes, length), Kind.TRUNCATED, 0, method, headRequest,
+            expectContinue && length >= bodyOffset, false, false,
+            Math.min(bodyOffset, length), false, null, null, null, false, length >= bodyOffset);
     }
 
     /**
@@ -73,6 +93,6 @@ record DiffRequest(
     {
         final byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         return new DiffRequest(id, label, bytes, Kind.HOSTILE, status, null, false, false, false, false, bytes.length,
-            false, null, null, null, headMayReach);
+            false, null, null, null, false, headMayReach);
     }
 }

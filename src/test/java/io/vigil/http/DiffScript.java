@@ -17,11 +17,13 @@ import java.util.Random;
  * @param bytes    the whole stream.
  * @param endsAt   offset in {@code bytes} where the ending request starts ({@code bytes.length} when none).
  * @param writes    seed for how the stream is split into writes and pauses.
- * @param halfClose the client shuts its output right after the last byte (only when no request ends the
- *                  connection): Vigil may then answer a prefix of the requests, the last with Connection: close.
+ * @param halfClose  the client shuts its output right after the last byte (only when no request ends the
+ *                   connection): Vigil may then answer a prefix of the requests, the last with Connection: close.
+ * @param reset      the client resets the connection once every whole request is answered.
+ * @param slowReader the client pauses before reading each response, so that Vigil meets a full socket.
  */
 record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] bytes, int endsAt, long writes,
-    boolean halfClose)
+    boolean halfClose, boolean reset, boolean slowReader)
 {
     /**
      * @param seed  the run's seed.
@@ -49,7 +51,7 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
             requests.add(valid.next(id(index, requests.size()), true));
         }
         final int answered = requests.size();
-        if (answered > leading && random.nextBoolean())
+        if (answered > leading && !requests.get(answered - 1).rejectedEarly() && random.nextBoolean())
         {
             final int after = 1 + random.nextInt(3);
             for (int i = 0; i < after; i++)
@@ -67,10 +69,19 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
             }
             bytes.writeBytes(requests.get(i).bytes());
         }
+        final int end = answered == leading ? random.nextInt(12) : -1;
+        final boolean halfClose = end == 0 || end == 1;
+        final boolean reset = end == 2;
+        if ((halfClose || reset) && random.nextBoolean())
+        {
+            // the client gives up inside a request: its FIN or reset, and nothing whole of it may arrive
+            final DiffRequest cut = valid.next(id(index, requests.size()), false);
+            requests.add(cut.truncated(1 + random.nextInt(cut.bytes().length - 1)));
+            bytes.writeBytes(requests.get(requests.size() - 1).bytes());
+        }
         final byte[] all = bytes.toByteArray();
-        final boolean halfClose = answered == leading && random.nextInt(6) == 0;
         return new DiffScript(index, requests, answered, all, endsAt < 0 ? all.length : endsAt, random.nextLong(),
-            halfClose);
+            halfClose, reset, random.nextInt(12) == 0);
     }
 
     /** SplitMix64's finaliser: java.util.Random's first outputs are nearly equal for nearby seeds. */
@@ -95,7 +106,8 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
     boolean mustArrive(final DiffRequest request, final int answered)
     {
         final int position = requests.indexOf(request);
-        return position < answered && request.kind() != DiffRequest.Kind.HOSTILE;
+        return position < answered && request.kind() != DiffRequest.Kind.HOSTILE &&
+            request.kind() != DiffRequest.Kind.TRUNCATED;
     }
 
     /**
@@ -161,6 +173,8 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
                 .append(request.label()).append(i >= answered ? " (after the end: must not arrive)" : "")
                 .append('\n');
         }
-        return halfClose ? out + "    then the client shuts its output\n" : out.toString();
+        return out + (halfClose ? "    then the client shuts its output\n" : "") +
+            (reset ? "    then the client resets the connection\n" : "") +
+            (slowReader ? "    (the client reads slowly)\n" : "");
     }
 }

@@ -49,12 +49,14 @@ final class ValidRequests
         final boolean chunked = hasBody && !http10 && random.nextBoolean();
         final String method = head ? "HEAD" : hasBody ? pick(BODY_METHODS) : pick(NO_BODY_METHODS);
         final byte[] body = hasBody ? body() : new byte[0];
-        final String closeBy = !last ? "" : http10 ? "http10" : head ? "close" : pick(new String[] {"close", "u"});
+        final String closeBy = !last ? "" : http10 ? "http10" : head ? "close" : hasBody && random.nextInt(4) == 0 ?
+            "reject" : pick(new String[] {"close", "u"});
+        final boolean reject = closeBy.equals("reject");
         final String rt = closeBy.equals("u") ? "u" : pick(new String[] {"l", "l", "l", "c", "c", "n"});
         final int rlen = responseLength();
-        final boolean earlyHints = !http10 && random.nextInt(12) == 0;
+        final boolean earlyHints = !http10 && !reject && random.nextInt(12) == 0;
         final StringBuilder target = new StringBuilder("/d?id=").append(id).append("&rt=").append(rt)
-            .append("&rlen=").append(rlen).append(earlyHints ? "&early=1" : "");
+            .append("&rlen=").append(rlen).append(earlyHints ? "&early=1" : "").append(reject ? "&reject=1" : "");
         if (random.nextInt(10) == 0)
         {
             target.append("&rc=1"); // the origin closes its side: Vigil must not reuse that connection
@@ -68,14 +70,16 @@ final class ValidRequests
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         bytes.writeBytes(headBytes);
         bytes.writeBytes(chunked ? chunkedBody(body) : body);
-        final boolean noResponseBody = head || rt.equals("n");
+        final boolean noResponseBody = head || rt.equals("n") && !reject;
         final String label = method + (http10 ? " 1.0" : "") + (chunked ? " chunked" : hasBody ? " length" : "") +
             (expect ? " expect" : "") + (earlyHints ? " early-hints" : "") + " rt=" + rt +
             (last ? " last=" + closeBy : "") + " head=" + headBytes.length;
+        final byte[] responseBody = reject ? "rejected".getBytes(StandardCharsets.US_ASCII) :
+            noResponseBody ? null : RecordingOrigin.responseBody(id, rlen);
         return new DiffRequest(id, label, bytes.toByteArray(), last ? DiffRequest.Kind.LAST : DiffRequest.Kind.VALID,
-            rt.equals("n") ? 204 : 200, method, head, expect, expect && random.nextBoolean(), earlyHints,
-            headBytes.length, http10 && !last, RecordingOrigin.digest(body),
-            noResponseBody ? null : RecordingOrigin.responseBody(id, rlen), tag, false);
+            reject ? 413 : rt.equals("n") ? 204 : 200, method, head, expect && !reject,
+            expect && !reject && random.nextBoolean(), earlyHints, headBytes.length, http10 && !last,
+            reject ? RecordingOrigin.REJECTED_EARLY : RecordingOrigin.digest(body), responseBody, tag, reject, false);
     }
 
     private List<String> fields(final boolean http10, final boolean last, final String closeBy, final String tag,

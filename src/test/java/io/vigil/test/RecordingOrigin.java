@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code X-Method}, {@code X-Tag} (the request's X-Tag field). The target's query picks the response:
  * {@code rlen=N} a body of {@link #responseBody}(id, N); {@code rt=l} Content-Length, {@code c} chunked with a
  * trailer (Content-Length to HTTP/1.0), {@code n} 204 without body, {@code u} no length, ended by close;
- * {@code rc=1} adds Connection: close; {@code early=1} sends a 103 Early Hints first. {@code Expect: 100-continue}
- * gets a 100 before a body is read.
+ * {@code rc=1} adds Connection: close; {@code early=1} sends a 103 Early Hints first; {@code reject=1} answers 413
+ * with Connection: close before reading the body, then drains the connection. {@code Expect: 100-continue} gets a
+ * 100 before a body is read.
  */
 public final class RecordingOrigin implements AutoCloseable
 {
@@ -55,6 +56,9 @@ public final class RecordingOrigin implements AutoCloseable
     /** Fields that are hop-by-hop: a proxy must not pass them on. X-Hop is what tests name in Connection. */
     private static final Set<String> HOP_BY_HOP = Set.of("keep-alive", "te", "trailer", "proxy-connection",
         "upgrade", "x-hop");
+    /** {@link Received#bodyDigest} of a request refused before its body was read ({@code reject=1}). */
+    public static final String REJECTED_EARLY = "rejected-early";
+
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EARLY_HINTS = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
         .getBytes(StandardCharsets.US_ASCII);
@@ -201,6 +205,11 @@ public final class RecordingOrigin implements AutoCloseable
                 }
                 seq = arrivals.incrementAndGet();
                 checkFields(connection, head);
+                if ("1".equals(head.query("reject")))
+                {
+                    rejectEarly(socket, out, head, connection, seq);
+                    return;
+                }
                 if (head.hasBody() && "100-continue".equalsIgnoreCase(head.field("expect")))
                 {
                     out.write(CONTINUE);
@@ -257,6 +266,33 @@ public final class RecordingOrigin implements AutoCloseable
                 violations.add("connection " + connection + ": Connection: " + field[1] + " forwarded in " +
                     head.target());
             }
+        }
+    }
+
+    /**
+     * Refuse a request before reading its body, as a server does with an upload it will not take (413 instead of
+     * a 100 Continue), then close the way a careful server does: our FIN first, the client's bytes drained until
+     * its FIN, so that the refusal is not lost to a reset.
+     */
+    private void rejectEarly(final Socket socket, final OutputStream out, final StrictRequestReader.Head head,
+        final int connection, final long seq) throws IOException
+    {
+        received.add(new Received(connection, seq, head.query("id"), head.method(), head.target(), REJECTED_EARLY,
+            true));
+        out.write(("HTTP/1.1 413 Content Too Large\r\nX-Id: " + head.query("id") + "\r\nX-Digest: " + REJECTED_EARLY +
+            "\r\nX-Method: " + head.method() + "\r\n" + (head.field("x-tag") == null ? "" : "X-Tag: " +
+            head.field("x-tag") + "\r\n") + "Content-Length: 8\r\nConnection: close\r\n\r\nrejected")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        try
+        {
+            socket.shutdownOutput();
+            socket.setSoTimeout(5000);
+            socket.getInputStream().transferTo(OutputStream.nullOutputStream());
+        }
+        catch (final IOException ex)
+        {
+            // the refusal is out; how the rest ends does not matter
         }
     }
 

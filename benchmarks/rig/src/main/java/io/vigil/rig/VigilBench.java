@@ -13,10 +13,12 @@ import java.util.Set;
 public final class VigilBench
 {
     static final String USAGE = String.join("\n",
-        "usage: vigil-bench echo --listen HOST:PORT [--delay 0ms]",
+        "usage: vigil-bench echo --listen HOST:PORT [--delay 0ms] [--plain]",
         "       vigil-bench tcp  --target HOST:PORT [load options] [--size 64] [--response-size N] [--new-connection]",
         "       vigil-bench http --url http://HOST:PORT/PATH [load options] [--method GET|HEAD]",
         "       vigil-bench deadpeer (run it inside a private network namespace; see --help there)",
+        "       vigil-bench soak --target HOST:PORT [--sessions 9500] [--duration 10m] [--tail 30s] [--churn 50]",
+        "                        [--messages 1000] [--max-message 16k] [--seed N] [--out DIR]",
         "load options:",
         "  --rate R          requests/s in total, open loop with coordinated-omission correction (like wrk2);",
         "                    0 or --max: closed loop, as fast as responses come back",
@@ -25,7 +27,12 @@ public final class VigilBench
         "  --out DIR         writes summary.json, latency.hgrm, latency-uncorrected.hgrm, latency.svg",
         "  --quiet           no progress lines",
         "echo answers the tcp protocol: requests start with 8 bytes (request length, response length), and the",
-        "answer has the length asked for. With --response-size equal to --size (the default) any echo server works.");
+        "answer has the length asked for. With --response-size equal to --size (the default) any echo server works.",
+        "echo --plain returns every byte as it came and closes after the client's FIN.",
+        "soak holds --sessions sessions through the target to an echo --plain upstream: each lives a random time",
+        "(about sessions/churn s), half-closes and reads its echo to the FIN, and is replaced; --messages per second",
+        "in total, each echo checked byte-exact. Prints 'soak: steady' when all are open and 'soak: held' after",
+        "--duration; exits 0 only with no error and no byte lost (summary.json in --out).");
 
     private static final Set<String> LOAD = Set.of("rate", "duration", "warmup", "connections", "threads", "out");
 
@@ -52,6 +59,7 @@ public final class VigilBench
                 case "tcp" -> tcp(rest);
                 case "http" -> http(rest);
                 case "deadpeer" -> DeadPeerLab.main(rest);
+                case "soak" -> soak(rest);
                 default -> throw new IllegalArgumentException("unknown command \"" + args[0] + "\"");
             }
         }
@@ -70,7 +78,17 @@ public final class VigilBench
 
     private static void echo(final String[] args) throws Exception
     {
-        final Options options = new Options(args, Set.of("listen", "delay"), Set.of());
+        final Options options = new Options(args, Set.of("listen", "delay"), Set.of("plain"));
+        if (options.flag("plain"))
+        {
+            try (PlainEcho server = new PlainEcho(options.address("listen")))
+            {
+                System.out.println("vigil-bench echo --plain listening on " + server.address().getHostString() + ":" +
+                    server.address().getPort());
+                server.join();
+            }
+            return;
+        }
         try (EchoServer server = new EchoServer(options.address("listen"), options.durationNs("delay", "0ms")))
         {
             System.out.println("vigil-bench echo listening on " + server.address().getHostString() + ":" +
@@ -105,6 +123,29 @@ public final class VigilBench
         final InetSocketAddress target = new InetSocketAddress(url.getHost(), url.getPort() < 0 ? 80 : url.getPort());
         final LoadRun.Settings settings = settings(options, target, new HttpProtocol(url, method), false);
         run(options, settings, "http " + method + " " + url);
+    }
+
+    private static void soak(final String[] args) throws Exception
+    {
+        final Options options = new Options(args, Set.of("target", "sessions", "duration", "tail", "churn", "messages",
+            "max-message", "seed", "out"), Set.of());
+        final SoakRun.Settings settings = new SoakRun.Settings(
+            options.address("target"),
+            (int)options.integer("sessions", 9500, 1, 1_000_000),
+            options.durationNs("duration", "10m"),
+            options.durationNs("tail", "30s"),
+            options.integer("churn", 50, 1, 1_000_000),
+            options.integer("messages", 1000, 1, 10_000_000),
+            options.size("max-message", 16 * 1024, 1, 16 * 1024 * 1024),
+            options.integer("seed", System.nanoTime(), Long.MIN_VALUE, Long.MAX_VALUE));
+        System.out.println("soak: " + settings);
+        final SoakStats stats = new SoakRun(settings, System.out).run();
+        final String json = stats.json(settings);
+        final Path dir = Path.of(options.string("out", "vigil-bench-out"));
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("summary.json"), json);
+        System.out.print(json);
+        System.exit(stats.clean() ? 0 : 1);
     }
 
     private static LoadRun.Settings settings(

@@ -10,6 +10,7 @@
 #   SESSIONS=2000 DURATION=60 benchmarks/soak.sh           quicker
 # Env: SESSIONS (9500) DURATION (600 s) CHURN (50 sessions/s) MESSAGES (1000/s) MAX_MESSAGE (16k)
 #      SEED (random) PORT_BASE (17700: echo on it, Vigil on +100)
+#      VIGIL_JAVA_OPTS (-Xms512m -Xmx512m -XX:+AlwaysPreTouch)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SESSIONS=${SESSIONS:-9500}
@@ -41,7 +42,9 @@ vigil {
   }
 }
 CONF
-JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
+# a fixed, pre-touched heap: RSS then moves only with native memory (buffers, sockets, code), and the live
+# heap after a full GC shows what the heap holds
+JAVA_OPTS="${VIGIL_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
 vigil_pid=$!
 wait_port "$ECHO"
 wait_port "$PROXY"
@@ -53,7 +56,10 @@ heap_used_kib() { # live Java heap after a full GC
   jcmd "$vigil_pid" GC.heap_info | python3 -c 'import re,sys
 t=sys.stdin.read(); print(sum(int(u) for u in re.findall(r"(?:generation|heap)\s+total \d+K, used (\d+)K", t)))'
 }
-sample() { echo -e "$1\t$(date +%s)\t$(fds)\t$(rss_kib)\t$(heap_used_kib)" | tee -a "$out/samples.tsv"; }
+sample() { # a row of samples.tsv, and the class histogram (live objects) as histogram-POINT.txt
+  echo -e "$1\t$(date +%s)\t$(fds)\t$(rss_kib)\t$(heap_used_kib)" | tee -a "$out/samples.tsv"
+  jcmd "$vigil_pid" GC.class_histogram >"$out/histogram-$1.txt"
+}
 echo -e "point\tepoch_s\tvigil_fds\tvigil_rss_kib\tvigil_live_heap_kib" | tee "$out/samples.tsv"
 sample idle
 
@@ -98,6 +104,9 @@ sample after-close
 echo
 echo "Vigil (pid $vigil_pid), $SESSIONS sessions, $DURATION s, churn $CHURN/s, $MESSAGES messages/s:"
 (column -t "$out/samples.tsv" 2>/dev/null || cat "$out/samples.tsv")
+echo
+echo "timeline (every 30 s of the hold):"
+(column -t "$out/timeline.tsv" 2>/dev/null || cat "$out/timeline.tsv")
 echo
 grep -E "soak: (steady|held|draining)" "$out/soak.log"
 sed -n '/^{/,/^}/p' "$out/soak.log"

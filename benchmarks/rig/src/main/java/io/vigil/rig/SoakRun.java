@@ -91,6 +91,11 @@ final class SoakRun
                     steadyNs = now;
                     churn = true;
                     stats.rampMs = (now - startNs) / 1_000_000;
+                    for (int i = 0; i < liveCount; i++)
+                    {
+                        // remaining lives uniform over one mean life: about churnPerSec ends a second from now on
+                        live[i].closeAtNs = now + (long)(random.nextDouble() * meanLifeNs());
+                    }
                     out.println("soak: steady, " + liveCount + " sessions after " + stats.rampMs + " ms");
                 }
                 if (steadyNs == 0 && now - startNs > RAMP_LIMIT_NS)
@@ -155,9 +160,7 @@ final class SoakRun
                 add(session);
                 connecting++;
                 stats.opened++;
-                // lifetimes spread evenly: at steady state about churnPerSec sessions end each second
-                final double meanLifeNs = settings.sessions() / settings.churnPerSec() * 1e9;
-                session.closeAtNs = now + (long)(random.nextDouble() * 2 * meanLifeNs);
+                session.closeAtNs = now + (long)(random.nextDouble() * 2 * meanLifeNs());
                 if (channel.connect(settings.target()))
                 {
                     session.key = channel.register(selector, 0, session);
@@ -382,6 +385,12 @@ final class SoakRun
             session.key.cancel();
         }
         closeQuietly(session.channel);
+    }
+
+    /** A session's mean lifetime: with N sessions, N/churn seconds makes about churn sessions end a second. */
+    private double meanLifeNs()
+    {
+        return settings.sessions() / settings.churnPerSec() * 1e9;
     }
 
     private long thinkNs()

@@ -32,6 +32,7 @@ final class DiffClient
     private static final long CONTINUE_WAIT_MS = 3000;
 
     private final DiffScript script;
+    private final int keepaliveRequests;
     private final List<String> problems = new ArrayList<>();
     private final CountDownLatch[] continued;
     private int answered;
@@ -40,9 +41,14 @@ final class DiffClient
     private volatile String continueMissing;
     private volatile IOException writeFailure;
 
-    DiffClient(final DiffScript script)
+    /**
+     * @param script            what to send.
+     * @param keepaliveRequests the listener's keepalive-requests: the response to that request closes.
+     */
+    DiffClient(final DiffScript script, final int keepaliveRequests)
     {
         this.script = script;
+        this.keepaliveRequests = keepaliveRequests;
         this.continued = new CountDownLatch[script.requests().size()];
         for (int i = 0; i < continued.length; i++)
         {
@@ -100,11 +106,13 @@ final class DiffClient
                 problems.add("request " + continueMissing + ": no 100 Continue within " + CONTINUE_WAIT_MS +
                     " ms while the client waited for it");
             }
-            if (writeFailure != null && failedWriteEnd <= script.endsAt())
+            final int endsAt = keepaliveRequests < script.requests().size() ?
+                Math.min(script.endsAt(), script.offsetOf(keepaliveRequests)) : script.endsAt();
+            if (writeFailure != null && failedWriteEnd <= endsAt)
             {
                 // writes after the ending request may fail (Vigil need not read them); none before it may
                 problems.add("a write ending at byte " + failedWriteEnd + " failed, before the ending request at " +
-                    script.endsAt() + ": " + writeFailure);
+                    endsAt + ": " + writeFailure);
             }
         }
         catch (final IOException ex)
@@ -122,8 +130,9 @@ final class DiffClient
     /** @return true when a response ended the connection (and its close was checked). */
     private boolean readResponses(final RawHttp http)
     {
-        for (int i = 0; i < script.answered(); i++)
+        for (int i = 0; i < Math.min(script.answered(), keepaliveRequests); i++)
         {
+            final boolean lastByLimit = i == keepaliveRequests - 1;
             final DiffRequest request = script.requests().get(i);
             final String what = "request " + request.id() + " (" + request.label() + ")";
             try
@@ -147,17 +156,18 @@ final class DiffClient
                 }
                 else
                 {
-                    checkAnswer(request, what, response);
+                    checkAnswer(request, what, response, lastByLimit);
                 }
                 if (!problems.isEmpty())
                 {
                     return true;
                 }
-                if (request.rejectedEarly() && !"close".equalsIgnoreCase(response.header("connection")))
+                if (request.rejectedEarly() && !lastByLimit && !"close".equalsIgnoreCase(response.header("connection")))
                 {
                     return false; // Vigil had the whole request: the connection may go on; our FIN ends it
                 }
-                if (request.ends() || script.halfClose() && "close".equalsIgnoreCase(response.header("connection")))
+                if (request.ends() || lastByLimit ||
+                    script.halfClose() && "close".equalsIgnoreCase(response.header("connection")))
                 {
                     expectCleanClose(http, "after " + what);
                     return true;
@@ -201,8 +211,10 @@ final class DiffClient
         }
     }
 
-    private void checkAnswer(final DiffRequest request, final String what, final RawHttp.Response response)
+    private void checkAnswer(
+        final DiffRequest request, final String what, final RawHttp.Response response, final boolean lastByLimit)
     {
+        final boolean mustClose = request.kind() == DiffRequest.Kind.LAST && !request.rejectedEarly() || lastByLimit;
         final String expectedBody = request.responseBody() == null ? "" :
             new String(request.responseBody(), StandardCharsets.ISO_8859_1);
         final String connection = response.header("connection");
@@ -238,16 +250,16 @@ final class DiffClient
         {
             problems.add(what + ": response framing is ambiguous: " + brief(response));
         }
-        else if (request.kind() == DiffRequest.Kind.LAST && !request.rejectedEarly() &&
-            !"close".equalsIgnoreCase(connection))
+        else if (mustClose && !"close".equalsIgnoreCase(connection))
         {
             problems.add(what + ": the connection's last response lacks Connection: close: " + brief(response));
         }
-        else if (request.kind() == DiffRequest.Kind.VALID && !script.halfClose() && "close".equalsIgnoreCase(connection))
+        else if (request.kind() == DiffRequest.Kind.VALID && !mustClose && !script.halfClose() &&
+            "close".equalsIgnoreCase(connection))
         {
             problems.add(what + ": Vigil closes a connection that should stay open: " + brief(response));
         }
-        else if (request.http10KeepAlive() && !"keep-alive".equalsIgnoreCase(connection) &&
+        else if (request.http10KeepAlive() && !mustClose && !"keep-alive".equalsIgnoreCase(connection) &&
             !(script.halfClose() && "close".equalsIgnoreCase(connection)))
         {
             problems.add(what + ": HTTP/1.0 keep-alive answered without Connection: keep-alive: " + brief(response));

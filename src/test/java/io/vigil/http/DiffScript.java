@@ -111,6 +111,20 @@ record DiffScript(int index, List<DiffRequest> requests, int answered, byte[] by
     }
 
     /**
+     * @param position a request's position, or {@code requests().size()}.
+     * @return where that request starts in {@link #bytes()} (the length for the end).
+     */
+    int offsetOf(final int position)
+    {
+        int offset = 0;
+        for (int i = 0; i < position; i++)
+        {
+            offset += requests.get(i).bytes().length;
+        }
+        return offset;
+    }
+
+    /**
      * @param request one of this script's requests.
      * @return where its body starts in {@link #bytes()}.
      */

@@ -55,8 +55,8 @@ class HttpDifferentialTest
 
     private final AtomicInteger nextCase = new AtomicInteger();
     private final AtomicInteger casesRun = new AtomicInteger();
-    private final AtomicLong requestsSent = new AtomicLong();
-    private final AtomicLong hostileSent = new AtomicLong();
+    private final AtomicLong requestsAnswered = new AtomicLong();
+    private final AtomicLong hostileRefused = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
     private final Map<Integer, List<String>> failures = Collections.synchronizedMap(new HashMap<>());
     private final Map<Integer, Integer> answered = new ConcurrentHashMap<>();
@@ -88,8 +88,8 @@ class HttpDifferentialTest
             rounds++;
         }
         final long ms = (System.nanoTime() - startNs) / 1_000_000;
-        System.out.printf("differential: seed=%d cases=%d requests=%d hostile=%d bytes=%d rounds=%d in %d ms%n",
-            seed, casesRun.get(), requestsSent.get(), hostileSent.get(), bytesSent.get(),
+        System.out.printf("differential: seed=%d cases=%d answered=%d hostile-refused=%d bytes=%d rounds=%d in %d ms%n",
+            seed, casesRun.get(), requestsAnswered.get(), hostileRefused.get(), bytesSent.get(),
             rounds, ms);
         if (!failures.isEmpty())
         {
@@ -102,7 +102,8 @@ class HttpDifferentialTest
         "2 loops, pool of 4 per loop",
         "1 loop, default pool",
         "2 loops, no upstream reuse",
-        "1 loop, upstream connections retired after 3 requests, X-Forwarded-For added"};
+        "1 loop, upstream connections retired after 3 requests, X-Forwarded-For added",
+        "2 loops, client connections closed after 4 requests (keepalive-requests = 4)"};
 
     private int variant(final int round)
     {
@@ -113,7 +114,8 @@ class HttpDifferentialTest
     {
         final String listener = ", access-log = false, buffer-size = 8k, max-request-line = " +
             ValidRequests.MAX_REQUEST_LINE + ", max-header-size = " + ValidRequests.MAX_HEAD +
-            ", client-max-body-size = " + HostileRequests.MAX_BODY + (variant == 3 ? ", add-x-forwarded = true" : "");
+            ", client-max-body-size = " + HostileRequests.MAX_BODY + (variant == 3 ? ", add-x-forwarded = true" : "") +
+            (variant == 4 ? ", keepalive-requests = " + keepaliveRequests(variant) : "");
         final String upstream = switch (variant)
         {
             case 0 -> "keepalive { idle = 4 }";
@@ -122,6 +124,11 @@ class HttpDifferentialTest
             default -> "";
         };
         return HttpConfigs.web(variant % 2 == 0 ? 2 : 1, "\"" + origin.hostPort() + "\"", listener, upstream);
+    }
+
+    private static int keepaliveRequests(final int variant)
+    {
+        return variant == 4 ? 4 : Integer.MAX_VALUE;
     }
 
     private void round(final int round, final long endNs, final int lastCase) throws Exception
@@ -173,14 +180,17 @@ class HttpDifferentialTest
             {
                 scripts.put(request.id(), script);
             }
-            requestsSent.addAndGet(script.answered());
-            hostileSent.addAndGet(script.endsAt() < script.bytes().length &&
-                script.requests().get(script.answered() - 1).kind() == DiffRequest.Kind.HOSTILE ? 1 : 0);
             bytesSent.addAndGet(script.bytes().length);
             final long t0 = System.nanoTime();
-            final DiffClient client = new DiffClient(script);
+            final DiffClient client = new DiffClient(script, keepaliveRequests(variant));
             final List<String> problems = client.run(vigil.address("web"));
-            answered.put(index, script.halfClose() ? client.answered() : script.answered());
+            answered.put(index, problems.isEmpty() ? client.answered() : script.answered());
+            requestsAnswered.addAndGet(client.answered());
+            if (client.answered() > 0 &&
+                script.requests().get(client.answered() - 1).kind() == DiffRequest.Kind.HOSTILE)
+            {
+                hostileRefused.incrementAndGet();
+            }
             if (Boolean.getBoolean("vigil.diff.trace"))
             {
                 System.out.println("case " + index + " " + (System.nanoTime() - t0) / 1_000_000 + " ms " +

@@ -25,7 +25,9 @@ final class ValidRequests
     static final int MAX_HEAD = 4096;
 
     private static final String[] NO_BODY_METHODS = {"GET", "GET", "GET", "DELETE", "OPTIONS"};
-    private static final String[] BODY_METHODS = {"POST", "POST", "PUT", "PATCH"};
+    /** Any method may carry a body; HEAD with one is rare and legal, and its response still has none. */
+    private static final String[] BODY_METHODS = {"POST", "POST", "POST", "PUT", "PATCH", "PUT", "GET", "DELETE",
+        "POST", "HEAD"};
 
     private final Random random;
 
@@ -44,10 +46,10 @@ final class ValidRequests
     {
         final int form = random.nextInt(100);
         final boolean http10 = form >= 88 || last && random.nextInt(3) == 0;
-        final boolean head = !http10 && form < 10;
-        final boolean hasBody = !head && (form >= 40 && form < 88 || http10 && random.nextBoolean());
+        final boolean hasBody = form >= 40 && form < 88 || http10 && random.nextBoolean();
         final boolean chunked = hasBody && !http10 && random.nextBoolean();
-        final String method = head ? "HEAD" : hasBody ? pick(BODY_METHODS) : pick(NO_BODY_METHODS);
+        final String method = !http10 && form < 10 ? "HEAD" : hasBody ? pick(BODY_METHODS) : pick(NO_BODY_METHODS);
+        final boolean head = method.equals("HEAD");
         final byte[] body = hasBody ? body() : new byte[0];
         final String closeBy = !last ? "" : http10 ? "http10" : head ? "close" : hasBody && random.nextInt(4) == 0 ?
             "reject" : pick(new String[] {"close", "u"});
@@ -105,6 +107,10 @@ final class ValidRequests
         if (expect)
         {
             fields.add(pick(new String[] {"Expect: 100-continue", "expect: 100-Continue"}));
+        }
+        if (!hasBody && random.nextInt(10) == 0)
+        {
+            fields.add(name("Content-Length") + ": 0");
         }
         if (hasBody && !chunked)
         {

@@ -85,6 +85,7 @@ echo -e "elapsed_s\tvigil_fds\tvigil_rss_kib" >"$out/timeline.tsv"
 await_line "soak: steady" 240
 sample start
 start=$SECONDS
+ticks_start=$(awk '{print $14+$15}' "/proc/$vigil_pid/stat")
 next=0
 while ! grep -q "soak: held" "$out/soak.log"; do
   if [ $((SECONDS - start)) -ge $next ]; then
@@ -96,6 +97,8 @@ while ! grep -q "soak: held" "$out/soak.log"; do
   fi
   sleep 1
 done
+ticks_end=$(awk '{print $14+$15}' "/proc/$vigil_pid/stat")
+held_s=$((SECONDS - start))
 sample end   # the generator keeps the same load for TAIL more seconds while this runs
 status=0
 wait "$soak_pid" || status=$?
@@ -104,6 +107,7 @@ sample after-close
 echo
 echo "Vigil (pid $vigil_pid), $SESSIONS sessions, $DURATION s, churn $CHURN/s, $MESSAGES messages/s:"
 (column -t "$out/samples.tsv" 2>/dev/null || cat "$out/samples.tsv")
+echo "Vigil CPU over the hold: $(( (ticks_end - ticks_start) * 100 / $(getconf CLK_TCK) / held_s ))% of one core"
 echo
 echo "timeline (every 30 s of the hold):"
 (column -t "$out/timeline.tsv" 2>/dev/null || cat "$out/timeline.tsv")

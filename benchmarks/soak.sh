@@ -10,7 +10,7 @@
 #   SESSIONS=2000 DURATION=60 benchmarks/soak.sh           quicker
 # Env: SESSIONS (9500) DURATION (600 s) CHURN (50 sessions/s) MESSAGES (1000/s) MAX_MESSAGE (16k)
 #      SEED (random) PORT_BASE (17700: echo on it, Vigil on +100)
-#      VIGIL_JAVA_OPTS (-Xms512m -Xmx512m -XX:+AlwaysPreTouch)
+#      VIGIL_JAVA_OPTS (-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MarkSweepDeadRatio=0)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SESSIONS=${SESSIONS:-9500}
@@ -42,9 +42,11 @@ vigil {
   }
 }
 CONF
-# a fixed, pre-touched heap: RSS then moves only with native memory (buffers, sockets, code), and the live
-# heap after a full GC shows what the heap holds
-JAVA_OPTS="${VIGIL_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
+# a fixed, pre-touched heap: RSS then moves only with native memory (buffers, sockets, code). MarkSweepDeadRatio=0:
+# a full GC compacts every region, so the heap it leaves is exactly the live objects (by default G1 may leave up to
+# 5% dead wood as filler int[] arrays in dense regions, which reads as growth)
+JAVA_OPTS="${VIGIL_JAVA_OPTS:--Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:MarkSweepDeadRatio=0}" \
+  taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
 vigil_pid=$!
 wait_port "$ECHO"
 wait_port "$PROXY"

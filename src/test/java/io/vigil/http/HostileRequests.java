@@ -8,7 +8,8 @@ import java.util.Random;
  * Connection tricks, malformed and overflowing chunk sizes, bare CR, obs-fold, NUL, whitespace before a colon,
  * duplicate or missing Host, over-long lines and heads, bodies beyond the limit, and requests hidden in bodies.
  * The limits match {@link HttpDifferentialTest}'s listener: max-request-line 1k, max-header-size 4k,
- * client-max-body-size 64k. Deterministic for a given {@link Random}.
+ * client-max-body-size 64k. Deterministic for a given {@link Random}. Chunk extensions outside the grammar are
+ * not here yet: Vigil relays them (see the disabled {@link HttpChunkExtensionTest}).
  */
 final class HostileRequests
 {

@@ -29,13 +29,17 @@ final class HostileRequests
      */
     DiffRequest next(final String id)
     {
+        final String goodChunk = random.nextBoolean() ? "" : "5\r\nhello\r\n";
+        final int shape = random.nextInt(47);
+        return shape >= 28 && shape <= 43 ? refusedInBody(id, shape, goodChunk) : refusedAtHead(id, shape);
+    }
+
+    private DiffRequest refusedAtHead(final String id, final int shape)
+    {
         final String target = "/d?id=" + id;
         final String post = "POST " + target + " HTTP/1.1\r\nHost: h\r\n";
         final String get = "GET " + target + " HTTP/1.1\r\n";
-        final String smuggled = "GET /d?id=" + id + "-smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
-        final String chunkedHead = post + "Transfer-Encoding: chunked\r\n\r\n";
-        final String goodChunk = random.nextBoolean() ? "" : "5\r\nhello\r\n";
-        final int shape = random.nextInt(47);
+        final String smuggled = smuggled(id);
         return switch (shape)
         {
             // framing a second parser could read differently: refused at the head, nothing forwarded
@@ -72,8 +76,8 @@ final class HostileRequests
                 " HTTP/1.1\r\nHost: h\r\n\r\n", 400);
             case 18 -> head(id, "invalid target", "GET " + pick(target + " x", "a/b", target + "\u007f",
                 target + "\u00e9", "") + " HTTP/1.1\r\nHost: h\r\n\r\n", 400);
-            case 19 -> head(id, "unsupported version", "GET " + target + " " + pick("HTTP/2.0", "HTTP/1.2", "HTTP/3.0") +
-                "\r\nHost: h\r\n\r\n", 505);
+            case 19 -> head(id, "unsupported version", "GET " + target + " " +
+                pick("HTTP/2.0", "HTTP/1.2", "HTTP/3.0") + "\r\nHost: h\r\n\r\n", 505);
             case 20 -> head(id, "malformed version", "GET " + target + " " + pick("http/1.1", "HTTP/1.10",
                 "HTTP/01.1", "HTTP/1.1 ", "HTTP/1") + "\r\nHost: h\r\n\r\n", 400);
             case 21 -> head(id, "request line longer than max-request-line", requestLine(target,
@@ -90,7 +94,22 @@ final class HostileRequests
             case 26 -> head(id, "LF-only head with CL+TE", "POST " + target + " HTTP/1.1\nHost: h\n" +
                 "Content-Length: 5\nTransfer-Encoding: chunked\n\n0\r\n\r\n" + smuggled, 400);
             case 27 -> head(id, "Host with whitespace before the colon", get + "Host : h\r\n\r\n", 400);
-            // refused inside the body: the head may have been forwarded, never a whole message
+            case 44 -> head(id, "NUL in a field name", get + "Host: h\r\nX-\0A: b\r\n\r\n", 400);
+            case 45 -> head(id, "CONNECT (refused unless allow-connect)", "CONNECT " + pick("h:443", "127.0.0.1:22") +
+                " HTTP/1.1\r\nHost: h\r\n\r\n", 405);
+            default -> head(id, "Expect with CL+TE", post +
+                "Expect: 100-continue\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+                400);
+        };
+    }
+
+    /** Refused inside the body: the head may have been forwarded, never a whole message. */
+    private DiffRequest refusedInBody(final String id, final int shape, final String goodChunk)
+    {
+        final String chunkedHead = "POST /d?id=" + id + " HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+        final String smuggled = smuggled(id);
+        return switch (shape)
+        {
             case 28 -> body(id, "invalid chunk size", chunkedHead + goodChunk + pick("5x", "-5", "0x5", "", " 5",
                 "+5", "g") + "\r\nhello\r\n0\r\n\r\n" + smuggled, 400);
             case 29 -> body(id, "overflowing chunk size", chunkedHead + goodChunk + pick("8000000000000000",
@@ -121,15 +140,14 @@ final class HostileRequests
                 chunks(MAX_BODY + 1 + random.nextInt(4000)) + "0\r\n\r\n", 413);
             case 42 -> body(id, "chunk size beyond client-max-body-size", chunkedHead + pick("fffffff", "20000",
                 "ffffffffffffff") + "\r\n" + "x".repeat(MAX_BODY + 1 + random.nextInt(3000)), 413);
-            case 43 -> body(id, "chunked then a request smuggled as a chunk size", chunkedHead + goodChunk +
+            default -> body(id, "chunked then a request smuggled as a chunk size", chunkedHead + goodChunk +
                 smuggled, 400);
-            case 44 -> head(id, "NUL in a field name", get + "Host: h\r\nX-\0A: b\r\n\r\n", 400);
-            case 45 -> head(id, "CONNECT (refused unless allow-connect)", "CONNECT " + pick("h:443", "127.0.0.1:22") +
-                " HTTP/1.1\r\nHost: h\r\n\r\n", 405);
-            default -> head(id, "Expect with CL+TE", post +
-                "Expect: 100-continue\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
-                400);
         };
+    }
+
+    private static String smuggled(final String id)
+    {
+        return "GET /d?id=" + id + "-smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
     }
 
     /** @return a request line of exactly {@code length} bytes (without its CRLF). */

@@ -66,7 +66,8 @@ class SoakRunTest
     {
         final SoakSession session = new SoakSession(null, 7, 0);
         session.sent = 3;
-        final ByteBuffer good = ByteBuffer.wrap(new byte[] {SoakSession.patternByte(7, 0), SoakSession.patternByte(7, 1)});
+        final ByteBuffer good = ByteBuffer.wrap(
+            new byte[] {SoakSession.patternByte(7, 0), SoakSession.patternByte(7, 1)});
         assertTrue(session.verify(good));
         assertFalse(session.verify(ByteBuffer.wrap(new byte[] {(byte)(SoakSession.patternByte(7, 2) + 1)})));
         assertFalse(session.verify(ByteBuffer.wrap(new byte[] {SoakSession.patternByte(7, 2), 0})), "more than sent");

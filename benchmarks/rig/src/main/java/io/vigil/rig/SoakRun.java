@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,7 +48,7 @@ final class SoakRun
     private final Settings settings;
     private final PrintStream out;
     private final SoakStats stats = new SoakStats();
-    private final SplittableRandom random;
+    private final SoakPlan plan;
     private final Selector selector;
     private final SoakSession[] live;
     private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 * 1024);
@@ -64,7 +63,7 @@ final class SoakRun
     {
         this.settings = settings;
         this.out = out;
-        this.random = new SplittableRandom(settings.seed());
+        this.plan = new SoakPlan(settings);
         this.selector = Selector.open();
         this.live = new SoakSession[settings.sessions() + MAX_CONNECTING];
     }
@@ -93,8 +92,7 @@ final class SoakRun
                     stats.rampMs = (now - startNs) / 1_000_000;
                     for (int i = 0; i < liveCount; i++)
                     {
-                        // remaining lives uniform over one mean life: about churnPerSec ends a second from now on
-                        live[i].closeAtNs = now + (long)(random.nextDouble() * meanLifeNs());
+                        live[i].closeAtNs = now + plan.lifetimeNs(true);
                     }
                     out.println("soak: steady, " + liveCount + " sessions after " + stats.rampMs + " ms");
                 }
@@ -156,11 +154,11 @@ final class SoakRun
                 channel = SocketChannel.open();
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                final SoakSession session = new SoakSession(channel, random.nextLong(), now);
+                final SoakSession session = new SoakSession(channel, plan.sessionSeed(), now);
                 add(session);
                 connecting++;
                 stats.opened++;
-                session.closeAtNs = now + (long)(random.nextDouble() * 2 * meanLifeNs());
+                session.closeAtNs = now + plan.lifetimeNs(false);
                 if (channel.connect(settings.target()))
                 {
                     session.key = channel.register(selector, 0, session);
@@ -185,7 +183,7 @@ final class SoakRun
         connecting--;
         session.state = SoakSession.IDLE;
         session.progressNs = now;
-        session.nextMessageNs = now + thinkNs();
+        session.nextMessageNs = now + plan.thinkNs();
         session.key.interestOps(SelectionKey.OP_READ);
     }
 
@@ -252,7 +250,7 @@ final class SoakRun
             {
                 stats.messages++;
                 session.state = SoakSession.IDLE;
-                session.nextMessageNs = now + thinkNs();
+                session.nextMessageNs = now + plan.thinkNs();
             }
         }
     }
@@ -297,7 +295,7 @@ final class SoakRun
         {
             stats.messages++;
             session.state = SoakSession.IDLE;
-            session.nextMessageNs = now + thinkNs();
+            session.nextMessageNs = now + plan.thinkNs();
         }
     }
 
@@ -330,7 +328,7 @@ final class SoakRun
                         }
                         else if (session.state == SoakSession.IDLE && traffic && now >= session.nextMessageNs)
                         {
-                            session.messageEnd = session.sent + messageSize();
+                            session.messageEnd = session.sent + plan.messageSize();
                             session.state = SoakSession.SENDING;
                             write(session, now);
                         }
@@ -385,24 +383,6 @@ final class SoakRun
             session.key.cancel();
         }
         closeQuietly(session.channel);
-    }
-
-    /** A session's mean lifetime: with N sessions, N/churn seconds makes about churn sessions end a second. */
-    private double meanLifeNs()
-    {
-        return settings.sessions() / settings.churnPerSec() * 1e9;
-    }
-
-    private long thinkNs()
-    {
-        final double meanNs = settings.sessions() / settings.messagesPerSec() * 1e9;
-        return (long)(random.nextDouble() * 2 * meanNs);
-    }
-
-    private int messageSize()
-    {
-        final double u = random.nextDouble();
-        return 1 + (int)(u * u * u * settings.maxMessage());
     }
 
     private static void closeQuietly(final SocketChannel channel)

@@ -31,6 +31,7 @@ WARMUP=${WARMUP:-5}          # seconds of wrk before the measured run (JIT for V
 LEAD=${LEAD:-2}              # seconds of load before the first reload
 TAIL=${TAIL:-2}              # seconds of load after the last reload
 LINGER=${LINGER:-10}         # seconds after the last reload at which old processes are counted again
+# haproxy-icor (not by default): HAProxy -W with `option idle-close-on-response`, to test why keep-alive requests fail
 read -r -a PROXIES <<<"${PROXIES:-vigil nginx haproxy haproxy-sf}"
 out="benchmarks/out/reload-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
@@ -44,8 +45,8 @@ bin/vigil --version >/dev/null   # builds the jar if needed
 
 # ports: 239xx, away from the other scripts'
 ORIGIN1=23901; ORIGIN2=23902; ECHO=23903
-declare -A WEB=([vigil]=23911 [nginx]=23921 [haproxy]=23931 [haproxy-sf]=23941)
-declare -A TCP=([vigil]=23912 [nginx]=23922 [haproxy]=23932 [haproxy-sf]=23942)
+declare -A WEB=([vigil]=23911 [nginx]=23921 [haproxy]=23931 [haproxy-sf]=23941 [haproxy-icor]=23951)
+declare -A TCP=([vigil]=23912 [nginx]=23922 [haproxy]=23932 [haproxy-sf]=23942 [haproxy-icor]=23952)
 ADMIN=23913
 for port in $ORIGIN1 $ORIGIN2 $ECHO "${WEB[@]}" "${TCP[@]}" $ADMIN; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is taken" >&2; exit 1; fi
@@ -92,7 +93,8 @@ vigil {
   admin { listen = "127.0.0.1:$ADMIN" }
   listeners = [
     { name = tcp, listen = "127.0.0.1:${TCP[vigil]}", upstream = echo, access-log = false, proxy-timeout = 10m }
-    { name = web, listen = "127.0.0.1:${WEB[vigil]}", mode = http, upstream = app, access-log = false }
+    { name = web, listen = "127.0.0.1:${WEB[vigil]}", mode = http, upstream = app, access-log = false,
+      keepalive-requests = 1000000 }
   ]
   upstreams {
     echo { servers = ["127.0.0.1:$ECHO"], connect-timeout = $(timeout_s "$1")s }
@@ -122,7 +124,7 @@ stream {
 NGX
 }
 
-haproxy_conf() {   # $1 variant, $2 haproxy | haproxy-sf
+haproxy_conf() {   # $1 variant, $2 haproxy | haproxy-sf | haproxy-icor
   local w1 w2; read -r w1 w2 < <(weights "$1")
   cat <<HAP
 global
@@ -136,6 +138,7 @@ listen web
   bind 127.0.0.1:${WEB[$2]}
   timeout http-keep-alive 75s
   http-reuse safe
+$([ "$2" != haproxy-icor ] || echo "  option idle-close-on-response")
   server o1 127.0.0.1:$ORIGIN1 weight $w1
   server o2 127.0.0.1:$ORIGIN2 weight $w2
 listen tcp
@@ -161,7 +164,7 @@ start_proxy() {
   case $p in
     vigil) taskset -c 1 bin/vigil run -c "$(conf_file vigil)" >"$log" 2>&1 & ;;
     nginx) : >"$out/nginx.err"; taskset -c 1 nginx -c "$PWD/$(conf_file nginx)" -p "$PWD/$out" >"$log" 2>&1 & ;;
-    haproxy) taskset -c 1 haproxy -W -f "$(conf_file haproxy)" >"$log" 2>&1 & ;;
+    haproxy|haproxy-icor) taskset -c 1 haproxy -W -f "$(conf_file "$p")" >"$log" 2>&1 & ;;
     haproxy-sf) taskset -c 1 haproxy -f "$(conf_file haproxy-sf)" >"$log" 2>&1 & ;;
   esac
   proxy_procs=($!)
@@ -188,7 +191,7 @@ reload_proxy() {   # $1 proxy, $2 reload number (1..); returns 1 when the proxy 
     nginx)   # done when the master has started the (i+1)th worker
       nginx -c "$PWD/$(conf_file nginx)" -p "$PWD/$out" -s reload 2>>"$log"
       poll 1000 lines_are "$out/nginx.err" 'start worker process ' $((i + 1)) ;;
-    haproxy)   # done when the master logs its (i+1)th "Loading success."
+    haproxy|haproxy-icor)   # done when the master logs its (i+1)th "Loading success."
       kill -USR2 "$current"
       poll 1000 lines_are "$log" 'Loading success.' $((i + 1)) ;;
     haproxy-sf)   # a new process, which binds beside the old one and then tells it to finish (SIGUSR1)
@@ -207,7 +210,7 @@ old_count() {   # old processes (Vigil: old configuration generations inside its
         grep -q -a "shutting down" "/proc/$c/cmdline" 2>/dev/null && n=$((n + 1))
       done
       echo $n ;;
-    haproxy) echo $(( $(pgrep -P "$current" | wc -l) - 1 )) ;;
+    haproxy|haproxy-icor) echo $(( $(pgrep -P "$current" | wc -l) - 1 )) ;;
     haproxy-sf)
       for c in "${proxy_procs[@]}"; do [ "$c" = "$current" ] || ! kill -0 "$c" 2>/dev/null || n=$((n + 1)); done
       echo $n ;;
@@ -238,10 +241,11 @@ run_case() {
   sleep "$LEAD"
 
   start_ms=$(now_ms)
+  local reloads="$out/reloads-$proxy-$round.txt"; : >"$reloads"
   for i in $(seq "$RELOADS"); do
     write_conf "$proxy" $((i % 2))
     t0=$(now_ms)
-    echo "$t0 reload $i" >>"$out/reloads-$proxy-$round.txt"
+    echo "$t0 reload $i" >>"$reloads"
     reload_proxy "$proxy" "$i" || echo "$proxy round $round: reload $i not done after 10 s" | tee -a "$out/errors.txt"
     reload_ms+=($(( $(now_ms) - t0 )))
     n=$(old_count "$proxy"); [ "$n" -le "$old_max" ] || old_max=$n
@@ -285,7 +289,18 @@ print("churn_exchanges", c["exchanges"]); print("churn_refused", c["refused"]); 
 print("churn_other", c["timeout"] + c["eof"] + c["mismatch"] + c["other"])
 print("held_survived", h["survived"]); print("late_survived", h["late_survived"])
 PY
-  local sorted; sorted=$(printf '%s\n' "${reload_ms[@]}" | sort -n)
+  # when each churn failure happened, after the latest reload trigger
+  python3 - "$out/churn-$proxy-$round.json" "$out/reloads-$proxy-$round.txt" "$proxy" "$round" \
+    >>"$out/churn-failures.txt" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+triggers = [int(line.split()[0]) for line in open(sys.argv[2])] if c["failure_list"] else []
+for f in c["failure_list"]:
+    before = [t for t in triggers if t <= f["at"] * 1000]
+    after = f"{f['at'] * 1000 - before[-1]:.0f} ms after reload {len(before)}" if before else "before the 1st reload"
+    print(sys.argv[3], "round", sys.argv[4], f["kind"], after, f["error"])
+PY
+  local sorted; sorted=$(printf '%s\n' "${reload_ms[@]:-0}" | sort -n)
   record reload_ms_median "$(echo "$sorted" | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')"
   record reload_ms_max "$(echo "$sorted" | tail -1)"
   $driver noise "$out/cpu-before-$proxy-$round.json" "$out/cpu-after-$proxy-$round.json" --root $$ \
@@ -293,7 +308,11 @@ PY
   record foreign_cpu_pct "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["foreign_cpu_pct_of_one_core"])' \
     "$out/noise-$proxy-$round.json")"
 
-  [ "$proxy" != vigil ] || curl -s "http://127.0.0.1:$ADMIN/metrics" >"$out/vigil-metrics-$round.txt"
+  if [ "$proxy" = vigil ]; then   # wrk opens CONNS connections twice (warm-up, run): more means some were closed
+    curl -s "http://127.0.0.1:$ADMIN/metrics" >"$out/vigil-metrics-$round.txt"
+    record vigil_web_accepted "$(awk '$1=="vigil_listener_connections_accepted_total{listener=\"web\"}" {print int($2)}' \
+      "$out/vigil-metrics-$round.txt")"
+  fi
   stop_tree "${proxy_procs[@]}"
   for p in "${proxy_procs[@]}"; do poll 500 eval "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null || true; done
   wait "${proxy_procs[@]}" 2>/dev/null || true

@@ -341,6 +341,7 @@ ROWS = [
     ("old_after_last", "old processes right after the last reload"),
     ("old_after_linger", "old processes LINGER s later (sessions still open)"),
     ("old_exit_ms", "old processes gone, ms after the long-lived sessions closed"),
+    ("vigil_web_accepted", "HTTP client connections accepted, Vigil's metric (wrk opens 32 in warm-up + 32)"),
     ("reload_ms_median", "reload time, trigger to done, median ms"),
     ("reload_ms_max", "reload time, max ms"),
     ("foreign_cpu_pct", "noise: CPU used by other processes, % of one core"),
@@ -359,13 +360,15 @@ def table(args):
             values.setdefault((row["proxy"], row["metric"]), []).append((int(row["round"]), row["value"]))
             if row["metric"] == "linger_s":
                 linger = row["value"]
-    print("| per round (r1 / r2 / …) | " + " | ".join(proxies) + " |")
+    print("| per round (r1 / r2 / …); Vigil's \"gen.\": old configuration generations inside its one process | " +
+          " | ".join(proxies) + " |")
     print("|---|" + "---|" * len(proxies))
     for metric, label in ROWS:
         cells = []
         for proxy in proxies:
             rounds = sorted(values.get((proxy, metric), []))
-            cells.append(" / ".join(v for _, v in rounds) if rounds else "–")
+            suffix = " gen." if proxy == "vigil" and metric.startswith("old_") and metric != "old_exit_ms" else ""
+            cells.append(" / ".join(v + suffix for _, v in rounds) if rounds else "–")
         print(f"| {label.replace('LINGER', linger)} | " + " | ".join(cells) + " |")
 
 

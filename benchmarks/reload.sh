@@ -7,8 +7,8 @@
 #
 # For each proxy, fresh, under the same load:
 #   - wrk -t1 -cCONNS (HTTP keep-alive) through the proxy's HTTP listener to a shared nginx origin (two ports);
-#   - CHURN_WORKERS connect-per-exchange TCP loops (connect, 100 random bytes each way, close) through its TCP listener to a
-#     byte-exact echo upstream (benchmarks/reload_driver.py echo: `vigil-bench echo` answers filler, not echoes);
+#   - CHURN_WORKERS connect-per-exchange TCP loops (connect, 100 random bytes each way, close) through its TCP
+#     listener to a byte-exact echo upstream (reload_driver.py echo: `vigil-bench echo` answers filler, not echoes);
 #   - SESSIONS long-lived TCP sessions opened before the first reload, and one more after each reload (so that every
 #     generation holds one, as with clients that connect all the time), checked after the last (64 KiB each way,
 #     byte-exact), then kept open LINGER s to see which old processes stay, then closed;
@@ -31,8 +31,8 @@ WARMUP=${WARMUP:-5}          # seconds of wrk before the measured run (JIT for V
 LEAD=${LEAD:-2}              # seconds of load before the first reload
 TAIL=${TAIL:-2}              # seconds of load after the last reload
 LINGER=${LINGER:-10}         # seconds after the last reload at which old processes are counted again
-# haproxy-icor (not by default): HAProxy -W with `option idle-close-on-response`, to test why keep-alive requests fail
-read -r -a PROXIES <<<"${PROXIES:-vigil nginx haproxy haproxy-sf}"
+# haproxy-icor: HAProxy -W with `option idle-close-on-response`, to test why its keep-alive requests fail
+read -r -a PROXIES <<<"${PROXIES:-vigil nginx haproxy haproxy-sf haproxy-icor}"
 out="benchmarks/out/reload-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -52,7 +52,7 @@ for port in $ORIGIN1 $ORIGIN2 $ECHO "${WEB[@]}" "${TCP[@]}" $ADMIN; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is taken" >&2; exit 1; fi
 done
 
-# a process tree stopped by PID: the children (nginx and HAProxy workers) first, then the process
+# stop processes and their children (nginx and HAProxy workers, old ones included), each by PID
 stop_tree() {
   local p children
   for p in "$@"; do
@@ -149,7 +149,9 @@ HAP
 }
 
 # --- per proxy: write_conf VARIANT, start, reload I (returns when done), old (old processes now)
-conf_file() { case $1 in vigil) echo "$out/vigil.conf" ;; nginx) echo "$out/nginx.conf" ;; *) echo "$out/$1.cfg" ;; esac; }
+conf_file() {
+  case $1 in vigil) echo "$out/vigil.conf" ;; nginx) echo "$out/nginx.conf" ;; *) echo "$out/$1.cfg" ;; esac
+}
 write_conf() {   # $1 proxy, $2 variant
   case $1 in
     vigil) vigil_conf "$2" ;;
@@ -278,7 +280,8 @@ run_case() {
   # results
   local w="$out/wrk-$proxy-$round.txt"
   record wrk_requests "$(awk '/requests in/{print $1}' "$w")"
-  read -r c r wr t < <(sed -n 's/.*connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$w"
+  local num='\([0-9]*\)'
+  read -r c r wr t < <(sed -n "s/.*connect $num, read $num, write $num, timeout $num.*/\\1 \\2 \\3 \\4/p" "$w"
     echo "0 0 0 0")
   record wrk_connect "$c"; record wrk_read "$r"; record wrk_write "$wr"; record wrk_timeout "$t"
   record wrk_non2xx "$(awk '/Non-2xx/{print $5; found=1} END{if(!found) print 0}' "$w")"
@@ -305,19 +308,19 @@ PY
   record reload_ms_max "$(echo "$sorted" | tail -1)"
   $driver noise "$out/cpu-before-$proxy-$round.json" "$out/cpu-after-$proxy-$round.json" --root $$ \
     >"$out/noise-$proxy-$round.json"
-  record foreign_cpu_pct "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["foreign_cpu_pct_of_one_core"])' \
-    "$out/noise-$proxy-$round.json")"
+  record foreign_cpu_pct "$(python3 -c 'import json, sys; print(json.load(sys.stdin)["foreign_cpu_pct_of_one_core"])' \
+    <"$out/noise-$proxy-$round.json")"
 
   if [ "$proxy" = vigil ]; then   # wrk opens CONNS connections twice (warm-up, run): more means some were closed
     curl -s "http://127.0.0.1:$ADMIN/metrics" >"$out/vigil-metrics-$round.txt"
-    record vigil_web_accepted "$(awk '$1=="vigil_listener_connections_accepted_total{listener=\"web\"}" {print int($2)}' \
-      "$out/vigil-metrics-$round.txt")"
+    record vigil_web_accepted "$(awk -v m='vigil_listener_connections_accepted_total{listener="web"}' \
+      '$1 == m {print int($2)}' "$out/vigil-metrics-$round.txt")"
   fi
   stop_tree "${proxy_procs[@]}"
   for p in "${proxy_procs[@]}"; do poll 500 eval "! kill -0 $p 2>/dev/null" || kill -KILL "$p" 2>/dev/null || true; done
   wait "${proxy_procs[@]}" 2>/dev/null || true
   proxy_procs=()
-  grep -P "^$round\t$proxy\t" "$out/raw.tsv" | cut -f3,4 | tr '\n' ' ' | tee -a "$out/progress.txt"; echo | tee -a "$out/progress.txt"
+  { grep -P "^$round\t$proxy\t" "$out/raw.tsv" | cut -f3,4 | tr '\n' ' '; echo; } | tee -a "$out/progress.txt"
 }
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/machine.txt"

@@ -14,6 +14,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,6 +33,8 @@ final class AdminConnection extends LoopSession implements SelectHandler
     private static final int WRITE = 1;
     private static final int LINGER = 2;
     private static final int CLOSED = 3;
+    /** A state change (reload) runs elsewhere; its answer comes back through the loop's command queue. */
+    private static final int AWAIT_ANSWER = 4;
 
     private final EventLoop loop;
     private final SocketChannel channel;
@@ -105,17 +108,42 @@ final class AdminConnection extends LoopSession implements SelectHandler
         final String method = ascii(head.startLineStart(), methodEnd());
         final String target = ascii(head.targetStart(), head.targetEnd());
         final InetSocketAddress peer = (InetSocketAddress)channel.getRemoteAddress();
-        AdminResponse response;
+        final boolean headOnly = method.equals("HEAD");
+        CompletableFuture<AdminResponse> answer;
         try
         {
-            response = routes.handle(AdminRequest.of(method, target, header("accept"), peer.getAddress()));
+            answer = routes.answer(AdminRequest.of(method, target, header("accept"), peer.getAddress()));
         }
         catch (final IOException | RuntimeException ex)
         {
             Log.error("admin: " + method + " " + target + " failed", ex);
-            response = AdminResponse.text(500, "internal error\n");
+            answer = CompletableFuture.completedFuture(AdminResponse.text(500, "internal error\n"));
         }
-        respond(response, method.equals("HEAD"));
+        if (answer.isDone())
+        {
+            respond(answer.getNow(null), headOnly);
+            return;
+        }
+        phase = AWAIT_ANSWER;
+        key.interestOps(0);
+        answer.whenComplete((response, failure) -> loop.executeControl(() ->
+            answered(failure == null ? response : AdminResponse.text(500, String.valueOf(failure) + "\n"), headOnly)));
+    }
+
+    private void answered(final AdminResponse response, final boolean headOnly)
+    {
+        if (phase != AWAIT_ANSWER)
+        {
+            return; // closed meanwhile (admin stopping)
+        }
+        try
+        {
+            respond(response, headOnly);
+        }
+        catch (final IOException ex)
+        {
+            close();
+        }
     }
 
     private int methodEnd()
@@ -191,6 +219,10 @@ final class AdminConnection extends LoopSession implements SelectHandler
     @Override
     public void onSweep(final long nowNs)
     {
+        if (phase == AWAIT_ANSWER)
+        {
+            return; // bounded by whoever answers (a reload's answer times out on its own)
+        }
         final long limit = phase == READ_HEAD ? HEAD_TIMEOUT_NS : phase == WRITE ? WRITE_TIMEOUT_NS : LINGER_NS;
         if (nowNs - phaseStartNs >= limit)
         {

@@ -3,6 +3,7 @@ package io.vigil.admin;
 import io.vigil.runtime.VigilServer;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -17,7 +18,7 @@ final class AdminRoutes
     private final ConnectionsPage connections;
     private final StatusPage status;
     private final boolean allowRemoteChanges;
-    private final Supplier<AdminResponse> reload;
+    private final Supplier<CompletableFuture<AdminResponse>> reload;
 
     /**
      * @param server             the running server.
@@ -26,7 +27,7 @@ final class AdminRoutes
      * @param reload             what POST /reload does, or null when reloading is not possible.
      */
     AdminRoutes(final VigilServer server, final String version, final boolean allowRemoteChanges,
-        final Supplier<AdminResponse> reload)
+        final Supplier<CompletableFuture<AdminResponse>> reload)
     {
         this.server = server;
         this.metrics = new Metrics(server, version);
@@ -36,13 +37,28 @@ final class AdminRoutes
         this.reload = reload;
     }
 
+    /**
+     * @param request a parsed request.
+     * @return its answer: at once, or later for a state change (a reload) that runs on another thread; the admin
+     *         loop serves other requests meanwhile.
+     * @throws IOException when a page cannot be rendered.
+     */
+    CompletableFuture<AdminResponse> answer(final AdminRequest request) throws IOException
+    {
+        if (request.path().equals("/reload"))
+        {
+            return change(request);
+        }
+        return CompletableFuture.completedFuture(handle(request));
+    }
+
     AdminResponse handle(final AdminRequest request) throws IOException
     {
         final boolean read = request.method().equals("GET") || request.method().equals("HEAD");
         switch (request.path())
         {
             case "/reload":
-                return change(request);
+                return change(request).getNow(AdminResponse.text(202, "reload requested\n"));
             case "/metrics":
                 return read ? metrics.scrape(request.accept()) : notAllowed();
             case "/healthz":
@@ -64,18 +80,19 @@ final class AdminRoutes
         }
     }
 
-    private AdminResponse change(final AdminRequest request)
+    private CompletableFuture<AdminResponse> change(final AdminRequest request)
     {
         if (!request.method().equals("POST"))
         {
-            return notAllowed();
+            return CompletableFuture.completedFuture(notAllowed());
         }
         if (!request.fromLoopback() && !allowRemoteChanges)
         {
-            return AdminResponse.text(403, "state changes are taken from loopback only " +
-                "(admin.allow-remote-changes = false)\n");
+            return CompletableFuture.completedFuture(AdminResponse.text(403, "state changes are taken from " +
+                "loopback only (admin.allow-remote-changes = false)\n"));
         }
-        return reload == null ? AdminResponse.text(501, "reload is not available here\n") : reload.get();
+        return reload == null ? CompletableFuture.completedFuture(AdminResponse.text(501,
+            "reload is not available here\n")) : reload.get();
     }
 
     private static int limit(final AdminRequest request)

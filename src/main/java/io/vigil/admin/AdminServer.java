@@ -16,6 +16,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -56,7 +57,7 @@ public final class AdminServer implements AutoCloseable, SelectHandler
      */
     public static AdminServer start(
         final AdminConfig config, final VigilServer vigil, final String version,
-        final Supplier<AdminResponseView> reload)
+        final Supplier<CompletableFuture<AdminResponseView>> reload)
     {
         ServerSocketChannel channel = null;
         try
@@ -66,7 +67,8 @@ public final class AdminServer implements AutoCloseable, SelectHandler
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, Boolean.TRUE);
             channel.bind(config.listen(), 64);
             final AdminServer admin = new AdminServer(channel, new AdminRoutes(vigil, version,
-                config.allowRemoteChanges(), reload == null ? null : () -> reload.get().toResponse()));
+                config.allowRemoteChanges(),
+                reload == null ? null : () -> reload.get().thenApply(AdminResponseView::toResponse)));
             AgentRunner.startOnThread(admin.runner);
             return admin;
         }

@@ -21,9 +21,10 @@ import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code vigil run}: load the configuration, start the server and the admin listener, reload on SIGHUP, POST
@@ -32,7 +33,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class RunCommand
 {
-    /** How long POST /reload waits for the reload's outcome (the admin loop serves nothing else meanwhile). */
+    /** How long POST /reload waits for the reload's outcome (the admin loop serves other requests meanwhile). */
     private static final long ADMIN_RELOAD_WAIT_S = 30;
 
     private RunCommand()
@@ -41,6 +42,26 @@ final class RunCommand
 
     static int run(final File file, final PrintStream out, final PrintStream err, final SessionObserver observer)
     {
+        // first of all: the JVM's own SIGHUP action is to exit, and a reload may be asked for while Vigil starts
+        final AtomicReference<ConfigReloader> reloaderOnceStarted = new AtomicReference<>();
+        final AtomicBoolean hangupWhileStarting = new AtomicBoolean();
+        Signals.on("HUP", () ->
+        {
+            final ConfigReloader started = reloaderOnceStarted.get();
+            if (started != null)
+            {
+                started.request("SIGHUP");
+            }
+            else
+            {
+                hangupWhileStarting.set(true);
+                final ConfigReloader late = reloaderOnceStarted.get(); // it may have started meanwhile
+                if (late != null && hangupWhileStarting.getAndSet(false))
+                {
+                    late.request("SIGHUP while starting");
+                }
+            }
+        });
         final VigilConfig config;
         try
         {
@@ -80,7 +101,11 @@ final class RunCommand
         final StopSignals stop = new StopSignals(server);
         Signals.on("TERM", () -> stop.signal("SIGTERM"));
         Signals.on("INT", () -> stop.signal("SIGINT"));
-        Signals.on("HUP", () -> reloader.request("SIGHUP"));
+        reloaderOnceStarted.set(reloader);
+        if (hangupWhileStarting.getAndSet(false))
+        {
+            reloader.request("SIGHUP while starting");
+        }
         server.onFatal(() -> stop.signal("a failed event loop"));
         final ConfigWatcher watcher = config.watchConfig() ? ConfigWatcher.start(file, reloader) : null;
         warnings();
@@ -137,27 +162,13 @@ final class RunCommand
         out.flush();
     }
 
-    private static AdminResponseView adminReload(final ConfigReloader reloader)
+    /** POST /reload: answered when the reload is done, or after ADMIN_RELOAD_WAIT_S; the admin loop never waits. */
+    private static CompletableFuture<AdminResponseView> adminReload(final ConfigReloader reloader)
     {
-        try
-        {
-            final ConfigReloader.Outcome outcome = reloader.request("POST /reload").get(ADMIN_RELOAD_WAIT_S,
-                TimeUnit.SECONDS);
-            return new AdminResponseView(outcome.applied() ? 200 : 500, outcome.message());
-        }
-        catch (final TimeoutException ex)
-        {
-            return new AdminResponseView(503, "the reload is still running; see the log");
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return new AdminResponseView(503, "interrupted");
-        }
-        catch (final ExecutionException ex)
-        {
-            return new AdminResponseView(500, String.valueOf(ex.getCause()));
-        }
+        return reloader.request("POST /reload")
+            .thenApply(outcome -> new AdminResponseView(outcome.applied() ? 200 : 500, outcome.message()))
+            .completeOnTimeout(new AdminResponseView(503, "the reload is still running; see the log"),
+                ADMIN_RELOAD_WAIT_S, TimeUnit.SECONDS);
     }
 
     private static void warnings()

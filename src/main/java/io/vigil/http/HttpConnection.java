@@ -173,6 +173,7 @@ public final class HttpConnection extends Session implements Relay.Owner
         final long fromClient = in.bytes;
         in.release();
         handedOver();
+        phase = CLOSED; // this object is done (before the successor runs: a failure there must not end it twice)
         final HttpConnection successor = new HttpConnection(next, client, startNs, startEpochMs);
         successor.requestsServed = requestsServed;
         successor.toClient = toClient;
@@ -180,8 +181,14 @@ public final class HttpConnection extends Session implements Relay.Owner
         successor.in.bytes = fromClient;
         successor.draining = draining;
         successor.takeOver(clientKey);
-        successor.drive();
-        phase = CLOSED; // this object is done; the socket lives on in the successor
+        try
+        {
+            successor.drive();
+        }
+        catch (final RuntimeException ex)
+        {
+            successor.onFailure(ex); // the loop would hand it to this object, the key's handler when it was called
+        }
         return true;
     }
 
@@ -395,6 +402,12 @@ public final class HttpConnection extends Session implements Relay.Owner
     public SocketChannel upstreamChannel()
     {
         return lease.state == UpstreamLease.READY ? lease.channel : null;
+    }
+
+    @Override
+    public SocketChannel connectingUpstreamChannel()
+    {
+        return lease.connector.connectingChannel();
     }
 
     @Override

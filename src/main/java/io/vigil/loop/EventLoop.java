@@ -14,6 +14,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -53,6 +54,8 @@ public final class EventLoop implements Agent
     private final DeadlineTimerWheel timers;
     private final Long2ObjectHashMap<TimerTarget> timerTargets = new Long2ObjectHashMap<>();
     private final ManyToOneConcurrentArrayQueue<Runnable> commands;
+    /** The control thread's commands (reload, stop): few, and never refused, so a change is never half-applied. */
+    private final ConcurrentLinkedQueue<Runnable> controlCommands = new ConcurrentLinkedQueue<>();
     private final Consumer<SelectionKey> onSelected = this::onSelected;
     private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
     private final Consumer<Runnable> runCommand = Runnable::run;
@@ -151,6 +154,10 @@ public final class EventLoop implements Agent
         nowNs = System.nanoTime();
         DUTY_CYCLES.setRelease(this, dutyCycles + 1);
         int work = commands.drain(runCommand, COMMAND_LIMIT);
+        if (!controlCommands.isEmpty())
+        {
+            work += runControlCommands();
+        }
         try
         {
             work += selector.selectNow(onSelected);
@@ -186,7 +193,7 @@ public final class EventLoop implements Agent
         selecting = true;
         try
         {
-            if (commands.isEmpty())
+            if (commands.isEmpty() && controlCommands.isEmpty())
             {
                 clockStale = true;
                 selector.select(onSelected, timeoutMs);
@@ -327,6 +334,34 @@ public final class EventLoop implements Agent
             selector.wakeup();
         }
         return true;
+    }
+
+    /**
+     * Run a command of the control thread (reload, drain, stop) on this loop's thread. Unlike {@link #execute} it
+     * is never refused: such commands are few, and dropping one would leave a configuration change half-applied.
+     * Commands run in the order given; before the loop starts they wait for it. Safe from any thread.
+     *
+     * @param command what to run.
+     */
+    public void executeControl(final Runnable command)
+    {
+        controlCommands.add(command);
+        if (selecting)
+        {
+            selector.wakeup();
+        }
+    }
+
+    private int runControlCommands()
+    {
+        int ran = 0;
+        Runnable command;
+        while (ran < COMMAND_LIMIT && (command = controlCommands.poll()) != null)
+        {
+            ran++;
+            command.run();
+        }
+        return ran;
     }
 
     /**

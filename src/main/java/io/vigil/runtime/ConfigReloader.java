@@ -48,6 +48,8 @@ public final class ConfigReloader implements AutoCloseable
     });
     private final AtomicReference<CompletableFuture<Outcome>> waiting = new AtomicReference<>();
     private volatile String loadedHash;
+    /** How many times a reload has read the file: tells the watcher whether its request was served. */
+    private volatile long reads;
 
     /**
      * @param file   the configuration file the server was started from.
@@ -115,6 +117,7 @@ public final class ConfigReloader implements AutoCloseable
     {
         // hashed before loading: if the file changes meanwhile, the watcher sees another hash and reloads again
         loadedHash = hashOrNull(file);
+        reads = reads + 1; // this thread only writes it
         final VigilConfig next;
         try
         {
@@ -148,6 +151,14 @@ public final class ConfigReloader implements AutoCloseable
             " keeps running: " + why;
         Log.error(line, null);
         return new Outcome(false, line);
+    }
+
+    /**
+     * @return how many times a reload has read the file so far.
+     */
+    public long reads()
+    {
+        return reads;
     }
 
     /**

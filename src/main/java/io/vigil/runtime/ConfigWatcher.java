@@ -32,8 +32,12 @@ public final class ConfigWatcher implements AutoCloseable
     private final ConfigReloader reloader;
     private final WatchService events;
     private final Thread thread;
-    /** A request reads the file after it is made, so one request per new hash is enough. */
+    /**
+     * A request reads the file after it is made, so one request per new hash is enough until a reload has read
+     * the file (then the running content may differ again: a SIGHUP may have loaded another version meanwhile).
+     */
     private String requestedHash;
+    private long readsWhenRequested;
 
     private ConfigWatcher(final File file, final ConfigReloader reloader, final WatchService events)
     {
@@ -124,9 +128,11 @@ public final class ConfigWatcher implements AutoCloseable
     {
         final String hash = ConfigReloader.hashOrNull(file);
         // unreadable for a moment (mid-swap, or deleted): wait for a readable version rather than fail a reload
-        if (hash != null && !Objects.equals(hash, reloader.loadedHash()) && !hash.equals(requestedHash))
+        final boolean pending = hash != null && hash.equals(requestedHash) && reloader.reads() == readsWhenRequested;
+        if (hash != null && !Objects.equals(hash, reloader.loadedHash()) && !pending)
         {
             requestedHash = hash;
+            readsWhenRequested = reloader.reads();
             reloader.request("config file changed");
         }
     }

@@ -111,6 +111,7 @@ final class Generation
                 final LoopContext loop = loops[i];
                 perLoop[i] = new ListenerShard(loop.loop(), listener, loop.picker(group), loop.buffers(bufferSize),
                     loop.logLine(), http ? loop.pool(group) : null, loop.loop().counters(), starter);
+                perLoop[i].joinNewest(loop.newestShard(listenerConfig.name()));
             }
             generation.shards.put(listenerConfig.name(), perLoop);
         }
@@ -128,6 +129,30 @@ final class Generation
         {
             entry.getValue().start();
             resolver.watch(entry.getKey(), entry.getValue());
+        }
+    }
+
+    /**
+     * Make this generation's shards the newest of their listener names on every loop (kept-alive HTTP connections
+     * of older generations move to them at their next request); names it no longer has point nowhere.
+     *
+     * @param loops every loop's context.
+     */
+    void publish(final LoopContext[] loops)
+    {
+        for (int i = 0; i < loops.length; i++)
+        {
+            for (final String name : List.copyOf(loops[i].publishedListeners()))
+            {
+                if (!shards.containsKey(name))
+                {
+                    loops[i].forgetNewestShard(name);
+                }
+            }
+            for (final Map.Entry<String, ListenerShard[]> entry : shards.entrySet())
+            {
+                loops[i].newestShard(entry.getKey()).set(entry.getValue()[i]);
+            }
         }
     }
 
@@ -166,15 +191,13 @@ final class Generation
 
     /**
      * A newer generation took over: stop this one's health checks and name resolution (the new one runs its own
-     * over the same servers' state), point HTTP listeners that stay at their successor shards (kept-alive client
-     * connections move over at their next request), and retire this generation's upstream connection pools (idle
+     * over the same servers' state), and retire this generation's upstream connection pools (idle
      * connections close now, busy ones when given back). Its sessions run on.
      *
-     * @param next     the generation that replaced it.
      * @param loops    every loop's context.
      * @param resolver the resolver thread.
      */
-    void retire(final Generation next, final LoopContext[] loops, final Resolver resolver)
+    void retire(final LoopContext[] loops, final Resolver resolver)
     {
         retired = true;
         for (final Map.Entry<UpstreamGroup, HealthChecks> entry : healthChecks.entrySet())
@@ -182,21 +205,10 @@ final class Generation
             entry.getValue().stop();
             resolver.unwatch(entry.getKey());
         }
-        for (final Map.Entry<String, ListenerShard[]> entry : shards.entrySet())
-        {
-            final ListenerShard[] successors = next.shards.get(entry.getKey());
-            if (successors != null)
-            {
-                for (int i = 0; i < successors.length; i++)
-                {
-                    entry.getValue()[i].successor(successors[i]);
-                }
-            }
-        }
         for (final LoopContext loop : loops)
         {
             final List<UpstreamGroup> mine = new ArrayList<>(groups.values());
-            loop.loop().execute(() -> loop.retire(mine));
+            loop.loop().executeControl(() -> loop.retire(mine));
         }
     }
 
@@ -235,7 +247,50 @@ final class Generation
         for (final LoopContext loop : loops)
         {
             final List<UpstreamGroup> mine = new ArrayList<>(groups.values());
-            loop.loop().execute(() -> loop.forget(mine));
+            loop.loop().executeControl(() -> loop.forget(mine));
+        }
+    }
+
+    /**
+     * A reload was refused after this generation was built: drop what its building left in the loops (balancer
+     * state, pools, publication slots of listener names no generation runs).
+     *
+     * @param loops every loop's context.
+     */
+    void discard(final LoopContext[] loops)
+    {
+        final List<UpstreamGroup> mine = new ArrayList<>(groups.values());
+        for (final LoopContext loop : loops)
+        {
+            loop.forget(mine); // from this thread: no loop ever saw these groups (no acceptor targets their shards)
+            for (final String name : shards.keySet())
+            {
+                if (loop.newestShard(name).get() == null)
+                {
+                    loop.forgetNewestShard(name);
+                }
+            }
+        }
+    }
+
+    /**
+     * @param block a counter block.
+     * @return whether this generation counts into it.
+     */
+    boolean uses(final StatsLayout.Block block)
+    {
+        final List<String> labels = block.labels();
+        switch (block.kind())
+        {
+            case LISTENER:
+                return listeners.containsKey(labels.get(0));
+            case UPSTREAM:
+                return groups.containsKey(labels.get(0));
+            case SERVER:
+                final UpstreamGroup group = groups.get(labels.get(0));
+                return group != null && group.serverLabels().contains(labels.get(1));
+            default:
+                return true;
         }
     }
 

@@ -71,7 +71,7 @@ final class Generations implements AutoCloseable
         this.onPeerDown = onPeerDown;
         this.resolver = resolver;
         this.sockets = new ListenerSockets(loops);
-        this.retirement = new Retirement(contexts);
+        this.retirement = new Retirement(contexts, this::freeUnusedCounters);
     }
 
     /**
@@ -85,6 +85,7 @@ final class Generations implements AutoCloseable
         final Generation first = Generation.build(1, config, contexts, layout, observer, socketOptionFailures,
             onPeerDown, null);
         current = first;
+        first.publish(contexts);
         lastReloadSuccessMs = System.currentTimeMillis(); // the start counts as a load, as in Prometheus
         for (final ListenerConfig listener : config.listeners())
         {
@@ -137,9 +138,20 @@ final class Generations implements AutoCloseable
         }
         final Generation built = Generation.build(previous.id() + 1, next, contexts, layout, observer,
             socketOptionFailures, onPeerDown, previous);
-        final List<String> added = bindNew(next, built);
+        final List<String> added;
+        try
+        {
+            added = bindNew(next, built);
+        }
+        catch (final RuntimeException ex)
+        {
+            built.discard(contexts); // nothing of a refused configuration stays behind
+            freeUnusedCounters();
+            throw ex;
+        }
         // from here on nothing fails: switch
         current = built;
+        built.publish(contexts);
         final List<String> kept = new ArrayList<>();
         final List<String> removed = new ArrayList<>();
         for (final ListenerSockets.Bound bound : sockets.all())
@@ -160,10 +172,10 @@ final class Generations implements AutoCloseable
         final long sweepNs = built.sweepIntervalNs();
         for (final EventLoop loop : loops)
         {
-            loop.execute(() -> loop.sweepEvery(sweepNs));
+            loop.executeControl(() -> loop.sweepEvery(sweepNs));
         }
         built.start(resolver);
-        previous.retire(built, contexts, resolver);
+        previous.retire(contexts, resolver);
         retirement.add(previous);
         closeRemovedServers(previous, built);
         final long retuned = KeepAliveRetune.apply(previous.config(), next, built, loops, retunedSockets);
@@ -182,10 +194,7 @@ final class Generations implements AutoCloseable
         {
             final CompletableFuture<Void> ran = new CompletableFuture<>();
             done[i] = ran;
-            if (!loops[i].execute(() -> ran.complete(null)))
-            {
-                ran.complete(null);
-            }
+            loops[i].executeControl(() -> ran.complete(null));
         }
         try
         {
@@ -199,6 +208,33 @@ final class Generations implements AutoCloseable
         {
             Log.warn("reload: a loop has not yet switched to generation " + current.id() + " after " + LOOP_WAIT_MS +
                 " ms; it will when it gets to it");
+        }
+    }
+
+    /**
+     * Free the counter blocks no live generation uses (servers and listeners that reloads removed, once their last
+     * session ended): their series leave the metrics, and each loop zeroes their slots before they are reused.
+     * Under this object's lock, so that no reload builds a generation (and looks blocks up) meanwhile.
+     */
+    synchronized void freeUnusedCounters()
+    {
+        final List<Generation> live = new ArrayList<>(retirement.live());
+        live.add(current);
+        final List<StatsLayout.Block> freed = layout.free(block -> live.stream().anyMatch(g -> g.uses(block)));
+        for (final StatsLayout.Block block : freed)
+        {
+            final java.util.concurrent.atomic.AtomicInteger zeroed = new java.util.concurrent.atomic.AtomicInteger();
+            for (final EventLoop loop : loops)
+            {
+                loop.executeControl(() ->
+                {
+                    loop.counters().clear(block.base(), block.kind().size());
+                    if (zeroed.incrementAndGet() == loops.length)
+                    {
+                        layout.recycle(block);
+                    }
+                });
+            }
         }
     }
 
@@ -252,7 +288,7 @@ final class Generations implements AutoCloseable
         }
         for (final EventLoop loop : loops)
         {
-            loop.execute(() -> loop.forEachSession(session ->
+            loop.executeControl(() -> loop.forEachSession(session ->
             {
                 final Peer peer = session instanceof Session ? ((Session)session).upstreamPeer() : null;
                 if (peer != null && gone.contains(peer.state()))

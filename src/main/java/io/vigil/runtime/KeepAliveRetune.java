@@ -66,7 +66,7 @@ final class KeepAliveRetune
             final EventLoop loop = loops[i];
             final CompletableFuture<Void> finished = new CompletableFuture<>();
             done[i] = finished;
-            if (!loop.execute(() ->
+            loop.executeControl(() ->
             {
                 loop.forEachSession(session ->
                 {
@@ -78,10 +78,7 @@ final class KeepAliveRetune
                     }
                 });
                 finished.complete(null);
-            }))
-            {
-                finished.complete(null);
-            }
+            });
         }
         try
         {
@@ -107,7 +104,12 @@ final class KeepAliveRetune
         }
         final UpstreamGroup group = listener.upstream();
         final SocketTuning upstream = upstreams.get(group.name());
-        final SocketChannel channel = session.upstreamChannel();
+        if (upstream != null && group.tuning() != upstream)
+        {
+            group.retune(upstream); // its later connects (failover, the next HTTP request) use the new options
+        }
+        final SocketChannel connected = session.upstreamChannel();
+        final SocketChannel channel = connected != null ? connected : session.connectingUpstreamChannel();
         if (upstream != null && channel != null)
         {
             upstream.apply(channel);

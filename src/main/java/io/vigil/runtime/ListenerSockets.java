@@ -110,7 +110,7 @@ final class ListenerSockets
         {
             if (running)
             {
-                acceptor.loop().execute(() -> register(acceptor));
+                acceptor.loop().executeControl(() -> register(acceptor));
             }
             else
             {
@@ -147,7 +147,7 @@ final class ListenerSockets
         {
             final Acceptor acceptor = bound.acceptors.get(i);
             final ListenerShard[] targets = bound.config.reuseport() ? new ListenerShard[] {shards[i]} : shards;
-            acceptor.loop().execute(() -> acceptor.retarget(targets));
+            acceptor.loop().executeControl(() -> acceptor.retarget(targets));
         }
         final Bound kept = new Bound(bound.key, config, bound.address, bound.acceptors);
         byKey.put(kept.key, kept);
@@ -164,7 +164,7 @@ final class ListenerSockets
         byKey.remove(bound.key);
         for (final Acceptor acceptor : bound.acceptors)
         {
-            acceptor.loop().execute(acceptor::drainAndClose);
+            acceptor.loop().executeControl(acceptor::drainAndClose);
         }
     }
 

@@ -5,6 +5,7 @@ import io.vigil.log.AccessLog;
 import io.vigil.log.LogLine;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
+import io.vigil.session.ListenerShard;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
@@ -12,6 +13,7 @@ import io.vigil.upstream.UpstreamGroup;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Everything one event loop owns besides its sessions: buffer pools by size, balancer state and idle upstream
@@ -30,6 +32,7 @@ final class LoopContext
     private final Map<Integer, BufferPool> buffers = new ConcurrentHashMap<>();
     private final Map<UpstreamGroup, PeerPicker> pickers = new ConcurrentHashMap<>();
     private final Map<UpstreamGroup, ConnectionPool> pools = new ConcurrentHashMap<>();
+    private final Map<String, AtomicReference<ListenerShard>> newestShards = new ConcurrentHashMap<>();
 
     LoopContext(final EventLoop loop, final AccessLog accessLog)
     {
@@ -85,6 +88,37 @@ final class LoopContext
     Iterable<ConnectionPool> pools()
     {
         return pools.values();
+    }
+
+    /**
+     * @param listener a listener's name.
+     * @return where the newest shard of that name on this loop is published (created on first use).
+     */
+    AtomicReference<ListenerShard> newestShard(final String listener)
+    {
+        return newestShards.computeIfAbsent(listener, name -> new AtomicReference<>());
+    }
+
+    /**
+     * A reload removed this listener: its older shards stay where they are and no longer point anywhere.
+     *
+     * @param listener a listener's name.
+     */
+    void forgetNewestShard(final String listener)
+    {
+        final AtomicReference<ListenerShard> slot = newestShards.remove(listener);
+        if (slot != null)
+        {
+            slot.set(null);
+        }
+    }
+
+    /**
+     * @return the names of listeners with a published shard.
+     */
+    java.util.Set<String> publishedListeners()
+    {
+        return newestShards.keySet();
     }
 
     /**

@@ -23,6 +23,7 @@ final class Retirement implements AutoCloseable
     private static final long CHECK_MS = 500;
 
     private final LoopContext[] loops;
+    private final Runnable afterRelease;
     private final List<Generation> retired = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable ->
     {
@@ -31,9 +32,14 @@ final class Retirement implements AutoCloseable
         return thread;
     });
 
-    Retirement(final LoopContext[] loops)
+    /**
+     * @param loops        every loop's context.
+     * @param afterRelease run (on the retirement thread) after generations were released.
+     */
+    Retirement(final LoopContext[] loops, final Runnable afterRelease)
     {
         this.loops = loops;
+        this.afterRelease = afterRelease;
         timer.scheduleWithFixedDelay(this::releaseEmpty, CHECK_MS, CHECK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -59,7 +65,7 @@ final class Retirement implements AutoCloseable
         for (final LoopContext context : loops)
         {
             final EventLoop loop = context.loop();
-            loop.execute(() -> loop.forEachSession(session ->
+            loop.executeControl(() -> loop.forEachSession(session ->
             {
                 if (session instanceof Session && ((Session)session).listener() == listener)
                 {
@@ -71,15 +77,29 @@ final class Retirement implements AutoCloseable
 
     private void releaseEmpty()
     {
+        boolean released = false;
         for (final Generation generation : retired)
         {
             if (generation.sessions() == 0)
             {
                 retired.remove(generation);
                 generation.release(loops);
+                released = true;
                 Log.info("generation " + generation.id() + " released: its last session ended");
             }
         }
+        if (released)
+        {
+            afterRelease.run();
+        }
+    }
+
+    /**
+     * @return generations replaced but still serving sessions.
+     */
+    List<Generation> live()
+    {
+        return List.copyOf(retired);
     }
 
     /**

@@ -114,7 +114,7 @@ public final class VigilServer implements AutoCloseable
             for (final LoopContext context : contexts)
             {
                 final EventLoop loop = context.loop();
-                loop.execute(() ->
+                loop.executeControl(() ->
                 {
                     context.pools().forEach(pool -> pool.closeTo(peer));
                     loop.forEachSession(session ->
@@ -355,7 +355,7 @@ public final class VigilServer implements AutoCloseable
         cutShort = true;
         for (final EventLoop loop : loops)
         {
-            loop.execute(loop::shutdownSessions);
+            loop.executeControl(loop::shutdownSessions);
         }
     }
 
@@ -383,17 +383,13 @@ public final class VigilServer implements AutoCloseable
         {
             final EventLoop loop = context.loop();
             final List<Acceptor> acceptors = generations.sockets().acceptorsOn(loop);
-            final boolean queued = loop.execute(() ->
+            loop.executeControl(() ->
             {
                 acceptors.forEach(Acceptor::close);
                 // idle pooled upstream connections will not be needed: close them now, not at the end of the grace
                 context.pools().forEach(ConnectionPool::closeAll);
                 new LoopDrain(loop, System.nanoTime() + graceNs, drained).start();
             });
-            if (!queued)
-            {
-                drained.countDown();
-            }
         }
         boolean inTime;
         try

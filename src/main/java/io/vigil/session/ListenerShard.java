@@ -9,6 +9,7 @@ import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PeerPicker;
 
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A listener's presence on one loop: everything a session started there needs (balancer state, buffers,
@@ -27,8 +28,11 @@ public final class ListenerShard
     private final SessionStarter starter;
     /** Sessions of this shard open now: written by its loop only, read by the control thread (opaque). */
     private volatile int sessions;
-    /** The same listener's shard on this loop in the generation that replaced this one, or null. */
-    private volatile ListenerShard successor;
+    /**
+     * Where the newest shard of this listener's name on this loop is published, shared by all its generations;
+     * null until joined. Not a chain from shard to shard: one old session must not keep every later generation.
+     */
+    private volatile AtomicReference<ListenerShard> newest;
 
     /**
      * @param loop     the owning loop.
@@ -96,24 +100,22 @@ public final class ListenerShard
     }
 
     /**
-     * @param next the same listener's shard on this loop in the generation that replaces this one.
+     * @param slot where the newest shard of this listener's name on this loop is published.
      */
-    public void successor(final ListenerShard next)
+    public void joinNewest(final AtomicReference<ListenerShard> slot)
     {
-        this.successor = next;
+        this.newest = slot;
     }
 
     /**
-     * @return the newest shard that replaced this one (following the chain), or this one when none did.
+     * @return the newest shard of this listener's name on this loop (a reload's), or this one when there is none
+     *         or the listener was removed.
      */
     public ListenerShard latest()
     {
-        ListenerShard latest = this;
-        while (latest.successor != null)
-        {
-            latest = latest.successor;
-        }
-        return latest;
+        final AtomicReference<ListenerShard> slot = newest;
+        final ListenerShard latest = slot == null ? null : slot.get();
+        return latest == null ? this : latest;
     }
 
     /**

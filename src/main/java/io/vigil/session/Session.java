@@ -128,6 +128,11 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     public abstract java.nio.channels.SocketChannel upstreamChannel();
 
     /**
+     * @return the upstream socket being connected now, or null: socket options can be changed on it already.
+     */
+    public abstract java.nio.channels.SocketChannel connectingUpstreamChannel();
+
+    /**
      * @return the upstream server in use now, or null.
      */
     public abstract io.vigil.upstream.Peer upstreamPeer();

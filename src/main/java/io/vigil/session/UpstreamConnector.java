@@ -331,6 +331,14 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
     }
 
     /**
+     * @return the socket of the connect under way, or null.
+     */
+    public SocketChannel connectingChannel()
+    {
+        return channel;
+    }
+
+    /**
      * @return the group sessions connect to.
      */
     public UpstreamGroup group()

@@ -72,6 +72,21 @@ public final class LoopCounters
         return slot < array.length ? (long)SLOT.getOpaque(array, slot) : 0;
     }
 
+    /**
+     * Zero a freed block before its slots are handed out again. Owning loop's thread only.
+     *
+     * @param base  its first slot.
+     * @param slots how many.
+     */
+    public void clear(final int base, final int slots)
+    {
+        final long[] array = values;
+        for (int slot = base; slot < Math.min(base + slots, array.length); slot++)
+        {
+            SLOT.setOpaque(array, slot, 0L);
+        }
+    }
+
     /** Copy into a larger array; readers keep reading the old one until they next load the field. */
     private long[] grow(final int slots)
     {

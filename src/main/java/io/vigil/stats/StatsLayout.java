@@ -1,16 +1,23 @@
 package io.vigil.stats;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Where each counter lives in every loop's {@link LoopCounters}: one block of slots per listener, upstream,
- * server and one for the process, allocated once per label set and never freed, so a listener that a new
- * configuration keeps (by name) keeps counting where it was, as Prometheus counters must.
+ * server and one for the process, allocated once per label set, so a listener that a new configuration keeps (by
+ * name) keeps counting where it was, as Prometheus counters must. A block no live configuration uses any more (a
+ * server a reload removed, once the last session to it ended) is freed: its series leave the metrics, and its
+ * slots, once every loop has zeroed them, serve a later block of the same kind; the layout stays as large as the
+ * configurations that run, not as all that ever ran.
  *
- * <p>Threading: {@link #block} on the control thread (startup, reload); {@link #blocks()} from any thread.
+ * <p>Threading: {@link #block}, {@link #free} and {@link #recycle} on the control thread (startup, reload,
+ * retirement), serialized by it; {@link #blocks()} from any thread.
  */
 public final class StatsLayout
 {
@@ -56,6 +63,7 @@ public final class StatsLayout
     private final Map<String, Block> byKey = new HashMap<>();
     private volatile List<Block> blocks = List.of();
     private int next;
+    private final Map<Kind, ArrayDeque<Integer>> recycled = new EnumMap<>(Kind.class);
 
     /**
      * The process block exists from the start, at slot 0.
@@ -72,18 +80,71 @@ public final class StatsLayout
      */
     public synchronized Block block(final Kind kind, final String... labels)
     {
-        final String key = kind + "\u0000" + String.join("\u0000", labels);
+        final String key = key(kind, labels);
         Block block = byKey.get(key);
         if (block == null)
         {
-            block = new Block(kind, List.of(labels), next);
-            next += kind.size();
+            final ArrayDeque<Integer> free = recycled.get(kind);
+            if (free != null && !free.isEmpty())
+            {
+                block = new Block(kind, List.of(labels), free.pop());
+            }
+            else
+            {
+                block = new Block(kind, List.of(labels), next);
+                next += kind.size();
+            }
             byKey.put(key, block);
             final List<Block> grown = new ArrayList<>(blocks);
             grown.add(block);
             blocks = List.copyOf(grown);
         }
         return block;
+    }
+
+    /**
+     * Free every block (but the process's) that is not in use: it leaves {@link #blocks()} at once; its slots are
+     * reused only after {@link #recycle}, once every loop has zeroed them.
+     *
+     * @param inUse whether a block is still used by a live configuration.
+     * @return the blocks freed.
+     */
+    public synchronized List<Block> free(final Predicate<Block> inUse)
+    {
+        final List<Block> freed = new ArrayList<>();
+        final List<Block> kept = new ArrayList<>();
+        for (final Block block : blocks)
+        {
+            if (block.kind() == Kind.GLOBAL || inUse.test(block))
+            {
+                kept.add(block);
+            }
+            else
+            {
+                freed.add(block);
+                byKey.remove(key(block.kind(), block.labels().toArray(new String[0])));
+            }
+        }
+        if (!freed.isEmpty())
+        {
+            blocks = List.copyOf(kept);
+        }
+        return freed;
+    }
+
+    /**
+     * Every loop zeroed a freed block: its slots may serve a new block of its kind.
+     *
+     * @param block a block {@link #free} returned.
+     */
+    public synchronized void recycle(final Block block)
+    {
+        recycled.computeIfAbsent(block.kind(), kind -> new ArrayDeque<>()).push(block.base());
+    }
+
+    private static String key(final Kind kind, final String... labels)
+    {
+        return kind + "\u0000" + String.join("\u0000", labels);
     }
 
     /**

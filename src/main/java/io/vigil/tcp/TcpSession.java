@@ -179,6 +179,12 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
     }
 
     @Override
+    public SocketChannel connectingUpstreamChannel()
+    {
+        return connector.connectingChannel();
+    }
+
+    @Override
     public Peer upstreamPeer()
     {
         return connector.peer();

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 /**
  * The active health checks of one group: one {@link HealthProbe} per peer, spread round-robin over the loops with
  * their first checks spread over one interval. When the peer list changes (DNS), probes of departed peers stop
- * and new peers get probes. Changed only from one thread at a time (setup, then the resolver).
+ * and new peers get probes. Changed from control threads only (start and reload, the resolver): its methods are
+ * synchronized, never called by a loop; each probe starts and stops on its own loop, through its command queue.
  */
 public final class HealthChecks
 {
@@ -19,6 +20,7 @@ public final class HealthChecks
     private final Consumer<Peer> onDown;
     private final Map<Peer, HealthProbe> probes = new HashMap<>();
     private int nextLoop;
+    private boolean stopped;
 
     /**
      * @param group  the group.
@@ -41,11 +43,11 @@ public final class HealthChecks
     }
 
     /**
-     * Create probes for the current peers. Call before the loops start.
+     * Create probes for the current peers; each starts on its loop (or when its loop starts).
      */
-    public void start()
+    public synchronized void start()
     {
-        if (!enabled())
+        if (!enabled() || stopped)
         {
             return;
         }
@@ -55,7 +57,8 @@ public final class HealthChecks
             final HealthProbe probe = probe(peers[i]);
             if (probe != null)
             {
-                probe.start(group.config().healthCheck().intervalNs() * i / peers.length);
+                final long delayNs = group.config().healthCheck().intervalNs() * i / peers.length;
+                probe.loop().executeControl(() -> probe.start(delayNs));
             }
         }
     }
@@ -65,9 +68,9 @@ public final class HealthChecks
      *
      * @param peers the new list (peers still present are the same objects).
      */
-    public void update(final Peer[] peers)
+    public synchronized void update(final Peer[] peers)
     {
-        if (!enabled())
+        if (!enabled() || stopped)
         {
             return;
         }
@@ -79,25 +82,27 @@ public final class HealthChecks
                 final HealthProbe probe = probe(peer);
                 if (probe != null)
                 {
-                    probe.loop().execute(() -> probe.start(0));
+                    probe.loop().executeControl(() -> probe.start(0));
                 }
             }
         }
         for (final HealthProbe probe : departed.values())
         {
             probes.remove(probe.peer());
-            probe.loop().execute(probe::stop);
+            probe.loop().executeControl(probe::stop);
         }
     }
 
     /**
-     * Stop every probe (the group was retired by a reload). Safe from any thread: each stops on its loop.
+     * Stop every probe (the group was retired by a reload), for good: a name resolution that finishes later
+     * starts none. Safe from any thread: each stops on its loop.
      */
-    public void stop()
+    public synchronized void stop()
     {
+        stopped = true;
         for (final HealthProbe probe : probes.values())
         {
-            probe.loop().execute(probe::stop);
+            probe.loop().executeControl(probe::stop);
         }
         probes.clear();
     }

@@ -36,8 +36,6 @@ public final class HealthProbe implements SelectHandler, TimerTarget
     private final ByteBuffer response = ByteBuffer.allocate(64);
     private SocketChannel channel;
     private long timerId = NO_TIMER;
-    private int passes;
-    private int failures;
     private boolean stopped;
     private long localFailures;
     private boolean localFailureLogged;
@@ -87,6 +85,10 @@ public final class HealthProbe implements SelectHandler, TimerTarget
      */
     public void start(final long delayNs)
     {
+        if (stopped)
+        {
+            return;
+        }
         timerId = loop.schedule(System.nanoTime() + delayNs, this);
     }
 
@@ -288,10 +290,12 @@ public final class HealthProbe implements SelectHandler, TimerTarget
         timerId = NO_TIMER;
         CloseHelper.quietClose(channel);
         channel = null;
+        // the run of passes or failures lives in the server's state: a reload's new probe continues it
+        final PeerState state = peer.state();
         if (passed)
         {
-            failures = 0;
-            passes++;
+            state.checkFailures = 0;
+            final int passes = ++state.checkPasses;
             if (!peer.healthy() && passes >= check.rise())
             {
                 peer.healthy(true);
@@ -301,8 +305,8 @@ public final class HealthProbe implements SelectHandler, TimerTarget
         }
         else
         {
-            passes = 0;
-            failures++;
+            state.checkPasses = 0;
+            final int failures = ++state.checkFailures;
             if (peer.healthy() && failures >= check.fall())
             {
                 peer.healthy(false);

@@ -22,10 +22,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class UpstreamGroup
 {
     private final UpstreamConfig config;
-    private final SocketTuning tuning;
+    /** Replaced when a reload re-tunes this group's open sessions: their later connects use the new options. */
+    private volatile SocketTuning tuning;
     private final StatsLayout layout;
     private final int stats;
     private final Map<String, PeerState> inherited = new HashMap<>();
+    /** Every server address this group made a peer for (DNS adds some): their counter blocks are in use. */
+    private final java.util.Set<String> servers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Peer[] peers;
     private long pickerSeed = 0x5DEECE66DL;
 
@@ -83,9 +86,19 @@ public final class UpstreamGroup
     public Peer newPeer(final ServerConfig server, final InetSocketAddress address)
     {
         final PeerState carried = inherited.get(key(server, address));
-        return new Peer(server, address,
-            layout.block(StatsLayout.Kind.SERVER, config.name(), HostPort.format(address)).base(),
+        final String label = HostPort.format(address);
+        servers.add(label);
+        return new Peer(server, address, layout.block(StatsLayout.Kind.SERVER, config.name(), label).base(),
             carried != null ? carried : new PeerState());
+    }
+
+    /**
+     * @return the server labels (host:port) of every peer this group ever made, including those DNS removed but
+     *         whose sessions may still run.
+     */
+    public java.util.Set<String> serverLabels()
+    {
+        return java.util.Collections.unmodifiableSet(servers);
     }
 
     /** A server "stays" across configurations when its host:port entry resolves to the same address. */
@@ -167,6 +180,17 @@ public final class UpstreamGroup
     public SocketTuning tuning()
     {
         return tuning;
+    }
+
+    /**
+     * A newer configuration changed this upstream's socket options: sessions of this (older) generation use them
+     * for the connects they still make (failover, the next HTTP request). Safe from any thread.
+     *
+     * @param newer the options of the upstream of the same name in the newer configuration.
+     */
+    public void retune(final SocketTuning newer)
+    {
+        tuning = newer;
     }
 
     /**

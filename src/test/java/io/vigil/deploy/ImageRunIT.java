@@ -1,12 +1,10 @@
 package io.vigil.deploy;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -34,22 +32,8 @@ class ImageRunIT
     @BeforeAll
     static void loadTheImage() throws Exception
     {
-        final String uid = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(),
-            StandardCharsets.US_ASCII).trim();
-        if (!"0".equals(uid))
-        {
-            System.out.println("SKIPPED image run tests: they need root for network namespaces and podman (uid " + uid +
-                ")");
-        }
-        Assumptions.assumeTrue("0".equals(uid), "image run tests need root (ip netns, podman); uid is " + uid);
-        for (final String tool : List.of("podman", "runc", "ip"))
-        {
-            final Process which = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
-            assertTrue(which.waitFor(5, TimeUnit.SECONDS) && which.exitValue() == 0,
-                tool + " is missing: apt-get install podman runc iproute2 (bin/test does)");
-        }
         pod = Rendered.overlay("overlays/host-network");
-        loaded = PodRun.run("podman", "load", "--input", OciImage.ARCHIVE.toString());
+        loaded = PodImage.loadOrSkip(pod);
     }
 
     @AfterAll
@@ -57,7 +41,7 @@ class ImageRunIT
     {
         if (loaded != null)
         {
-            PodRun.run("podman", "rmi", "--force", pod.vigil().getImage());
+            PodImage.remove(pod);
         }
     }
 

@@ -32,6 +32,11 @@ import java.util.concurrent.TimeUnit;
  *   await-close MILLIS              until the proxy closes the held session: "ok closed MS" or "open"
  *   http HOST:PORT PATH             GET PATH: "ok STATUS"
  *   metric HOST:PORT PATH SAMPLE    GET PATH (Prometheus text): "ok VALUE" of the line starting with SAMPLE
+ *   probe KIND HOST:PORT PATH PERIOD_MS TIMEOUT_MS FAILURES   a kubelet probe (startup, readiness, liveness)
+ *   kubelet-start | kubelet | kubelet-stop       probe on schedule ({@link NetnsKubelet}) | its report | stop
+ *   load HOST:PORT WORKERS BYTES PAUSE_MS        clients opening sessions while the kubelet says ready
+ *                                                ({@link NetnsLoad})
+ *   load-report | load-stop                      its counts | stop opening sessions, wait for those under way
  *   quit
  * </pre>
  */
@@ -46,6 +51,8 @@ public final class NetnsPeer
         thread.setDaemon(true);
         return thread;
     });
+    private final NetnsKubelet kubelet = new NetnsKubelet();
+    private NetnsLoad load;
     private Socket held;
 
     private NetnsPeer()
@@ -109,6 +116,27 @@ public final class NetnsPeer
                 return http(address(words[1]), words[2]);
             case "metric":
                 return metric(address(words[1]), words[2], words[3]);
+            case "probe":
+                kubelet.add(new NetnsKubelet.Probe(words[1], address(words[2]), words[3], Long.parseLong(words[4]),
+                    Integer.parseInt(words[5]), Integer.parseInt(words[6])));
+                return "ok probe " + words[1];
+            case "kubelet-start":
+                kubelet.start();
+                return "ok kubelet";
+            case "kubelet":
+                return kubelet.report();
+            case "kubelet-stop":
+                kubelet.stop();
+                return kubelet.report();
+            case "load":
+                load = new NetnsLoad(address(words[1]), Integer.parseInt(words[3]), Long.parseLong(words[4]),
+                    kubelet::ready);
+                load.start(Integer.parseInt(words[2]), threads);
+                return "ok load";
+            case "load-report":
+                return load.report();
+            case "load-stop":
+                return load.stop();
             default:
                 return "fail unknown command " + words[0];
         }

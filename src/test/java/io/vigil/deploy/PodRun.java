@@ -23,6 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One pod of the DaemonSet, run on this machine the way the kubelet and a container runtime would run it, from the
@@ -64,6 +65,20 @@ final class PodRun implements AutoCloseable
      */
     static PodRun start(final Rendered pod, final String config) throws Exception
     {
+        return start(pod, config, run -> { });
+    }
+
+    /**
+     * @param pod             the rendered manifests.
+     * @param config          the vigil.conf to ship in the ConfigMap.
+     * @param beforeContainer run once the network, the peer and the ConfigMap exist, right before the container
+     *                        starts: where the kubelet's probes begin.
+     * @return the running pod, its listeners bound.
+     * @throws Exception when any step fails; what was started is stopped.
+     */
+    static PodRun start(final Rendered pod, final String config, final Consumer<PodRun> beforeContainer)
+        throws Exception
+    {
         // one name per pod, not per JVM: a second pod in the same run must not find the first one's ConfigMap directory
         final String name = "vigil-pod-" + ProcessHandle.current().pid() + "-" + PODS.incrementAndGet();
         final Path dir = Paths.get("target", "pod", name).toAbsolutePath();
@@ -73,6 +88,7 @@ final class PodRun implements AutoCloseable
             run.startNetwork();
             run.startPeer(new VigilConf(config, "pod config"));
             run.swapConfig(config);
+            beforeContainer.accept(run);
             run.startContainer(new VigilConf(config, "pod config"));
             return run;
         }
@@ -161,16 +177,15 @@ final class PodRun implements AutoCloseable
     private void startContainer(final VigilConf conf)
     {
         final Container vigil = pod.vigil();
-        final List<String> command = new ArrayList<>(List.of("podman", "--runtime", "runc", "run", "--detach",
-            "--name", name, "--network", "ns:/run/netns/" + name,
-            "--volume", configDir + ":" + pod.configMount().getMountPath() + ":ro"));
+        final List<String> command = new ArrayList<>(Podman.command("run", "--detach", "--name", name,
+            "--network", "ns:/run/netns/" + name, "--volume", configDir + ":" + pod.configMount().getMountPath() + ":ro"));
         command.addAll(containerOptions(pod));
         // the kubelet writes /etc/hosts; cluster DNS would answer these names
         conf.upstreamServers().forEach(server -> command.addAll(List.of("--add-host", server.getKey() + ":127.0.0.1")));
         command.add(vigil.getImage());
         command.addAll(vigil.getArgs());
         run(command.toArray(new String[0]));
-        cleanup.add(0, () -> run("podman", "rm", "--force", "--time", "0", name));
+        cleanup.add(0, () -> podman("rm", "--force", "--time", "0", name));
         for (final String listener : conf.listeners().keySet())
         {
             awaitLog("listening " + listener + " ", Duration.ofSeconds(30));
@@ -188,8 +203,7 @@ final class PodRun implements AutoCloseable
      */
     static String runOnce(final Rendered pod, final List<String> options, final String... args)
     {
-        final List<String> command = new ArrayList<>(List.of("podman", "--runtime", "runc", "run", "--rm",
-            "--network", "none"));
+        final List<String> command = new ArrayList<>(Podman.command("run", "--rm", "--network", "none"));
         command.addAll(containerOptions(pod));
         command.addAll(options);
         command.add(pod.vigil().getImage());
@@ -254,7 +268,7 @@ final class PodRun implements AutoCloseable
     {
         try
         {
-            return run("podman", "logs", name);
+            return podman("logs", name);
         }
         catch (final AssertionError ex)
         {
@@ -298,7 +312,7 @@ final class PodRun implements AutoCloseable
     /** Sends a signal to the container's main process (Vigil, pid 1 in its pid namespace). */
     void signal(final String signal)
     {
-        run("podman", "kill", "--signal", signal, name);
+        podman("kill", "--signal", signal, name);
     }
 
     /**
@@ -346,7 +360,7 @@ final class PodRun implements AutoCloseable
             sleepMs(50);
         }
         final long exited = System.nanoTime();
-        final int code = Integer.parseInt(run("podman", "inspect", "--format", "{{.State.ExitCode}}", name).trim());
+        final int code = Integer.parseInt(podman("inspect", "--format", "{{.State.ExitCode}}", name).trim());
         return new Stop(code, killed, Duration.ofNanos(exited - sigterm), Duration.ofNanos(exited - start));
     }
 
@@ -362,7 +376,7 @@ final class PodRun implements AutoCloseable
 
     private String state()
     {
-        return run("podman", "inspect", "--format", "{{.State.Status}}", name).trim();
+        return podman("inspect", "--format", "{{.State.Status}}", name).trim();
     }
 
     private static long hardLimit(final String limit)
@@ -406,6 +420,15 @@ final class PodRun implements AutoCloseable
             Thread.currentThread().interrupt();
             throw new AssertionError(ex);
         }
+    }
+
+    /**
+     * @param args podman's arguments.
+     * @return its output, run with this checkout's image store ({@link Podman}).
+     */
+    static String podman(final String... args)
+    {
+        return run(Podman.command(args).toArray(new String[0]));
     }
 
     /**

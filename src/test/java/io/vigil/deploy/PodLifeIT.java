@@ -113,8 +113,9 @@ class PodLifeIT
             final String kubelet = run.peer("kubelet-stop");
             final List<Map.Entry<String, Long>> events = events(kubelet);
             final String load = run.peer("load-stop");
-            System.out.println("pod life: " + stop + ", SIGTERM at " + sigtermMs[0] + "\nkubelet: " + kubelet + "\nclients: " + load +
-                "\nlong-lived session closed " + heldClosedAfterSigtermMs[0] + " ms after SIGTERM\n" + run.logs());
+            System.out.println("pod life: " + stop + ", SIGTERM at " + sigtermMs[0] + "\nkubelet: " + kubelet +
+                "\nclients: " + load + "\nlong-lived session closed " + heldClosedAfterSigtermMs[0] +
+                " ms after SIGTERM\n" + run.logs());
 
             assertEquals(0, count(load, "failed"), "no client session failed: " + load);
             assertEquals(List.of("start", "started", "ready", "unready", "stop"),

@@ -178,7 +178,8 @@ final class PodRun implements AutoCloseable
     {
         final Container vigil = pod.vigil();
         final List<String> command = new ArrayList<>(Podman.command("run", "--detach", "--name", name,
-            "--network", "ns:/run/netns/" + name, "--volume", configDir + ":" + pod.configMount().getMountPath() + ":ro"));
+            "--network", "ns:/run/netns/" + name,
+            "--volume", configDir + ":" + pod.configMount().getMountPath() + ":ro"));
         command.addAll(containerOptions(pod));
         // the kubelet writes /etc/hosts; cluster DNS would answer these names
         conf.upstreamServers().forEach(server -> command.addAll(List.of("--add-host", server.getKey() + ":127.0.0.1")));

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What {@code vigil check} prints: each listener's and upstream's effective keepalive and the worst-case time
- * for the kernel to declare a silent peer dead (idle + intvl x cnt), with system defaults filled in.
+ * for the kernel to declare a silent peer dead (idle + intvl x cnt), with system defaults filled in, and the stop.
  */
 final class CheckReport
 {
@@ -56,6 +56,7 @@ final class CheckReport
                 " idle per loop, timeout=" + seconds(http.keepaliveTimeoutNs()) + " requests=" +
                 http.keepaliveRequests());
         }
+        out.println(TerminationGrace.drainLine(config, system));
     }
 
     static String describe(final KeepAlive keepAlive, final KeepAlive system)

@@ -29,6 +29,8 @@ public final class Vigil
         "       vigil check [-c FILE]      validate FILE and print each listener's dead-peer detection budget",
         "             [--lb-idle-timeout T|azure-lb|aws-nlb|gcp]  warn about listeners whose idle connections a load",
         "                                  balancer with this idle timeout drops (default: every one of the three)",
+        "             [--termination-grace T [--pre-stop T]]  warn when the pod's terminationGracePeriodSeconds",
+        "                                  (T, its preStop hook's time inside it) cannot cover Vigil's stop",
         "       vigil --version            print the version",
         "       vigil --help               print this help",
         "",
@@ -60,6 +62,8 @@ public final class Vigil
         String command = "run";
         String file = defaultConfig();
         List<CloudLimits.LoadBalancer> loadBalancers = CloudLimits.KNOWN;
+        String grace = null;
+        String preStop = null;
         int i = 0;
         if (args.length > 0 && !args[0].startsWith("-"))
         {
@@ -96,6 +100,12 @@ public final class Vigil
                         return usageError(err, ex.getMessage());
                     }
                     break;
+                case "--termination-grace":
+                    grace = i + 1 < args.length ? args[++i] : "";
+                    break;
+                case "--pre-stop":
+                    preStop = i + 1 < args.length ? args[++i] : "";
+                    break;
                 default:
                     return usageError(err, "unknown argument \"" + args[i] + "\"");
             }
@@ -109,7 +119,16 @@ public final class Vigil
                 out.println("vigil " + version());
                 return EXIT_OK;
             case "check":
-                return check(new File(file), loadBalancers, out, err);
+                final TerminationGrace.Pod pod;
+                try
+                {
+                    pod = pod(grace, preStop);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    return usageError(err, ex.getMessage());
+                }
+                return check(new File(file), loadBalancers, pod, out, err);
             case "run":
                 return RunCommand.run(new File(file), out, err, observer);
             default:
@@ -124,14 +143,32 @@ public final class Vigil
         return EXIT_USAGE;
     }
 
+    /** @return the pod {@code --termination-grace} and {@code --pre-stop} describe, or null without them. */
+    private static TerminationGrace.Pod pod(final String grace, final String preStop)
+    {
+        if (grace == null)
+        {
+            if (preStop != null)
+            {
+                throw new IllegalArgumentException("--pre-stop needs --termination-grace");
+            }
+            return null;
+        }
+        return TerminationGrace.parse(grace, preStop);
+    }
+
     private static int check(final File file, final List<CloudLimits.LoadBalancer> loadBalancers,
-        final PrintStream out, final PrintStream err)
+        final TerminationGrace.Pod pod, final PrintStream out, final PrintStream err)
     {
         try
         {
             final VigilConfig config = ConfigLoader.load(file);
             CheckReport.print(config, KernelKeepAlive.systemDefaults(), out);
             CloudLimits.print(config, KernelKeepAlive.systemDefaults(), loadBalancers, out);
+            if (pod != null)
+            {
+                TerminationGrace.warnings(config, pod).forEach(warning -> out.println("WARN " + warning));
+            }
             return EXIT_OK;
         }
         catch (final ConfigError ex)

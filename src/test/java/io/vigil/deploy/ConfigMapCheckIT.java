@@ -30,14 +30,27 @@ class ConfigMapCheckIT
         return Kustomize.OVERLAYS.stream();
     }
 
-    /** The ConfigMap's config exactly as shipped passes check, and behind no known cloud load balancer warns. */
+    /**
+     * The ConfigMap's config exactly as shipped passes check, behind no known cloud load balancer warns, and fits the
+     * DaemonSet's termination grace with its preStop sleep.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("overlays")
     void shouldPassVigilCheckAsShipped(final String overlay) throws Exception
     {
-        final String conf = Rendered.overlay(overlay).vigilConf().text();
+        final Rendered rendered = Rendered.overlay(overlay);
+        final String conf = rendered.vigilConf().text();
         final String out = check(overlay, conf, List.of());
         assertTrue(out.contains(": OK ("), out);
+        final String grace = rendered.pod().getTerminationGracePeriodSeconds() + "s";
+        final String preStop = rendered.vigil().getLifecycle().getPreStop().getSleep().getSeconds() + "s";
+        final String stop = check(overlay, conf, List.of("--termination-grace", grace, "--pre-stop", preStop));
+        assertFalse(stop.contains("WARN"), overlay + ": check --termination-grace " + grace + " --pre-stop " + preStop +
+            ":\n" + stop);
+        assertTrue(stop.contains("stop: on SIGTERM readiness fails; accepting for shutdown-delay"), stop);
+        // the same config in a pod with Kubernetes' default grace (30 s) would be killed mid-drain, and check says so
+        assertTrue(check(overlay, conf, List.of("--termination-grace", "30s", "--pre-stop", preStop))
+            .contains("WARN terminationGracePeriodSeconds 30 s"), overlay);
         for (final CloudLimits.LoadBalancer loadBalancer : CloudLimits.KNOWN)
         {
             assertFalse(check(overlay, conf, List.of("--lb-idle-timeout", loadBalancer.key())).contains("WARN"),

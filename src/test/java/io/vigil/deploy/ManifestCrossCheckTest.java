@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMetricsEndpoint;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
 import io.vigil.cli.CloudLimits;
+import io.vigil.cli.TerminationGrace;
 import io.vigil.config.KeepAliveSyntax;
 import io.vigil.net.KeepAlive;
 import io.vigil.config.ListenerConfig;
@@ -43,8 +44,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ManifestCrossCheckTest
 {
-    /** What Vigil needs after its shutdown-timeout to stop (README: "plus a few seconds"), and the JVM to exit. */
-    private static final long EXIT_MARGIN_SEC = 5;
     /** IANA_SVC_NAME, the API server's rule for port names. */
     private static final Pattern PORT_NAME = Pattern.compile("^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$");
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
@@ -107,14 +106,35 @@ class ManifestCrossCheckTest
         assertNotNull(preStop, rendered + ": no preStop hook");
         assertNotNull(preStop.getSleep(), rendered + ": preStop is not a sleep (the image has no shell)");
         final long preStopSec = preStop.getSleep().getSeconds();
-        final long needed = preStopSec + conf.shutdownDelaySec() + conf.shutdownTimeoutSec() + EXIT_MARGIN_SEC;
+        final long needed = preStopSec + conf.shutdownDelaySec() + conf.shutdownTimeoutSec() +
+            TerminationGrace.EXIT_MARGIN_SEC;
         final Long grace = rendered.pod().getTerminationGracePeriodSeconds();
         assertNotNull(grace, rendered + ": terminationGracePeriodSeconds not set (default 30)");
         assertTrue(grace >= needed, rendered + ": terminationGracePeriodSeconds " + grace + " < preStop " +
             preStopSec + " + shutdown-delay " + conf.shutdownDelaySec() + " + shutdown-timeout " +
-            conf.shutdownTimeoutSec() + " + " + EXIT_MARGIN_SEC + " s to exit");
+            conf.shutdownTimeoutSec() + " + " + TerminationGrace.EXIT_MARGIN_SEC + " s to exit");
+        // and check's own rule agrees (check --termination-grace, as deploy/kubernetes/README.md runs it)
+        final List<String> warnings = TerminationGrace.warnings(vigilConfig(rendered),
+            new TerminationGrace.Pod(grace, preStopSec));
+        assertEquals(List.of(), warnings, rendered + ": vigil check --termination-grace " + grace + " --pre-stop " +
+            preStopSec);
         assertTrue(conf.shutdownDelaySec() > 0 || preStopSec > 0, rendered + ": nothing holds the pod open " +
             "while endpoints and load balancers drop it");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void shouldFailReadinessWithinTheShutdownDelay(final Rendered rendered)
+    {
+        // the kubelet sees the 503s after failureThreshold periods and a timeout at most; until then endpoints and
+        // load balancers that follow it still send new connections, which Vigil accepts only during shutdown-delay
+        final Probe readiness = rendered.vigil().getReadinessProbe();
+        final long noticedSec = (long)readiness.getPeriodSeconds() * readiness.getFailureThreshold() +
+            readiness.getTimeoutSeconds();
+        assertTrue(rendered.vigilConf().shutdownDelaySec() >= noticedSec, rendered + ": shutdown-delay " +
+            rendered.vigilConf().shutdownDelaySec() + " s ends before the kubelet can see readiness fail (" +
+            readiness.getPeriodSeconds() + " s x " + readiness.getFailureThreshold() + " + " +
+            readiness.getTimeoutSeconds() + " s timeout)");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -284,8 +304,7 @@ class ManifestCrossCheckTest
                 " is laxer than 120:30:5");
         }
         // and check's own rule agrees: no listener loses idle connections through a known cloud balancer
-        final VigilConfig config = io.vigil.config.ConfigLoader.parse(conf.text()
-            .replaceAll("\"[a-z0-9.-]+\\.svc\\.cluster\\.local:", "\"127.0.0.1:"), rendered + " vigil.conf");
+        final VigilConfig config = vigilConfig(rendered);
         final KeepAlive linuxDefaults = new KeepAlive(KeepAlive.Mode.ON, 7200, 75, 9);
         final List<String> warnings = CloudLimits.warnings(config, linuxDefaults, CloudLimits.KNOWN);
         if (!warnings.isEmpty())
@@ -294,5 +313,12 @@ class ManifestCrossCheckTest
         }
         assertEquals(conf.listeners().keySet(), Set.copyOf(config.listeners().stream().map(ListenerConfig::name)
             .toList()), rendered + ": listeners");
+    }
+
+    /** @return the ConfigMap's vigil.conf as Vigil loads it, cluster names standing in as 127.0.0.1. */
+    private static VigilConfig vigilConfig(final Rendered rendered)
+    {
+        return io.vigil.config.ConfigLoader.parse(rendered.vigilConf().text()
+            .replaceAll("\"[a-z0-9.-]+\\.svc\\.cluster\\.local:", "\"127.0.0.1:"), rendered + " vigil.conf");
     }
 }

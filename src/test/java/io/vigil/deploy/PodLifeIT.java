@@ -79,12 +79,12 @@ class PodLifeIT
             assertNotEquals(conf.text(), edited, "the ConfigMap's listener keepalive is 120:30:5");
             run.swapConfig(edited);
             run.awaitLog("reload (config file changed): generation ", Duration.ofSeconds(30));
+            assertEquals("ok poke", run.peer("poke"), "the long-lived session survives the reload");
             assertEquals("ok 1.0", run.peer("metric " + admin +
                 " /metrics vigil_config_reloads_total{result=\"success\"}"), run.logs());
             final String retuned = run.peer("metric " + admin + " /metrics vigil_keepalive_retuned_sockets_total");
             assertTrue(retuned.startsWith("ok ") && Double.parseDouble(retuned.substring(3)) >= 1,
                 "the held session's socket got the new so-keepalive in place: " + retuned);
-            assertEquals("ok poke", run.peer("poke"), "the long-lived session survives the reload");
             awaitSessions(run, sessions(run) + 20);
 
             final long[] sigtermMs = {0};

@@ -47,6 +47,7 @@ final class NetnsKubelet
         return thread;
     });
     private final List<ScheduledFuture<?>> running = new ArrayList<>();
+    private ScheduledFuture<?> startup;
     private final List<String> events = new ArrayList<>();
     private final Map<String, Integer> failuresInARow = new LinkedHashMap<>();
     private final Map<String, Integer> probeCount = new LinkedHashMap<>();
@@ -66,7 +67,7 @@ final class NetnsKubelet
         event("start");
         if (probes.containsKey("startup"))
         {
-            schedule(probes.get("startup"));
+            startup = schedule(probes.get("startup"));
         }
         else
         {
@@ -107,9 +108,12 @@ final class NetnsKubelet
         }
     }
 
-    private void schedule(final Probe probe)
+    private ScheduledFuture<?> schedule(final Probe probe)
     {
-        running.add(ticker.scheduleAtFixedRate(() -> probeOnce(probe), 0, probe.periodMs(), TimeUnit.MILLISECONDS));
+        final ScheduledFuture<?> future = ticker.scheduleAtFixedRate(() -> probeOnce(probe), 0, probe.periodMs(),
+            TimeUnit.MILLISECONDS);
+        running.add(future);
+        return future;
     }
 
     private void probeOnce(final Probe probe)
@@ -141,7 +145,8 @@ final class NetnsKubelet
         if (success)
         {
             event("started");
-            running.remove(0).cancel(false);
+            running.remove(startup);
+            startup.cancel(false);
             startedUp();
             return;
         }

@@ -49,8 +49,9 @@ class ConfigMapCheckIT
             ":\n" + stop);
         assertTrue(stop.contains("stop: on SIGTERM readiness fails; accepting for shutdown-delay"), stop);
         // the same config in a pod with Kubernetes' default grace (30 s) would be killed mid-drain, and check says so
-        assertTrue(check(overlay, conf, List.of("--termination-grace", "30s", "--pre-stop", preStop))
-            .contains("WARN terminationGracePeriodSeconds 30 s"), overlay);
+        final String killed = check(overlay, conf, List.of("--termination-grace", "30s", "--pre-stop", preStop));
+        assertTrue(killed.contains("WARN terminationGracePeriodSeconds 30 s"), overlay + ": no warning for a 30 s " +
+            "grace:\n" + killed);
         for (final CloudLimits.LoadBalancer loadBalancer : CloudLimits.KNOWN)
         {
             assertFalse(check(overlay, conf, List.of("--lb-idle-timeout", loadBalancer.key())).contains("WARN"),

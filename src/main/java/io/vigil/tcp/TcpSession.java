@@ -4,6 +4,7 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.log.Log;
 import io.vigil.net.Sockets;
+import io.vigil.net.UserTimeouts;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
 import io.vigil.session.ListenerShard;
@@ -46,6 +47,8 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             PeerPicker.clientHash(client.address(), shard.picker().group().config().hashKey()));
         this.relay = new Relay(this, loop, shard.buffers(), listener.downstreamTuning(),
             shard.picker().group().tuning(), counters, listener.stats());
+        relay.userTimeouts(listener.clientUserTimeoutNs(), listener.upstreamUserTimeoutNs(),
+            UserTimeouts.mechanism() == UserTimeouts.Mechanism.WRITE_STALL);
     }
 
     /**
@@ -138,6 +141,12 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         if (state == RELAYING && nowNs - relay.lastActivityNs() >= listener.config().proxyTimeoutNs())
         {
             close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
+            return;
+        }
+        final Side stalled = state == RELAYING ? relay.writeStalledSide(nowNs) : null;
+        if (stalled != null)
+        {
+            close(CloseReason.USER_TIMEOUT, stalled);
         }
     }
 
@@ -201,7 +210,7 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         }
         final boolean relaying = state == RELAYING;
         state = CLOSED;
-        if (side == Side.UPSTREAM && (reason == CloseReason.KEEPALIVE_TIMEOUT || reason == CloseReason.PEER_TIMEOUT))
+        if (side == Side.UPSTREAM && reason.deadPeer())
         {
             connector.failPeer(); // the server died under an open session: a failure, as a refused connect is
         }

@@ -220,10 +220,30 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         }
         connector.abandon();
         relay.release();
+        if (reason == CloseReason.USER_TIMEOUT)
+        {
+            // the peer is gone: reset instead of leaving an orphan that retransmits the unsent bytes for minutes
+            abortOnClose(side == Side.CLIENT ? client.channel() : upstream);
+        }
         CloseHelper.quietClose(client.channel());
         CloseHelper.quietClose(upstream);
         writeAccessLog(reason, side, relaying);
         ended(reason, side);
+    }
+
+    private static void abortOnClose(final SocketChannel channel)
+    {
+        try
+        {
+            if (channel != null)
+            {
+                channel.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // closed already: nothing to abort
+        }
     }
 
     private void writeAccessLog(final CloseReason reason, final Side side, final boolean relayed)

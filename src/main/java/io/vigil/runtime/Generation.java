@@ -128,12 +128,7 @@ final class Generation
     private static ConnectionLimiter limiter(final Generation previous, final ListenerConfig config, final int loops)
     {
         final Listener before = previous == null ? null : previous.listeners.get(config.name());
-        if (before == null)
-        {
-            return new ConnectionLimiter(config.limits(), loops);
-        }
-        before.limiter().limits(config.limits());
-        return before.limiter();
+        return before == null ? new ConnectionLimiter(loops) : before.limiter();
     }
 
     /**

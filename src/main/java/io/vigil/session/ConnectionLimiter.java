@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A listener's connection limits and what they count, kept across reloads (one per listener name, handed from
- * generation to generation), so connections of older generations still count and a reload that changes the
- * limits applies them to new connections.
+ * What a listener's connection limits count, kept across reloads (one per listener name, handed from
+ * generation to generation), so connections of older generations still count; the limits themselves come with
+ * each admission from the generation admitting, so a reload that changes them applies to new connections.
  *
  * <p>{@code max-connections} counts every open connection of the listener in one {@link AtomicInteger}: the
  * limit is global by definition, so its count must be; an atomic add at admission and at close is the cheapest
@@ -29,15 +29,12 @@ public final class ConnectionLimiter
 
     private final AtomicInteger open = new AtomicInteger();
     private final List<Object2IntHashMap<InetAddress>> perClient;
-    private volatile ConnectionLimits limits;
 
     /**
-     * @param limits the limits.
-     * @param loops  how many event loops there are.
+     * @param loops how many event loops there are.
      */
-    public ConnectionLimiter(final ConnectionLimits limits, final int loops)
+    public ConnectionLimiter(final int loops)
     {
-        this.limits = limits;
         final List<Object2IntHashMap<InetAddress>> maps = new ArrayList<>(loops);
         for (int i = 0; i < loops; i++)
         {
@@ -59,22 +56,6 @@ public final class ConnectionLimiter
     }
 
     /**
-     * @param limits the limits for connections admitted from now on (a reload). Any thread.
-     */
-    public void limits(final ConnectionLimits limits)
-    {
-        this.limits = limits;
-    }
-
-    /**
-     * @return the limits in force.
-     */
-    public ConnectionLimits limits()
-    {
-        return limits;
-    }
-
-    /**
      * @param address a client address.
      * @param loops   how many loops there are.
      * @return the loop that counts this client's connections while a per-client limit is set.
@@ -90,9 +71,10 @@ public final class ConnectionLimiter
     }
 
     /**
+     * @param limits the limits of the generation admitting.
      * @return true when connections must go to their client's home loop.
      */
-    public boolean routesByClient()
+    public boolean routesByClient(final ConnectionLimits limits)
     {
         return limits.maxPerClient() > 0 && perClient.size() > 1;
     }
@@ -100,15 +82,16 @@ public final class ConnectionLimiter
     /**
      * Admit a connection or say why not. On success the client is charged and must be released once, by
      * {@link Downstream#releaseLimits()}. Call on the loop with index {@code loop} (the client's home loop when
-     * {@link #routesByClient()}).
+     * {@link #routesByClient}). A reload's new limits apply from its first admission on; connections admitted
+     * before still count.
      *
      * @param client the client side.
      * @param loop   the calling loop's index.
+     * @param in     the limits of the generation admitting (the newest).
      * @return null when admitted, else the reason to refuse.
      */
-    public RejectReason admit(final Downstream client, final int loop)
+    public RejectReason admit(final Downstream client, final int loop, final ConnectionLimits in)
     {
-        final ConnectionLimits in = limits;
         final InetAddress address = clientAddress(client);
         final Object2IntHashMap<InetAddress> counts = perClient.get(loop);
         final boolean perClientLimit = in.maxPerClient() > 0 && address != null;

@@ -88,7 +88,7 @@ public final class ListenerShard
     public void admit(final Downstream client)
     {
         final ConnectionLimiter limiter = listener.limiter();
-        if (limiter.routesByClient() && siblings != null)
+        if (limiter.routesByClient(listener.config().limits()) && siblings != null)
         {
             final ListenerShard home =
                 siblings[ConnectionLimiter.homeLoop(ConnectionLimiter.clientAddress(client), siblings.length)];
@@ -101,7 +101,7 @@ public final class ListenerShard
                 return;
             }
         }
-        final RejectReason refused = limiter.admit(client, loop.index());
+        final RejectReason refused = limiter.admit(client, loop.index(), listener.config().limits());
         if (refused != null)
         {
             reject(client, refused);

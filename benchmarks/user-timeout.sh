@@ -15,6 +15,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if [ -z "${UT_IN_NETNS:-}" ]; then
   [ "$(id -u)" = 0 ] || { echo "needs root (unshare -n, nft)" >&2; exit 1; }
+  out=/tmp source benchmarks/lib.sh   # install before entering the namespace: it has no network
+  install_missing haproxy:haproxy nginx:nginx-light /usr/lib/nginx/modules/ngx_stream_module.so:libnginx-mod-stream \
+    nft:nftables ss:iproute2 python3:python3
   [ -f target/vigil.jar ] || bin/vigil --version >/dev/null   # builds the jar when missing
   exec env UT_IN_NETNS=1 unshare -n -- "$0" "$@"
 fi
@@ -55,6 +58,7 @@ backend be
   server s1 127.0.0.3:9000 tcp-ut ${TIMEOUT_S}s
 CONF
 cat >"$out/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1;
 daemon off;
 pid $PWD/$out/nginx.pid;

@@ -118,6 +118,8 @@ class FdExhaustionTest
             {
                 final int port = vigil.port("pub");
                 Await.until(() -> relays(port), Duration.ofSeconds(5), "a first session relays");
+                // and has ended (logged), so it no longer counts against max-connections
+                vigil.awaitOutput(" listener=pub ", Duration.ofSeconds(5));
                 for (int i = 0; i < 40; i++)
                 {
                     final Socket client = new Socket();

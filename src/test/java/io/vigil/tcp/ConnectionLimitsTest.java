@@ -3,6 +3,8 @@ package io.vigil.tcp;
 import io.vigil.test.Admin;
 import io.vigil.test.Await;
 import io.vigil.test.Closer;
+import io.vigil.test.RawHttp;
+import io.vigil.test.TestOrigin;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -121,6 +123,66 @@ class ConnectionLimitsTest
         }
         assertEquals(1, Admin.metric(vigil.adminAddress(), MAX), "max_connections refusals");
         assertEquals(3, Admin.metric(vigil.adminAddress(), PER_CLIENT), "max_connections_per_client refusals");
+    }
+
+    @Test
+    void shouldCountHttpKeepAliveConnectionsOnceAcrossAReload() throws Exception
+    {
+        final TestOrigin origin = closer.keep(TestOrigin.start());
+        final String config = "vigil { event-loops = 2, admin { listen = \"127.0.0.1:0\" }, listeners = [{ " +
+            "name = pub, listen = \"127.0.0.1:0\", mode = http, upstream = up, access-log = false, " +
+            "max-connections-per-client = 2 }], upstreams { up { servers = [\"" + origin.hostPort() + "\"] } } }";
+        final VigilHarness vigil = closer.keep(VigilHarness.start(config));
+        final RawHttp first = closer.keep(new RawHttp(vigil.address("pub")));
+        final RawHttp second = closer.keep(new RawHttp(vigil.address("pub")));
+        assertEquals(200, first.get("/hello").status());
+        assertEquals(200, second.get("/hello").status());
+        assertHttpRefused(vigil);
+
+        // the kept-alive connections move to the new generation at their next request: still counted once each
+        vigil.reload(config.replace("access-log = false", "access-log = false, proxy-timeout = 9m"));
+        assertEquals(200, first.get("/hello").status());
+        assertEquals(200, second.get("/hello").status());
+        assertHttpRefused(vigil);
+        first.close();
+        final java.util.concurrent.atomic.AtomicReference<RawHttp> third = new java.util.concurrent.atomic
+            .AtomicReference<>();
+        Await.until(() ->
+        {
+            try
+            {
+                final RawHttp next = new RawHttp(vigil.address("pub"));
+                try
+                {
+                    if (next.get("/hello").status() == 200)
+                    {
+                        third.set(closer.keep(next));
+                        return true;
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    // refused: the closed one is not given back yet
+                }
+                next.close();
+            }
+            catch (final IOException ex)
+            {
+                // could not connect
+            }
+            return false;
+        }, Duration.ofSeconds(5), "a closed keep-alive connection is given back");
+        assertHttpRefused(vigil); // given back once: second and third fill the limit again
+        assertEquals(200, second.get("/hello").status());
+        assertEquals(200, third.get().get("/hello").status());
+    }
+
+    private static void assertHttpRefused(final VigilHarness vigil) throws IOException
+    {
+        try (RawHttp third = new RawHttp(vigil.address("pub")))
+        {
+            assertTrue(third.closedByPeer(), "a third connection from the same address is closed at once");
+        }
     }
 
     private static Socket relaying(final VigilHarness vigil, final String from) throws IOException

@@ -4,6 +4,7 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.net.KeepAlive;
 import io.vigil.net.KernelKeepAlive;
 import io.vigil.net.SocketTuning;
+import io.vigil.net.UserTimeouts;
 import io.vigil.upstream.UpstreamGroup;
 
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,7 @@ public final class Listener
     private final ConnectionLimiter limiter;
     private final long clientUserTimeoutNs;
     private final long upstreamUserTimeoutNs;
+    private final boolean userTimeoutByWriteStall;
 
     /**
      * @param config           the listener's configuration.
@@ -55,6 +57,17 @@ public final class Listener
             config.userTimeout().effectiveMs(config.soKeepalive(), system));
         this.upstreamUserTimeoutNs = TimeUnit.MILLISECONDS.toNanos(
             upstream.config().userTimeout().effectiveMs(upstream.config().soKeepalive(), system));
+        // decided here, on the control thread at startup: the probe opens a socket, which a loop short of
+        // descriptors could not, and would then fall back for good
+        this.userTimeoutByWriteStall = UserTimeouts.mechanism() == UserTimeouts.Mechanism.WRITE_STALL;
+    }
+
+    /**
+     * @return true when the loop enforces user-timeouts (write-stall timer), false when the kernel does.
+     */
+    public boolean userTimeoutByWriteStall()
+    {
+        return userTimeoutByWriteStall;
     }
 
     /**

@@ -4,7 +4,6 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.log.Log;
 import io.vigil.net.Sockets;
-import io.vigil.net.UserTimeouts;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
 import io.vigil.session.ListenerShard;
@@ -48,7 +47,7 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         this.relay = new Relay(this, loop, shard.buffers(), listener.downstreamTuning(),
             shard.picker().group().tuning(), counters, listener.stats());
         relay.userTimeouts(listener.clientUserTimeoutNs(), listener.upstreamUserTimeoutNs(),
-            UserTimeouts.mechanism() == UserTimeouts.Mechanism.WRITE_STALL);
+            listener.userTimeoutByWriteStall());
     }
 
     /**

@@ -2,6 +2,7 @@ package io.vigil.admin;
 
 import io.vigil.net.HostPort;
 import io.vigil.net.KernelSockets;
+import io.vigil.net.UserTimeouts;
 import io.vigil.runtime.VigilServer;
 import io.vigil.session.SessionInfo;
 
@@ -49,6 +50,7 @@ final class ConnectionsPage
         final List<SessionInfo> sessions = sessions(listener, upstream, limit);
         final KernelSockets kernel = KernelSockets.read();
         final Json json = new Json().beginObject().field("generation", server.generation())
+            .field("user_timeout_mechanism", UserTimeouts.mechanism().label())
             .field("count", sessions.size()).name("connections").beginArray();
         for (final SessionInfo s : sessions)
         {

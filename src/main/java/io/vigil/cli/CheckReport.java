@@ -1,6 +1,8 @@
 package io.vigil.cli;
 
 import io.vigil.net.KeepAlive;
+import io.vigil.net.UserTimeout;
+import io.vigil.net.UserTimeouts;
 import io.vigil.config.ListenerConfig;
 import io.vigil.config.UpstreamConfig;
 import io.vigil.config.VigilConfig;
@@ -25,12 +27,18 @@ final class CheckReport
             config.upstreams().size() + " upstream(s), " + config.eventLoops() + " event loop(s))");
         out.println("kernel keepalive defaults: " + system.idleSec() + ":" + system.intervalSec() + ":" +
             system.count() + " (net.ipv4.tcp_keepalive_time:intvl:probes)");
+        out.println("user-timeout mechanism: " + UserTimeouts.describe());
         for (final ListenerConfig listener : config.listeners())
         {
             out.println("listener " + listener.name() + "  " + HostPort.format(listener.listen()) + "  mode=" +
                 listener.mode().name().toLowerCase() + "  upstream=" + listener.upstream() + "  proxy-timeout=" +
                 seconds(listener.proxyTimeoutNs()));
             out.println("  client so-keepalive=" + describe(listener.soKeepalive(), system));
+            out.println("  client user-timeout=" + describe(listener.userTimeout(), listener.soKeepalive(), system) +
+                (listener.http() != null && UserTimeouts.mechanism() == UserTimeouts.Mechanism.WRITE_STALL &&
+                listener.userTimeout().mode() != UserTimeout.Mode.OFF ? " (http: send-timeout stands in)" : "") +
+                "  max-connections=" + limit(listener.limits().maxConnections()) + " max-connections-per-client=" +
+                limit(listener.limits().maxPerClient()));
             if (listener.http() != null)
             {
                 final var http = listener.http();
@@ -45,6 +53,7 @@ final class CheckReport
             out.println("upstream " + upstream.name() + "  servers=" + upstream.servers().size() +
                 "  connect-timeout=" + seconds(upstream.connectTimeoutNs()) + "  tries=" + upstream.maxTries());
             out.println("  server so-keepalive=" + describe(upstream.soKeepalive(), system));
+            out.println("  server user-timeout=" + describe(upstream.userTimeout(), upstream.soKeepalive(), system));
             final var http = upstream.http();
             final boolean usedByHttp = config.listeners().stream()
                 .anyMatch(l -> l.http() != null && l.upstream().equals(upstream.name()));
@@ -57,6 +66,21 @@ final class CheckReport
                 http.keepaliveRequests());
         }
         out.println(TerminationGrace.drainLine(config, system));
+    }
+
+    static String describe(final UserTimeout userTimeout, final KeepAlive keepAlive, final KeepAlive system)
+    {
+        final long ms = userTimeout.effectiveMs(keepAlive, system);
+        if (ms == 0)
+        {
+            return "off (with data in flight a dead peer is found after tcp_retries2, ~15 min)";
+        }
+        return userTimeout + "  effective " + ms + "ms, enforced by " + UserTimeouts.mechanism().label();
+    }
+
+    private static String limit(final int value)
+    {
+        return value == 0 ? "unlimited" : Integer.toString(value);
     }
 
     static String describe(final KeepAlive keepAlive, final KeepAlive system)

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.vigil.net.HostPort;
+import io.vigil.net.UserTimeout;
 
 import java.io.File;
 import java.net.InetSocketAddress;
@@ -228,7 +229,8 @@ public final class ConfigLoader
             choice(node, "on-down", UpstreamConfig.OnDown.class),
             choice(node, "on-server-removed", UpstreamConfig.OnServerRemoved.class),
             resolveNs,
-            httpUpstream(node));
+            httpUpstream(node),
+            userTimeout(node));
     }
 
     private static HttpUpstreamConfig httpUpstream(final ConfigNode upstream)
@@ -533,7 +535,10 @@ public final class ConfigLoader
             node.bytes("buffer-size", 1024, 16 * 1024 * 1024),
             node.bool("access-log"),
             format(node, "access-log-format"),
-            mode == ListenerConfig.Mode.HTTP ? httpListener(node) : null);
+            mode == ListenerConfig.Mode.HTTP ? httpListener(node) : null,
+            new ConnectionLimits(node.integer("max-connections", 0, Integer.MAX_VALUE),
+                node.integer("max-connections-per-client", 0, Integer.MAX_VALUE)),
+            userTimeout(node));
     }
 
     private static HttpListenerConfig httpListener(final ConfigNode node)
@@ -603,6 +608,30 @@ public final class ConfigLoader
         {
             throw node.error("so-keepalive", ex.getMessage());
         }
+    }
+
+    /** {@code user-timeout}: off, auto (needs so-keepalive on) or a time of 1ms..~24 days (an int of ms). */
+    private static UserTimeout userTimeout(final ConfigNode node)
+    {
+        final String text = node.string("user-timeout");
+        if (text.equals("off") || text.equals("false"))
+        {
+            return UserTimeout.OFF;
+        }
+        if (text.equals("auto"))
+        {
+            if (!keepAlive(node).enabled())
+            {
+                throw node.error("user-timeout", "auto means idle + intvl x cnt of so-keepalive, which is not on here");
+            }
+            return UserTimeout.AUTO;
+        }
+        final long ms = TimeUnit.NANOSECONDS.toMillis(node.durationNs("user-timeout", MIN_TIMEOUT_NS));
+        if (ms > UserTimeout.MAX_MS)
+        {
+            throw node.error("user-timeout", "must be at most " + UserTimeout.MAX_MS + "ms");
+        }
+        return new UserTimeout(UserTimeout.Mode.FIXED, ms);
     }
 
     private static Set<String> union(final Set<String> a, final Set<String> b)

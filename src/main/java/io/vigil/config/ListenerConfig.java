@@ -1,6 +1,7 @@
 package io.vigil.config;
 
 import io.vigil.net.KeepAlive;
+import io.vigil.net.UserTimeout;
 import java.net.InetSocketAddress;
 
 /**
@@ -20,6 +21,8 @@ import java.net.InetSocketAddress;
  * @param accessLog      write access-log lines for this listener's sessions (nginx {@code access_log off}).
  * @param accessLogFormat  text or json.
  * @param http           client-side HTTP settings ({@code mode = http} only; null for tcp).
+ * @param limits         max-connections and max-connections-per-client.
+ * @param userTimeout    TCP_USER_TIMEOUT for accepted sockets (off, a time, or auto from so-keepalive).
  */
 public record ListenerConfig(
     String name,
@@ -35,7 +38,9 @@ public record ListenerConfig(
     int bufferSize,
     boolean accessLog,
     LogFormat accessLogFormat,
-    HttpListenerConfig http)
+    HttpListenerConfig http,
+    ConnectionLimits limits,
+    UserTimeout userTimeout)
 {
     /** Listener protocol mode. */
     public enum Mode

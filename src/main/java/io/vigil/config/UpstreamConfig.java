@@ -1,6 +1,7 @@
 package io.vigil.config;
 
 import io.vigil.net.KeepAlive;
+import io.vigil.net.UserTimeout;
 import java.util.List;
 
 /**
@@ -19,6 +20,7 @@ import java.util.List;
  * @param onServerRemoved   what happens to open sessions of a server a reload removed.
  * @param resolveIntervalNs re-resolve hostnames this often; 0 = only at startup.
  * @param http              timeouts and connection reuse for HTTP-mode listeners.
+ * @param userTimeout       TCP_USER_TIMEOUT for upstream sockets (off, a time, or auto from so-keepalive).
  */
 public record UpstreamConfig(
     String name,
@@ -33,7 +35,8 @@ public record UpstreamConfig(
     OnDown onDown,
     OnServerRemoved onServerRemoved,
     long resolveIntervalNs,
-    HttpUpstreamConfig http)
+    HttpUpstreamConfig http,
+    UserTimeout userTimeout)
 {
     /** Balancing algorithms (nginx/HAProxy names in kebab-case). */
     public enum Balance

@@ -6,6 +6,7 @@ import io.vigil.config.VigilConfig;
 import io.vigil.http.HttpConnection;
 import io.vigil.loop.EventLoop;
 import io.vigil.net.SocketTuning;
+import io.vigil.session.ConnectionLimiter;
 import io.vigil.session.Listener;
 import io.vigil.session.ListenerShard;
 import io.vigil.session.SessionObserver;
@@ -98,7 +99,8 @@ final class Generation
                 listenerConfig.soKeepalive(), listenerConfig.tcpNodelay(), failures);
             tuning.verifySupported();
             final Listener listener = new Listener(listenerConfig, id, group, tuning, observer,
-                layout.block(StatsLayout.Kind.LISTENER, listenerConfig.name()).base());
+                layout.block(StatsLayout.Kind.LISTENER, listenerConfig.name()).base(),
+                limiter(previous, listenerConfig, loops.length));
             generation.listeners.put(listenerConfig.name(), listener);
             final boolean http = listenerConfig.mode() == ListenerConfig.Mode.HTTP;
             final int bufferSize = http ?
@@ -113,9 +115,20 @@ final class Generation
                     loop.logLine(), http ? loop.pool(group) : null, loop.loop().counters(), starter);
                 perLoop[i].joinNewest(loop.newestShard(listenerConfig.name()));
             }
+            for (final ListenerShard shard : perLoop)
+            {
+                shard.siblings(perLoop);
+            }
             generation.shards.put(listenerConfig.name(), perLoop);
         }
         return generation;
+    }
+
+    /** The same listener's limiter from the generation before (its open connections still count), else new. */
+    private static ConnectionLimiter limiter(final Generation previous, final ListenerConfig config, final int loops)
+    {
+        final Listener before = previous == null ? null : previous.listeners.get(config.name());
+        return before == null ? new ConnectionLimiter(loops) : before.limiter();
     }
 
     /**
@@ -167,9 +180,24 @@ final class Generation
         long shortest = TimeUnit.SECONDS.toNanos(1) * 4;
         for (final Listener listener : listeners.values())
         {
-            shortest = Math.min(shortest, shortestTimeoutNs(listener.config(), listener.upstream().config()));
+            shortest = Math.min(shortest, shortestTimeoutNs(listener));
         }
         return Math.max(1, shortest / 4);
+    }
+
+    private static long shortestTimeoutNs(final Listener listener)
+    {
+        long shortest = shortestTimeoutNs(listener.config(), listener.upstream().config());
+        // the write-stall fallback for user-timeout is checked by the sweep too, at an eighth of the timeout
+        if (listener.clientUserTimeoutNs() > 0)
+        {
+            shortest = Math.min(shortest, listener.clientUserTimeoutNs() / 2);
+        }
+        if (listener.upstreamUserTimeoutNs() > 0)
+        {
+            shortest = Math.min(shortest, listener.upstreamUserTimeoutNs() / 2);
+        }
+        return shortest;
     }
 
     private static long shortestTimeoutNs(final ListenerConfig listener, final UpstreamConfig upstream)

@@ -3,7 +3,9 @@ package io.vigil.runtime;
 import io.vigil.config.ListenerConfig;
 import io.vigil.loop.EventLoop;
 import io.vigil.net.HostPort;
+import io.vigil.net.KernelKeepAlive;
 import io.vigil.net.SocketTuning;
+import io.vigil.net.UserTimeouts;
 import io.vigil.session.Acceptor;
 import io.vigil.session.ListenerShard;
 import org.agrona.CloseHelper;
@@ -93,6 +95,7 @@ final class ListenerSockets
                 opened.add(channel);
                 channel.configureBlocking(false);
                 SocketTuning.applyListen(channel, config.reuseport());
+                applyUserTimeout(channel, config, null);
                 channel.bind(address, config.backlog());
                 // an ephemeral port (0) is chosen once; the other reuseport sockets join it
                 address = (InetSocketAddress)channel.getLocalAddress();
@@ -122,6 +125,25 @@ final class ListenerSockets
         return bound;
     }
 
+    /**
+     * TCP_USER_TIMEOUT on a listening socket, which accepted sockets inherit (when the kernel mechanism is in
+     * force): set at bind when on, and again when a reload changes it.
+     */
+    private static void applyUserTimeout(final ServerSocketChannel channel, final ListenerConfig config,
+        final ListenerConfig before)
+    {
+        final long ms = userTimeoutMs(config);
+        if (before == null ? ms > 0 : ms != userTimeoutMs(before))
+        {
+            UserTimeouts.apply(channel, ms);
+        }
+    }
+
+    private static long userTimeoutMs(final ListenerConfig config)
+    {
+        return config.userTimeout().effectiveMs(config.soKeepalive(), KernelKeepAlive.systemDefaults());
+    }
+
     private static void register(final Acceptor acceptor)
     {
         try
@@ -146,6 +168,7 @@ final class ListenerSockets
         for (int i = 0; i < bound.acceptors.size(); i++)
         {
             final Acceptor acceptor = bound.acceptors.get(i);
+            applyUserTimeout(acceptor.server(), config, bound.config);
             final ListenerShard[] targets = bound.config.reuseport() ? new ListenerShard[] {shards[i]} : shards;
             acceptor.loop().executeControl(() -> acceptor.retarget(targets));
         }

@@ -19,6 +19,11 @@ public enum CloseReason
      * on a socket without keepalive): keepalive only probes idle connections.
      */
     PEER_TIMEOUT("peer_timeout"),
+    /**
+     * Data sent to a peer went unacknowledged (kernel TCP_USER_TIMEOUT), or waited with no write progress
+     * (Vigil's write-stall timer where the kernel option cannot be set), for the side's user-timeout.
+     */
+    USER_TIMEOUT("user_timeout"),
     /** HTTP: a client or upstream timeout (client-header, client-body, send, read) ended the connection. */
     TIMEOUT("timeout"),
     /** HTTP: a message broke framing in a way that cannot be answered (e.g. a bad chunk mid-body). */
@@ -59,7 +64,7 @@ public enum CloseReason
      */
     public boolean deadPeer()
     {
-        return this == KEEPALIVE_TIMEOUT || this == PEER_TIMEOUT;
+        return this == KEEPALIVE_TIMEOUT || this == PEER_TIMEOUT || this == USER_TIMEOUT;
     }
 
     /**

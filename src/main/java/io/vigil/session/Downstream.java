@@ -17,6 +17,9 @@ public final class Downstream
     private final SocketChannel channel;
     private InetSocketAddress address;
     private String text;
+    private ConnectionLimiter limiter;
+    private java.net.InetAddress chargedAddress;
+    private int chargedLoop;
 
     /**
      * @param channel an accepted, tuned, non-blocking socket.
@@ -50,6 +53,31 @@ public final class Downstream
     {
         this.address = client;
         this.text = client == null ? "-" : HostPort.format(client);
+    }
+
+    /**
+     * The connection was admitted and counted by a listener's limits. Loop thread only.
+     *
+     * @param by   the limiter that counted it.
+     * @param loop the loop whose per-client map counted it, or -1.
+     */
+    void charged(final ConnectionLimiter by, final int loop)
+    {
+        limiter = by;
+        chargedAddress = ConnectionLimiter.clientAddress(this);
+        chargedLoop = loop;
+    }
+
+    /**
+     * The connection ended: give back what its admission counted. Once; later calls do nothing. Loop thread only.
+     */
+    public void releaseLimits()
+    {
+        if (limiter != null)
+        {
+            limiter.release(chargedAddress, chargedLoop);
+            limiter = null;
+        }
     }
 
     /**

@@ -41,6 +41,8 @@ public final class Flow
     /** Whether anything was ever written to dst, and when last (the pump's clock). */
     public boolean wrote;
     public long lastWriteNs;
+    /** When dst last took bytes, or bytes began to wait for it: the start of any write stall (pump's clock). */
+    public long stallStartNs;
     /** Why the last {@link #pump} failed. */
     public IOException failure;
 
@@ -136,6 +138,7 @@ public final class Flow
             if (n > 0)
             {
                 result = MOVED;
+                stallStartNs = nowNs;
                 sent += n;
                 wrote = true;
                 lastWriteNs = nowNs;
@@ -172,7 +175,12 @@ public final class Flow
             {
                 if (wantsRead(capacity))
                 {
+                    final boolean wasEmpty = head == tail;
                     moved += read(pool);
+                    if (wasEmpty && head < tail)
+                    {
+                        stallStartNs = nowNs;
+                    }
                 }
             }
             catch (final IOException ex)
@@ -211,6 +219,16 @@ public final class Flow
     public boolean dataInFlight(final long nowNs, final long keepAliveBudgetNs)
     {
         return pending() || wrote && nowNs - lastWriteNs < keepAliveBudgetNs;
+    }
+
+    /**
+     * @param nowNs   the loop's clock.
+     * @param limitNs the longest a write may stall.
+     * @return true when bytes have waited for dst with no write progress for at least {@code limitNs}.
+     */
+    public boolean writeStalled(final long nowNs, final long limitNs)
+    {
+        return head < tail && nowNs - stallStartNs >= limitNs;
     }
 
     /**

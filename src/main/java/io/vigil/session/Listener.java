@@ -1,8 +1,13 @@
 package io.vigil.session;
 
 import io.vigil.config.ListenerConfig;
+import io.vigil.net.KeepAlive;
+import io.vigil.net.KernelKeepAlive;
 import io.vigil.net.SocketTuning;
+import io.vigil.net.UserTimeouts;
 import io.vigil.upstream.UpstreamGroup;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * A listener of one configuration generation as the loops use it: its settings, decided once, the options
@@ -17,6 +22,10 @@ public final class Listener
     private final SocketTuning downstreamTuning;
     private final SessionObserver observer;
     private final int stats;
+    private final ConnectionLimiter limiter;
+    private final long clientUserTimeoutNs;
+    private final long upstreamUserTimeoutNs;
+    private final boolean userTimeoutByWriteStall;
 
     /**
      * @param config           the listener's configuration.
@@ -25,6 +34,7 @@ public final class Listener
      * @param downstreamTuning options for accepted sockets.
      * @param observer         session hooks.
      * @param stats            base slot of its counter block (see {@link io.vigil.stats.ListenerCounters}).
+     * @param limiter          its connection limits and open-connection count (shared by its generations).
      */
     public Listener(
         final ListenerConfig config,
@@ -32,7 +42,8 @@ public final class Listener
         final UpstreamGroup upstream,
         final SocketTuning downstreamTuning,
         final SessionObserver observer,
-        final int stats)
+        final int stats,
+        final ConnectionLimiter limiter)
     {
         this.config = config;
         this.generation = generation;
@@ -40,6 +51,47 @@ public final class Listener
         this.downstreamTuning = downstreamTuning;
         this.observer = observer;
         this.stats = stats;
+        this.limiter = limiter;
+        final KeepAlive system = KernelKeepAlive.systemDefaults();
+        this.clientUserTimeoutNs = TimeUnit.MILLISECONDS.toNanos(
+            config.userTimeout().effectiveMs(config.soKeepalive(), system));
+        this.upstreamUserTimeoutNs = TimeUnit.MILLISECONDS.toNanos(
+            upstream.config().userTimeout().effectiveMs(upstream.config().soKeepalive(), system));
+        // decided here, on the control thread at startup: the probe opens a socket, which a loop short of
+        // descriptors could not, and would then fall back for good
+        this.userTimeoutByWriteStall = UserTimeouts.mechanism() == UserTimeouts.Mechanism.WRITE_STALL;
+    }
+
+    /**
+     * @return true when the loop enforces user-timeouts (write-stall timer), false when the kernel does.
+     */
+    public boolean userTimeoutByWriteStall()
+    {
+        return userTimeoutByWriteStall;
+    }
+
+    /**
+     * @return its connection limits and open-connection count.
+     */
+    public ConnectionLimiter limiter()
+    {
+        return limiter;
+    }
+
+    /**
+     * @return the client side's effective user-timeout in ns, 0 = off.
+     */
+    public long clientUserTimeoutNs()
+    {
+        return clientUserTimeoutNs;
+    }
+
+    /**
+     * @return the upstream side's effective user-timeout in ns, 0 = off.
+     */
+    public long upstreamUserTimeoutNs()
+    {
+        return upstreamUserTimeoutNs;
     }
 
     /**

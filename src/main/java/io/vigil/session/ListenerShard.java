@@ -4,9 +4,11 @@ import io.vigil.log.LogLine;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
 import io.vigil.stats.ListenerCounters;
+import io.vigil.stats.RejectReason;
 import io.vigil.stats.LoopCounters;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PeerPicker;
+import org.agrona.CloseHelper;
 
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,6 +35,8 @@ public final class ListenerShard
      * null until joined. Not a chain from shard to shard: one old session must not keep every later generation.
      */
     private volatile AtomicReference<ListenerShard> newest;
+    /** This listener's shards on every loop, by loop index (set once the generation is built). */
+    private ListenerShard[] siblings;
 
     /**
      * @param loop     the owning loop.
@@ -71,8 +75,54 @@ public final class ListenerShard
      */
     public void onAccepted(final SocketChannel channel)
     {
+        admit(new Downstream(channel));
+    }
+
+    /**
+     * Apply the listener's connection limits, then start a session or close the socket at once. With a
+     * per-client limit the connection first moves to its client's home loop, which counts that client. Called on
+     * this shard's loop thread.
+     *
+     * @param client the accepted socket and its client's address.
+     */
+    public void admit(final Downstream client)
+    {
+        final ConnectionLimiter limiter = listener.limiter();
+        if (limiter.routesByClient(listener.config().limits()) && siblings != null)
+        {
+            final ListenerShard home =
+                siblings[ConnectionLimiter.homeLoop(ConnectionLimiter.clientAddress(client), siblings.length)];
+            if (home != this)
+            {
+                if (!home.loop.execute(() -> home.admit(client)))
+                {
+                    reject(client, RejectReason.OVERLOADED);
+                }
+                return;
+            }
+        }
+        final RejectReason refused = limiter.admit(client, loop.index(), listener.config().limits());
+        if (refused != null)
+        {
+            reject(client, refused);
+            return;
+        }
         counters.increment(listener.stats() + ListenerCounters.ACCEPTED);
-        starter.start(this, new Downstream(channel));
+        starter.start(this, client);
+    }
+
+    private void reject(final Downstream client, final RejectReason reason)
+    {
+        onRejected(reason.ordinal());
+        CloseHelper.quietClose(client.channel());
+    }
+
+    /**
+     * @param all this listener's shards on every loop of the same generation, by loop index.
+     */
+    public void siblings(final ListenerShard[] all)
+    {
+        this.siblings = all;
     }
 
     /**

@@ -53,6 +53,9 @@ public final class Relay implements TimerTarget
     private long countedToClient;
     private long countedFromUpstream;
     private long countedToUpstream;
+    private long clientUserTimeoutNs;
+    private long upstreamUserTimeoutNs;
+    private boolean writeStallTimer;
 
     /**
      * @param owner          told when the relay ends.
@@ -79,6 +82,45 @@ public final class Relay implements TimerTarget
         this.upstreamTuning = upstreamTuning;
         this.counters = counters;
         this.stats = stats;
+    }
+
+    /**
+     * The sides' user-timeouts, for classifying a kernel timeout and, when the kernel does not enforce them, for
+     * the write-stall check ({@link #writeStalledSide}).
+     *
+     * @param clientNs       the client side's, 0 = off.
+     * @param upstreamNs     the upstream side's, 0 = off.
+     * @param writeStall     true when the loop enforces them (no kernel TCP_USER_TIMEOUT in this JVM).
+     */
+    public void userTimeouts(final long clientNs, final long upstreamNs, final boolean writeStall)
+    {
+        clientUserTimeoutNs = clientNs;
+        upstreamUserTimeoutNs = upstreamNs;
+        writeStallTimer = writeStall;
+    }
+
+    /**
+     * The write-stall fallback for user-timeout: a side whose bytes waited with no write progress for its
+     * user-timeout. Called by the owner's sweep.
+     *
+     * @param nowNs the loop's clock.
+     * @return the stalled side, or null.
+     */
+    public Side writeStalledSide(final long nowNs)
+    {
+        if (!writeStallTimer || ended)
+        {
+            return null;
+        }
+        if (clientUserTimeoutNs > 0 && toClient.writeStalled(nowNs, clientUserTimeoutNs))
+        {
+            return Side.CLIENT;
+        }
+        if (upstreamUserTimeoutNs > 0 && toUpstream.writeStalled(nowNs, upstreamUserTimeoutNs))
+        {
+            return Side.UPSTREAM;
+        }
+        return null;
     }
 
     /**
@@ -183,7 +225,7 @@ public final class Relay implements TimerTarget
         {
             count();
             final Side side = result == Flow.SRC_FAILED ? srcSide : dstSide;
-            end(CloseReason.of(flow.failure, idleKeepAlive(side)), side);
+            end(classify(CloseReason.of(flow.failure, idleKeepAlive(side)), side), side);
             return false;
         }
         if (result == Flow.MOVED)
@@ -247,13 +289,14 @@ public final class Relay implements TimerTarget
         final int clientErrno = Liveness.failedErrno(clientKey);
         if (clientErrno != Liveness.ALIVE)
         {
-            end(CloseReason.ofErrno(clientErrno, idleKeepAlive(Side.CLIENT)), Side.CLIENT);
+            end(classify(CloseReason.ofErrno(clientErrno, idleKeepAlive(Side.CLIENT)), Side.CLIENT), Side.CLIENT);
             return;
         }
         final int upstreamErrno = Liveness.failedErrno(upstreamKey);
         if (upstreamErrno != Liveness.ALIVE)
         {
-            end(CloseReason.ofErrno(upstreamErrno, idleKeepAlive(Side.UPSTREAM)), Side.UPSTREAM);
+            end(classify(CloseReason.ofErrno(upstreamErrno, idleKeepAlive(Side.UPSTREAM)), Side.UPSTREAM),
+                Side.UPSTREAM);
             return;
         }
         if (Liveness.blind(clientKey) || Liveness.blind(upstreamKey))
@@ -274,6 +317,14 @@ public final class Relay implements TimerTarget
         final SocketTuning tuning = side == Side.CLIENT ? clientTuning : upstreamTuning;
         final Flow toward = side == Side.CLIENT ? toClient : toUpstream;
         return tuning.keepAliveEnabled() && !toward.dataInFlight(loop.nowNs(), tuning.keepAliveBudgetNs());
+    }
+
+    /** A retransmission timeout on a side with the kernel's user-timeout set is that timeout's verdict. */
+    private CloseReason classify(final CloseReason reason, final Side side)
+    {
+        final long userTimeoutNs = side == Side.CLIENT ? clientUserTimeoutNs : upstreamUserTimeoutNs;
+        return reason == CloseReason.PEER_TIMEOUT && userTimeoutNs > 0 && !writeStallTimer ?
+            CloseReason.USER_TIMEOUT : reason;
     }
 
     private void end(final CloseReason reason, final Side side)

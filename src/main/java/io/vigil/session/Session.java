@@ -102,6 +102,7 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     {
         loop.remove(this);
         shard.sessionEnded();
+        client.releaseLimits();
         final int stats = listener.stats();
         counters.add(stats + ListenerCounters.ACTIVE, -1);
         counters.increment(stats + ListenerCounters.closed(reason.ordinal(), side.ordinal()));

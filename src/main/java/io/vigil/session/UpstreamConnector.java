@@ -5,6 +5,7 @@ import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
 import io.vigil.net.Errno;
 import io.vigil.net.Sockets;
+import io.vigil.net.UserTimeouts;
 import io.vigil.stats.Histogram;
 import io.vigil.stats.LoopCounters;
 import io.vigil.stats.ServerCounters;
@@ -57,6 +58,7 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
     private final UpstreamGroup group;
     private final LoopCounters counters;
     private final int clientHash;
+    private final long upstreamUserTimeoutMs;
     private Peer peer;
     private String lastPeerName = "-";
     private int tries;
@@ -77,6 +79,8 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
         this.loop = shard.loop();
         this.picker = shard.picker();
         this.group = picker.group();
+        this.upstreamUserTimeoutMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(
+            shard.listener().upstreamUserTimeoutNs());
         this.counters = loop.counters();
         this.clientHash = clientHash;
     }
@@ -119,6 +123,10 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
             return;
         }
         group.tuning().apply(opened);
+        if (upstreamUserTimeoutMs > 0)
+        {
+            UserTimeouts.apply(opened, upstreamUserTimeoutMs);
+        }
         channel = opened;
         try
         {

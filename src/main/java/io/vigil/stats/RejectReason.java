@@ -6,7 +6,11 @@ package io.vigil.stats;
 public enum RejectReason
 {
     /** The target loop's command queue was full: refused rather than queued without bound. */
-    OVERLOADED("overloaded");
+    OVERLOADED("overloaded"),
+    /** The listener had max-connections open. */
+    MAX_CONNECTIONS("max_connections"),
+    /** The client's address had max-connections-per-client open. */
+    MAX_CONNECTIONS_PER_CLIENT("max_connections_per_client");
 
     private final String label;
 

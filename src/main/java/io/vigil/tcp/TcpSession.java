@@ -46,6 +46,8 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             PeerPicker.clientHash(client.address(), shard.picker().group().config().hashKey()));
         this.relay = new Relay(this, loop, shard.buffers(), listener.downstreamTuning(),
             shard.picker().group().tuning(), counters, listener.stats());
+        relay.userTimeouts(listener.clientUserTimeoutNs(), listener.upstreamUserTimeoutNs(),
+            listener.userTimeoutByWriteStall());
     }
 
     /**
@@ -138,6 +140,12 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         if (state == RELAYING && nowNs - relay.lastActivityNs() >= listener.config().proxyTimeoutNs())
         {
             close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
+            return;
+        }
+        final Side stalled = state == RELAYING ? relay.writeStalledSide(nowNs) : null;
+        if (stalled != null)
+        {
+            close(CloseReason.USER_TIMEOUT, stalled);
         }
     }
 
@@ -201,7 +209,7 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         }
         final boolean relaying = state == RELAYING;
         state = CLOSED;
-        if (side == Side.UPSTREAM && (reason == CloseReason.KEEPALIVE_TIMEOUT || reason == CloseReason.PEER_TIMEOUT))
+        if (side == Side.UPSTREAM && reason.deadPeer())
         {
             connector.failPeer(); // the server died under an open session: a failure, as a refused connect is
         }
@@ -211,10 +219,30 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         }
         connector.abandon();
         relay.release();
+        if (reason == CloseReason.USER_TIMEOUT)
+        {
+            // the peer is gone: reset instead of leaving an orphan that retransmits the unsent bytes for minutes
+            abortOnClose(side == Side.CLIENT ? client.channel() : upstream);
+        }
         CloseHelper.quietClose(client.channel());
         CloseHelper.quietClose(upstream);
         writeAccessLog(reason, side, relaying);
         ended(reason, side);
+    }
+
+    private static void abortOnClose(final SocketChannel channel)
+    {
+        try
+        {
+            if (channel != null)
+            {
+                channel.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // closed already: nothing to abort
+        }
     }
 
     private void writeAccessLog(final CloseReason reason, final Side side, final boolean relayed)

@@ -103,6 +103,70 @@ class FdExhaustionTest
     }
 
     @Test
+    void shouldKeepVigilOffTheDescriptorLimitWithMaxConnections() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO))
+        {
+            // 64 descriptors, half taken by the JVM (class path, epoll, pipes); 6 sessions hold 12: the limit refuses
+            // the rest before Vigil runs out
+            final File conf = TempFiles.write("vigil-fd", ".conf",
+                "vigil { event-loops = 1, listeners = [{ name = pub, max-connections = 6," +
+                " listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" + upstream.hostPort() +
+                "\"] } } }");
+            final List<Socket> clients = new ArrayList<>();
+            try (VigilProcess vigil = VigilProcess.startCommand(limited(conf)))
+            {
+                final int port = vigil.port("pub");
+                Await.until(() -> relays(port), Duration.ofSeconds(5), "a first session relays");
+                // and has ended (logged), so it no longer counts against max-connections
+                vigil.awaitOutput(" listener=pub ", Duration.ofSeconds(5));
+                for (int i = 0; i < 40; i++)
+                {
+                    final Socket client = new Socket();
+                    client.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+                    client.setSoTimeout(3000);
+                    clients.add(client);
+                }
+                int relayed = 0;
+                int refused = 0;
+                for (final Socket client : clients)
+                {
+                    try
+                    {
+                        client.getOutputStream().write(1);
+                        if (client.getInputStream().read() == 1)
+                        {
+                            relayed++;
+                        }
+                        else
+                        {
+                            refused++;
+                        }
+                    }
+                    catch (final java.net.SocketTimeoutException ex)
+                    {
+                        throw new AssertionError("a connection over the limit must be closed at once, not left " +
+                            "waiting\n" + vigil.output(), ex);
+                    }
+                    catch (final IOException ex)
+                    {
+                        refused++;
+                    }
+                }
+                assertEquals(6, relayed, "max-connections sessions relayed\n" + vigil.output());
+                assertEquals(34, refused, vigil.output());
+                assertFalse(vigil.output().contains("accept failed"), "never out of descriptors:\n" + vigil.output());
+                assertFalse(vigil.output().contains("reason=error"), vigil.output());
+                for (final Socket client : clients)
+                {
+                    client.close();
+                }
+                Await.until(() -> relays(port), Duration.ofSeconds(5), "service goes on once sessions close");
+            }
+        }
+    }
+
+    @Test
     void shouldLogAndPauseAcceptingWhileOutOfDescriptors() throws Exception
     {
         try (TestOrigin origin = TestOrigin.start())

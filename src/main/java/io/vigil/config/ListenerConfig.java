@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
  * @param accessLog      write access-log lines for this listener's sessions (nginx {@code access_log off}).
  * @param accessLogFormat  text or json.
  * @param http           client-side HTTP settings ({@code mode = http} only; null for tcp).
+ * @param proxyProtocol  whether connections start with a PROXY protocol header, and from whom.
  */
 public record ListenerConfig(
     String name,
@@ -35,7 +36,8 @@ public record ListenerConfig(
     int bufferSize,
     boolean accessLog,
     LogFormat accessLogFormat,
-    HttpListenerConfig http)
+    HttpListenerConfig http,
+    ProxyProtocolConfig proxyProtocol)
 {
     /** Listener protocol mode. */
     public enum Mode

@@ -19,6 +19,7 @@ import java.util.List;
  * @param onServerRemoved   what happens to open sessions of a server a reload removed.
  * @param resolveIntervalNs re-resolve hostnames this often; 0 = only at startup.
  * @param http              timeouts and connection reuse for HTTP-mode listeners.
+ * @param sendProxyProtocol the PROXY protocol header sent first on each upstream connection (tcp listeners).
  */
 public record UpstreamConfig(
     String name,
@@ -33,7 +34,8 @@ public record UpstreamConfig(
     OnDown onDown,
     OnServerRemoved onServerRemoved,
     long resolveIntervalNs,
-    HttpUpstreamConfig http)
+    HttpUpstreamConfig http,
+    SendProxyProtocol sendProxyProtocol)
 {
     /** Balancing algorithms (nginx/HAProxy names in kebab-case). */
     public enum Balance

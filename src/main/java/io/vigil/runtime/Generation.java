@@ -6,6 +6,7 @@ import io.vigil.config.VigilConfig;
 import io.vigil.http.HttpConnection;
 import io.vigil.loop.EventLoop;
 import io.vigil.net.SocketTuning;
+import io.vigil.proxyproto.ProxyProtocolPreface;
 import io.vigil.session.Listener;
 import io.vigil.session.ListenerShard;
 import io.vigil.session.SessionObserver;
@@ -104,7 +105,9 @@ final class Generation
             final int bufferSize = http ?
                 Math.max(listenerConfig.bufferSize(), listenerConfig.http().maxHeaderSize() + HTTP_HEAD_SLACK) :
                 listenerConfig.bufferSize();
-            final SessionStarter starter = http ? HttpConnection::startOn : TcpSession::startOn;
+            final SessionStarter modeStarter = http ? HttpConnection::startOn : TcpSession::startOn;
+            final SessionStarter starter = listenerConfig.proxyProtocol().enabled() ?
+                new ProxyProtocolPreface(modeStarter) : modeStarter;
             final ListenerShard[] perLoop = new ListenerShard[loops.length];
             for (int i = 0; i < loops.length; i++)
             {

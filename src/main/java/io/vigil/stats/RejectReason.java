@@ -6,7 +6,15 @@ package io.vigil.stats;
 public enum RejectReason
 {
     /** The target loop's command queue was full: refused rather than queued without bound. */
-    OVERLOADED("overloaded");
+    OVERLOADED("overloaded"),
+    /** proxy-protocol = on: the peer is outside proxy-protocol-trusted. */
+    PROXY_UNTRUSTED("proxy_untrusted"),
+    /** proxy-protocol = on: the connection did not start with a valid PROXY header. */
+    PROXY_INVALID("proxy_invalid"),
+    /** proxy-protocol = on: the header was not complete within proxy-protocol-timeout. */
+    PROXY_TIMEOUT("proxy_timeout"),
+    /** proxy-protocol = on: the peer closed or reset the connection before its header was complete. */
+    PROXY_CLOSED("proxy_closed");
 
     private final String label;
 

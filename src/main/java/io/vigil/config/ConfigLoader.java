@@ -11,8 +11,8 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
+import io.vigil.net.Cidr;
 import io.vigil.net.HostPort;
-import io.vigil.proxyproto.Cidr;
 
 import java.io.File;
 import java.net.InetSocketAddress;

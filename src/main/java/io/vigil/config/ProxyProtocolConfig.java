@@ -1,6 +1,6 @@
 package io.vigil.config;
 
-import io.vigil.proxyproto.Cidr;
+import io.vigil.net.Cidr;
 
 import java.net.InetAddress;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.vigil.proxyproto;
 
+import io.vigil.net.TextAddress;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

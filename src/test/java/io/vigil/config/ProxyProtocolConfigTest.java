@@ -1,6 +1,6 @@
 package io.vigil.config;
 
-import io.vigil.proxyproto.Cidr;
+import io.vigil.net.Cidr;
 import io.vigil.test.TempFiles;
 import org.junit.jupiter.api.Test;
 

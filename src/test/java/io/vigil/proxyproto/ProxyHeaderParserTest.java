@@ -161,7 +161,8 @@ class ProxyHeaderParserTest
         "PROXY TCP4 1.2.3.4 5.6.7.8 65536 2\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 -1 2\r\n",
         "PROXY TCP6 1:::2 ::1 1 2\r\n", "PROXY TCP6 1::2::3 ::1 1 2\r\n", "PROXY TCP6 1:2:3:4:5:6:7:8:9 ::1 1 2\r\n",
         "PROXY TCP6 12345::1 ::1 1 2\r\n", "PROXY TCP6 :1 ::1 1 2\r\n", "PROXY TCP6 1: ::1 1 2\r\n",
-        "PROXY UNKNOWNX\r\n", "PROXY \r\n", "proxy TCP4 1.2.3.4 5.6.7.8 1 2\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\u00e9\r\n",
+        "PROXY UNKNOWNX\r\n", "PROXY \r\n", "proxy TCP4 1.2.3.4 5.6.7.8 1 2\r\n",
+        "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\u00e9\r\n",
         "PROXY UNKNOWN 1\r2\r\n"
     })
     void shouldRefuseBrokenV1(final String text)

@@ -1,4 +1,4 @@
-package io.vigil.proxyproto;
+package io.vigil.net;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +43,8 @@ public final class Cidr
         }
         else
         {
-            throw new IllegalArgumentException("\"" + text + "\" is not an address block such as 10.0.0.0/8 or fd00::/8");
+            throw new IllegalArgumentException(
+                "\"" + text + "\" is not an address block such as 10.0.0.0/8 or fd00::/8");
         }
         final int max = bytes.length * 8;
         final int prefix;

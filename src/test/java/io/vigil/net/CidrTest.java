@@ -1,4 +1,4 @@
-package io.vigil.proxyproto;
+package io.vigil.net;
 
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +33,8 @@ class CidrTest
     @Test
     void shouldRefuseWhatIsNotABlock()
     {
-        for (final String bad : new String[] {"", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0/8", "host/8", "1.2.3.4/-1"})
+        for (final String bad : new String[] {
+            "", "10.0.0.0/", "10.0.0.0/33", "::/129", "10.0.0/8", "host/8", "1.2.3.4/-1"})
         {
             assertThrows(IllegalArgumentException.class, () -> Cidr.parse(bad), bad);
         }

@@ -1,11 +1,11 @@
-package io.vigil.proxyproto;
+package io.vigil.net;
 
 /**
  * The text forms a PROXY v1 line carries, parsed from ASCII bytes without allocating: dotted-quad IPv4 (as
  * {@code inet_pton}: no leading zeros), IPv6 in full or compressed form (optionally ending in dotted IPv4), and
- * decimal ports.
+ * decimal ports. Used where text must never be taken for a host name (nothing here resolves anything).
  */
-final class TextAddress
+public final class TextAddress
 {
     private TextAddress()
     {
@@ -19,7 +19,7 @@ final class TextAddress
      * @param at   offset in {@code out}.
      * @return true when {@code text[from, to)} is a dotted-quad IPv4 address.
      */
-    static boolean ipv4(final byte[] text, final int from, final int to, final byte[] out, final int at)
+    public static boolean ipv4(final byte[] text, final int from, final int to, final byte[] out, final int at)
     {
         int i = from;
         for (int octet = 0; octet < 4; octet++)
@@ -55,7 +55,7 @@ final class TextAddress
      * @param out  where the 16 bytes go.
      * @return true when {@code text[from, to)} is an IPv6 address.
      */
-    static boolean ipv6(final byte[] text, final int from, final int to, final byte[] out)
+    public static boolean ipv6(final byte[] text, final int from, final int to, final byte[] out)
     {
         if (to - from < 2)
         {
@@ -158,7 +158,7 @@ final class TextAddress
      * @param to   end of the field (exclusive).
      * @return the port 0..65535 in {@code text[from, to)}, or -1 when it is not one.
      */
-    static int port(final byte[] text, final int from, final int to)
+    public static int port(final byte[] text, final int from, final int to)
     {
         if (to <= from || to - from > 5 || (text[from] == '0' && to - from > 1))
         {

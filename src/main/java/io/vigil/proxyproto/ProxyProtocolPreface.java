@@ -34,7 +34,8 @@ public final class ProxyProtocolPreface implements SessionStarter
         final InetSocketAddress peer = client.address();
         if (peer == null || !config.trusts(peer.getAddress()))
         {
-            shard.onRejected(RejectReason.PROXY_UNTRUSTED.ordinal());
+            // no peer address: the socket was gone by the time it was accepted
+            shard.onRejected((peer == null ? RejectReason.PROXY_CLOSED : RejectReason.PROXY_UNTRUSTED).ordinal());
             CloseHelper.quietClose(client.channel());
             return;
         }

@@ -104,8 +104,29 @@ class ProxyProtocolTest
                 assertArrayEquals(PAYLOAD, readExactly(client.getInputStream(), PAYLOAD.length));
                 final String connections = Admin.get(vigil.adminAddress(), "/connections").body();
                 assertTrue(connections.contains("203.0.113.7"), connections);
+                // a FIN after the header and payload is forwarded as ever (the echo upstream answers with its own)
+                client.shutdownOutput();
+                assertEquals(-1, client.getInputStream().read());
             }
             vigil.awaitAccessLog("client=203.0.113.7:4242");
+        }
+    }
+
+    @Test
+    void shouldServeOthersWhileAHeaderStalls() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+            VigilHarness vigil = VigilHarness.start(config("", echo(upstream, "")).replace("vigil {",
+                "vigil { event-loops = 1,")))
+        {
+            try (Socket stalled = VigilHarness.connect(vigil.address("pp"));
+                Socket other = VigilHarness.connect(vigil.address("pp")))
+            {
+                stalled.getOutputStream().write(ascii("PROXY TCP4 192.0.2.1 192.0.2.2 1"));
+                other.setSoTimeout(5000); // the one loop must not wait for the stalled header
+                other.getOutputStream().write(join(ascii("PROXY TCP4 192.0.2.9 192.0.2.2 9 9\r\n"), PAYLOAD));
+                assertArrayEquals(PAYLOAD, readExactly(other.getInputStream(), PAYLOAD.length));
+            }
         }
     }
 

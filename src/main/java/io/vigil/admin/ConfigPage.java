@@ -45,6 +45,9 @@ final class ConfigPage
                 .field("backlog", l.backlog())
                 .field("reuseport", l.reuseport())
                 .field("access_log", l.accessLog())
+                .field("proxy_protocol", l.proxyProtocol().enabled())
+                .field("proxy_protocol_timeout_ms", ms(l.proxyProtocol().timeoutNs()))
+                .field("proxy_protocol_trusted", l.proxyProtocol().trusted().toString())
                 .name("so_keepalive");
             keepAlive(json, l.soKeepalive(), system);
             json.endObject();
@@ -57,6 +60,7 @@ final class ConfigPage
                 .field("balance", u.balance().name().toLowerCase().replace('_', '-'))
                 .field("connect_timeout_ms", ms(u.connectTimeoutNs()))
                 .field("tries", u.maxTries())
+                .field("send_proxy_protocol", u.sendProxyProtocol().name().toLowerCase())
                 .name("servers").beginArray();
             for (final ServerConfig s : u.servers())
             {

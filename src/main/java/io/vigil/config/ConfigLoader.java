@@ -9,7 +9,9 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
+import io.vigil.net.Cidr;
 import io.vigil.net.HostPort;
 import io.vigil.net.UserTimeout;
 
@@ -230,7 +232,8 @@ public final class ConfigLoader
             choice(node, "on-server-removed", UpstreamConfig.OnServerRemoved.class),
             resolveNs,
             httpUpstream(node),
-            userTimeout(node));
+            userTimeout(node),
+            choice(node, "send-proxy-protocol", SendProxyProtocol.class));
     }
 
     private static HttpUpstreamConfig httpUpstream(final ConfigNode upstream)
@@ -421,6 +424,7 @@ public final class ConfigLoader
             final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
             node.rejectUnknownKeys(object, known);
             final ListenerConfig listener = listener(node, upstreams, lookup);
+            refuseProxyHeaderOnPool(root, node, listener, upstreams.get(listener.upstream()));
             if (listener.mode() != ListenerConfig.Mode.HTTP)
             {
                 for (final String key : HTTP_LISTENER_KEYS)
@@ -538,7 +542,51 @@ public final class ConfigLoader
             mode == ListenerConfig.Mode.HTTP ? httpListener(node) : null,
             new ConnectionLimits(node.integer("max-connections", 0, Integer.MAX_VALUE),
                 node.integer("max-connections-per-client", 0, Integer.MAX_VALUE)),
-            userTimeout(node));
+            userTimeout(node),
+            proxyProtocol(node));
+    }
+
+    private static ProxyProtocolConfig proxyProtocol(final ConfigNode node)
+    {
+        final List<Cidr> trusted = new ArrayList<>();
+        final List<ConfigValue> values = node.list("proxy-protocol-trusted");
+        for (int i = 0; i < values.size(); i++)
+        {
+            final ConfigValue value = values.get(i);
+            final String key = node.key("proxy-protocol-trusted") + "[" + i + "]";
+            final String where = ConfigNode.describe(value.origin(), node.location("proxy-protocol-trusted"));
+            if (value.valueType() != ConfigValueType.STRING)
+            {
+                throw new ConfigError(where, key, "expected a string such as \"10.0.0.0/8\"");
+            }
+            try
+            {
+                trusted.add(Cidr.parse((String)value.unwrapped()));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new ConfigError(where, key, ex.getMessage());
+            }
+        }
+        return new ProxyProtocolConfig(node.bool("proxy-protocol"),
+            node.durationNs("proxy-protocol-timeout", MIN_TIMEOUT_NS), List.copyOf(trusted));
+    }
+
+    /** A PROXY header describes one client; a pooled HTTP upstream connection serves many. */
+    private static void refuseProxyHeaderOnPool(
+        final ConfigNode root, final ConfigNode listenerNode, final ListenerConfig listener,
+        final UpstreamConfig upstream)
+    {
+        if (listener.mode() != ListenerConfig.Mode.HTTP || upstream.sendProxyProtocol() == SendProxyProtocol.OFF)
+        {
+            return;
+        }
+        final String own = ConfigUtil.joinPath("upstreams", upstream.name(), "send-proxy-protocol");
+        final String path = root.config().hasPath(own) ? own : "upstream-defaults.send-proxy-protocol";
+        throw new ConfigError(root.location(path), root.key(path), "applies only to upstreams of tcp listeners, " +
+            "but http listener \"" + listener.name() + "\" (" + listenerNode.location("upstream") + ") uses " +
+            "upstream \"" + upstream.name() + "\": its pooled connections serve many clients, a PROXY header " +
+            "describes one");
     }
 
     private static HttpListenerConfig httpListener(final ConfigNode node)

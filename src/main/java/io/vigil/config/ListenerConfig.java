@@ -23,6 +23,7 @@ import java.net.InetSocketAddress;
  * @param http           client-side HTTP settings ({@code mode = http} only; null for tcp).
  * @param limits         max-connections and max-connections-per-client.
  * @param userTimeout    TCP_USER_TIMEOUT for accepted sockets (off, a time, or auto from so-keepalive).
+ * @param proxyProtocol  whether connections start with a PROXY protocol header, and from whom.
  */
 public record ListenerConfig(
     String name,
@@ -40,7 +41,8 @@ public record ListenerConfig(
     LogFormat accessLogFormat,
     HttpListenerConfig http,
     ConnectionLimits limits,
-    UserTimeout userTimeout)
+    UserTimeout userTimeout,
+    ProxyProtocolConfig proxyProtocol)
 {
     /** Listener protocol mode. */
     public enum Mode

@@ -21,6 +21,7 @@ import java.util.List;
  * @param resolveIntervalNs re-resolve hostnames this often; 0 = only at startup.
  * @param http              timeouts and connection reuse for HTTP-mode listeners.
  * @param userTimeout       TCP_USER_TIMEOUT for upstream sockets (off, a time, or auto from so-keepalive).
+ * @param sendProxyProtocol the PROXY protocol header sent first on each upstream connection (tcp listeners).
  */
 public record UpstreamConfig(
     String name,
@@ -36,7 +37,8 @@ public record UpstreamConfig(
     OnServerRemoved onServerRemoved,
     long resolveIntervalNs,
     HttpUpstreamConfig http,
-    UserTimeout userTimeout)
+    UserTimeout userTimeout,
+    SendProxyProtocol sendProxyProtocol)
 {
     /** Balancing algorithms (nginx/HAProxy names in kebab-case). */
     public enum Balance

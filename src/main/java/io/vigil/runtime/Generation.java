@@ -6,6 +6,7 @@ import io.vigil.config.VigilConfig;
 import io.vigil.http.HttpConnection;
 import io.vigil.loop.EventLoop;
 import io.vigil.net.SocketTuning;
+import io.vigil.proxyproto.ProxyProtocolPreface;
 import io.vigil.session.ConnectionLimiter;
 import io.vigil.session.Listener;
 import io.vigil.session.ListenerShard;
@@ -106,13 +107,17 @@ final class Generation
             final int bufferSize = http ?
                 Math.max(listenerConfig.bufferSize(), listenerConfig.http().maxHeaderSize() + HTTP_HEAD_SLACK) :
                 listenerConfig.bufferSize();
-            final SessionStarter starter = http ? HttpConnection::startOn : TcpSession::startOn;
+            final SessionStarter modeStarter = http ? HttpConnection::startOn : TcpSession::startOn;
+            // the PROXY header comes before admission: connection limits count the client it names
+            final SessionStarter preface = listenerConfig.proxyProtocol().enabled() ?
+                new ProxyProtocolPreface((shard, client) -> shard.admit(client)) : null;
             final ListenerShard[] perLoop = new ListenerShard[loops.length];
             for (int i = 0; i < loops.length; i++)
             {
                 final LoopContext loop = loops[i];
                 perLoop[i] = new ListenerShard(loop.loop(), listener, loop.picker(group), loop.buffers(bufferSize),
-                    loop.logLine(), http ? loop.pool(group) : null, loop.loop().counters(), starter);
+                    loop.logLine(), http ? loop.pool(group) : null, loop.loop().counters(), modeStarter);
+                perLoop[i].preface(preface);
                 perLoop[i].joinNewest(loop.newestShard(listenerConfig.name()));
             }
             for (final ListenerShard shard : perLoop)

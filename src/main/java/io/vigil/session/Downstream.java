@@ -39,7 +39,9 @@ public final class Downstream
     }
 
     /**
-     * @return the client's address, or null when the socket was already gone at accept.
+     * @return the client's address after the PROXY protocol: the header's once a listener with
+     * {@code proxy-protocol = on} has read it (before any mode's session starts), else the socket's peer; null when
+     * the socket was already gone at accept. Per-client decisions (limits, hashing, logs) use this.
      */
     public InetSocketAddress address()
     {

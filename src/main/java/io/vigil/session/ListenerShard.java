@@ -28,6 +28,8 @@ public final class ListenerShard
     private final ConnectionPool pool;
     private final LoopCounters counters;
     private final SessionStarter starter;
+    /** What runs before admission when the client's address comes from the stream (PROXY protocol), or null. */
+    private SessionStarter preface;
     /** Sessions of this shard open now: written by its loop only, read by the control thread (opaque). */
     private volatile int sessions;
     /**
@@ -75,7 +77,24 @@ public final class ListenerShard
      */
     public void onAccepted(final SocketChannel channel)
     {
-        admit(new Downstream(channel));
+        final Downstream client = new Downstream(channel);
+        if (preface != null)
+        {
+            preface.start(this, client); // it admits the client once it knows the client's real address
+        }
+        else
+        {
+            admit(client);
+        }
+    }
+
+    /**
+     * @param first a step that must run before admission (it learns the client's address, e.g. from a PROXY
+     *              header) and then calls {@link #admit}. Set while the generation is built.
+     */
+    public void preface(final SessionStarter first)
+    {
+        this.preface = first;
     }
 
     /**
@@ -94,6 +113,12 @@ public final class ListenerShard
                 siblings[ConnectionLimiter.homeLoop(ConnectionLimiter.clientAddress(client), siblings.length)];
             if (home != this)
             {
+                // a preface step may have registered the socket here: the home loop registers it with its own
+                final java.nio.channels.SelectionKey registered = client.channel().keyFor(loop.selector());
+                if (registered != null)
+                {
+                    registered.cancel();
+                }
                 if (!home.loop.execute(() -> home.admit(client)))
                 {
                     reject(client, RejectReason.OVERLOADED);

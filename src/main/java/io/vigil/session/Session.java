@@ -147,6 +147,15 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     }
 
     /**
+     * @return the client's address after the PROXY protocol (the header's, when the listener reads one; else the
+     * socket's peer), or null when the socket was gone at accept. The same as {@link Downstream#address()}.
+     */
+    public final java.net.InetSocketAddress clientAddress()
+    {
+        return client.address();
+    }
+
+    /**
      * @return the listener this session belongs to now.
      */
     public final Listener listener()

@@ -10,7 +10,15 @@ public enum RejectReason
     /** The listener had max-connections open. */
     MAX_CONNECTIONS("max_connections"),
     /** The client's address had max-connections-per-client open. */
-    MAX_CONNECTIONS_PER_CLIENT("max_connections_per_client");
+    MAX_CONNECTIONS_PER_CLIENT("max_connections_per_client"),
+    /** proxy-protocol = on: the peer is outside proxy-protocol-trusted. */
+    PROXY_UNTRUSTED("proxy_untrusted"),
+    /** proxy-protocol = on: the connection did not start with a valid PROXY header. */
+    PROXY_INVALID("proxy_invalid"),
+    /** proxy-protocol = on: the header was not complete within proxy-protocol-timeout. */
+    PROXY_TIMEOUT("proxy_timeout"),
+    /** proxy-protocol = on: the peer closed or reset the connection before its header was complete. */
+    PROXY_CLOSED("proxy_closed");
 
     private final String label;
 

@@ -2,8 +2,10 @@ package io.vigil.tcp;
 
 import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
+import io.vigil.config.SendProxyProtocol;
 import io.vigil.log.Log;
 import io.vigil.net.Sockets;
+import io.vigil.proxyproto.ProxyHeaderWriter;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
 import io.vigil.session.ListenerShard;
@@ -17,6 +19,7 @@ import io.vigil.upstream.PeerPicker;
 import org.agrona.CloseHelper;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
@@ -107,8 +110,22 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         }
         state = RELAYING;
         relay.start(clientKey, upstreamKey);
+        sendProxyHeader();
         listener.observer().onEstablished(listener.name(), client.channel(), upstream);
         relay.run();
+    }
+
+    /** send-proxy-protocol: the header goes out first, ahead of any client byte, through the relay's buffer. */
+    private void sendProxyHeader()
+    {
+        final SendProxyProtocol send = shard.picker().group().config().sendProxyProtocol();
+        if (send != SendProxyProtocol.OFF)
+        {
+            final ByteBuffer header = shard.buffers().acquire();
+            ProxyHeaderWriter.write(send == SendProxyProtocol.V1 ? 1 : 2, client.address(),
+                Sockets.localAddress(client.channel()), header);
+            relay.carryFromClient(header, 0, header.position(), false);
+        }
     }
 
     @Override

@@ -115,7 +115,8 @@ public final class HealthChecks
         }
         final EventLoop loop = loops[nextLoop];
         nextLoop = (nextLoop + 1) % loops.length;
-        final HealthProbe probe = new HealthProbe(loop, group.name(), peer, group.config().healthCheck(), onDown);
+        final HealthProbe probe = new HealthProbe(loop, group.name(), peer, group.config().healthCheck(), onDown,
+            group.config().sendProxyProtocol());
         probes.put(peer, probe);
         return probe;
     }

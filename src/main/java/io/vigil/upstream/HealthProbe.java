@@ -1,6 +1,7 @@
 package io.vigil.upstream;
 
 import io.vigil.config.HealthCheckConfig;
+import io.vigil.config.SendProxyProtocol;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
@@ -32,6 +33,11 @@ public final class HealthProbe implements SelectHandler, TimerTarget
     private final Peer peer;
     private final HealthCheckConfig check;
     private final Consumer<Peer> onDown;
+    /** PROXY protocol headers that name no client (doc/proxy-protocol.txt: v1 UNKNOWN, v2 LOCAL UNSPEC). */
+    private static final byte[] V1_UNKNOWN = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] V2_LOCAL =
+        {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x20, 0x00, 0x00, 0x00};
+
     private final ByteBuffer request;
     private final ByteBuffer response = ByteBuffer.allocate(64);
     private SocketChannel channel;
@@ -46,10 +52,13 @@ public final class HealthProbe implements SelectHandler, TimerTarget
      * @param peer      the peer checked.
      * @param check     how.
      * @param onDown    called on the loop thread when the peer goes down.
+     * @param sendProxy  the group's send-proxy-protocol: an http check then starts with a header that names no
+     *                   client (v1 UNKNOWN, v2 LOCAL), as HAProxy's check-send-proxy, so a server that requires
+     *                   one answers the check.
      */
     public HealthProbe(
         final EventLoop loop, final String groupName, final Peer peer, final HealthCheckConfig check,
-        final Consumer<Peer> onDown)
+        final Consumer<Peer> onDown, final SendProxyProtocol sendProxy)
     {
         this.loop = loop;
         this.groupName = groupName;
@@ -57,9 +66,12 @@ public final class HealthProbe implements SelectHandler, TimerTarget
         this.check = check;
         this.onDown = onDown;
         final String host = peer.address().getAddress().getHostAddress();
-        this.request = ByteBuffer.wrap(("GET " + check.path() + " HTTP/1.0\r\nHost: " +
+        final byte[] get = ("GET " + check.path() + " HTTP/1.0\r\nHost: " +
             (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + "\r\nUser-Agent: vigil-health-check\r\n" +
-            "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        final byte[] header = sendProxy == SendProxyProtocol.V1 ? V1_UNKNOWN :
+            sendProxy == SendProxyProtocol.V2 ? V2_LOCAL : new byte[0];
+        this.request = ByteBuffer.allocate(header.length + get.length).put(header).put(get);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.vigil.runtime;
 
 import io.vigil.config.ListenerConfig;
+import io.vigil.config.SniRoutes;
 import io.vigil.config.UpstreamConfig;
 import io.vigil.config.VigilConfig;
 import io.vigil.http.HttpConnection;
@@ -13,8 +14,10 @@ import io.vigil.session.SessionObserver;
 import io.vigil.session.SessionStarter;
 import io.vigil.stats.StatsLayout;
 import io.vigil.tcp.TcpSession;
+import io.vigil.tls.ClientHelloScanner;
 import io.vigil.upstream.HealthChecks;
 import io.vigil.upstream.Peer;
+import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.Resolver;
 import io.vigil.upstream.UpstreamGroup;
 
@@ -105,7 +108,7 @@ final class Generation
             final boolean http = listenerConfig.mode() == ListenerConfig.Mode.HTTP;
             final int bufferSize = http ?
                 Math.max(listenerConfig.bufferSize(), listenerConfig.http().maxHeaderSize() + HTTP_HEAD_SLACK) :
-                listenerConfig.bufferSize();
+                Math.max(listenerConfig.bufferSize(), prefaceBytes(listenerConfig));
             final SessionStarter starter = http ? HttpConnection::startOn : TcpSession::startOn;
             final ListenerShard[] perLoop = new ListenerShard[loops.length];
             for (int i = 0; i < loops.length; i++)
@@ -114,6 +117,10 @@ final class Generation
                 perLoop[i] = new ListenerShard(loop.loop(), listener, loop.picker(group), loop.buffers(bufferSize),
                     loop.logLine(), http ? loop.pool(group) : null, loop.loop().counters(), starter);
                 perLoop[i].joinNewest(loop.newestShard(listenerConfig.name()));
+                if (listenerConfig.routes() != null)
+                {
+                    perLoop[i].routePickers(routePickers(generation, loop, listenerConfig.routes()));
+                }
             }
             for (final ListenerShard shard : perLoop)
             {
@@ -129,6 +136,23 @@ final class Generation
     {
         final Listener before = previous == null ? null : previous.listeners.get(config.name());
         return before == null ? new ConnectionLimiter(loops) : before.limiter();
+    }
+
+    /** A tcp listener that reads before it connects needs its preface in one buffer. */
+    private static int prefaceBytes(final ListenerConfig listener)
+    {
+        return listener.routes() != null ? ClientHelloScanner.DEFAULT_MAX_BYTES : 0;
+    }
+
+    private static PeerPicker[] routePickers(final Generation generation, final LoopContext loop,
+        final SniRoutes routes)
+    {
+        final PeerPicker[] pickers = new PeerPicker[routes.upstreams().size()];
+        for (int r = 0; r < pickers.length; r++)
+        {
+            pickers[r] = loop.picker(generation.groups.get(routes.upstreams().get(r)));
+        }
+        return pickers;
     }
 
     /**

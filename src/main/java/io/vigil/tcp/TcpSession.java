@@ -370,7 +370,8 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         final boolean relaying = state == RELAYING;
         final long lastNs = relaying ? relay.lastActivityNs() : startNs;
         return new SessionInfo(listener.name(), ListenerConfig.Mode.TCP.name().toLowerCase(), listener.generation(),
-            relaying ? "relaying" : state == PREFACE ? "preface" : "connecting", client.address(), Sockets.localAddress(client.channel()),
+            relaying ? "relaying" : state == PREFACE ? "preface" : "connecting", client.address(),
+            Sockets.localAddress(client.channel()),
             connector.lastPeerName(), relaying ? Sockets.localAddress(upstream) : null,
             relaying ? Sockets.remoteAddress(upstream) : null,
             TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), TimeUnit.NANOSECONDS.toMillis(nowNs - lastNs),

@@ -15,9 +15,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The socket options of one side of a listener or upstream, decided once at startup and applied to each
- * socket: accepted sockets before they are registered, upstream sockets before connect. The listening socket's
- * options are not inherited reliably from Java (SO_KEEPALIVE cannot be set on a ServerSocketChannel), so every
- * accepted socket gets its own. The only place {@code jdk.net.ExtendedSocketOptions} is used.
+ * socket: accepted sockets before they are registered, upstream sockets before connect. On Linux an accepted
+ * socket inherits its listener's options (nginx relies on it), but Java lets a ServerSocketChannel take only the
+ * keepalive tunables (TCP_KEEPIDLE/INTVL/CNT), not SO_KEEPALIVE or TCP_NODELAY: so the tunables go on the
+ * listening socket once ({@link #applyToListener}), the acceptor reads the first accepted socket back to see that
+ * they were inherited ({@link #inheritedBy}), and from then on each accepted socket gets only the rest
+ * ({@link #applyAccepted}). The only place {@code jdk.net.ExtendedSocketOptions} is used.
  *
  * <p>Thread safety: immutable apart from the failure flag and counter, which any loop may touch.
  */
@@ -29,6 +32,7 @@ public final class SocketTuning
     private final AtomicBoolean failureLogged = new AtomicBoolean();
     private final AtomicLong failures;
     private final long keepAliveBudgetNs;
+    private final KeepAlive effective;
 
     /**
      * @param owner      what these options belong to, for the failure log ("listener public").
@@ -44,6 +48,11 @@ public final class SocketTuning
         this.tcpNodelay = tcpNodelay;
         this.failures = failures;
         this.keepAliveBudgetNs = budgetNs(keepAlive);
+        final KeepAlive system = KernelKeepAlive.systemDefaults();
+        this.effective = new KeepAlive(keepAlive.mode(),
+            keepAlive.idleSec() != KeepAlive.SYSTEM_DEFAULT ? keepAlive.idleSec() : system.idleSec(),
+            keepAlive.intervalSec() != KeepAlive.SYSTEM_DEFAULT ? keepAlive.intervalSec() : system.intervalSec(),
+            keepAlive.count() != KeepAlive.SYSTEM_DEFAULT ? keepAlive.count() : system.count());
     }
 
     private static long budgetNs(final KeepAlive keepAlive)
@@ -157,6 +166,93 @@ public final class SocketTuning
                 break;
             default:
                 break;
+        }
+    }
+
+    /**
+     * Put the keepalive tunables on a listening socket, where accepted sockets inherit them: fewer system calls per
+     * accept. Failures are not fatal (each accepted socket then gets them itself) and not counted.
+     *
+     * @param listener the listening socket.
+     * @return true when the listener now carries every tunable this tuning sets (or there is none to set).
+     */
+    public boolean applyToListener(final ServerSocketChannel listener)
+    {
+        if (keepAlive.mode() != KeepAlive.Mode.ON)
+        {
+            return true; // the tunables do nothing while SO_KEEPALIVE is off
+        }
+        final Set<SocketOption<?>> supported = listener.supportedOptions();
+        if (!supported.contains(ExtendedSocketOptions.TCP_KEEPIDLE) ||
+            !supported.contains(ExtendedSocketOptions.TCP_KEEPINTERVAL) ||
+            !supported.contains(ExtendedSocketOptions.TCP_KEEPCOUNT))
+        {
+            return false;
+        }
+        try
+        {
+            // all three, empty fields as the kernel's defaults: a kept listening socket forgets a reload's old values
+            listener.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, effective.idleSec());
+            listener.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, effective.intervalSec());
+            listener.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, effective.count());
+            return true;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Read an accepted socket back: does it carry, from its listener, everything {@link #applyAccepted} leaves
+     * out? Called once per listener and configuration (a few getsockopt calls), never per connection.
+     *
+     * @param accepted a socket accepted after {@link #applyToListener}.
+     * @return true when the tunables (and SO_KEEPALIVE off, which Java never sets on a listener) were inherited.
+     */
+    public boolean inheritedBy(final SocketChannel accepted)
+    {
+        try
+        {
+            if (keepAlive.mode() == KeepAlive.Mode.OFF)
+            {
+                return !accepted.getOption(StandardSocketOptions.SO_KEEPALIVE);
+            }
+            if (keepAlive.mode() != KeepAlive.Mode.ON)
+            {
+                return true;
+            }
+            return accepted.getOption(ExtendedSocketOptions.TCP_KEEPIDLE) == effective.idleSec() &&
+                accepted.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL) == effective.intervalSec() &&
+                accepted.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT) == effective.count();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Tune an accepted socket.
+     *
+     * @param channel   the accepted socket.
+     * @param inherited whether {@link #inheritedBy} said yes for this listener: then only TCP_NODELAY and
+     *                  SO_KEEPALIVE on are set (SO_KEEPALIVE off is how the listener made it); else everything.
+     */
+    public void applyAccepted(final SocketChannel channel, final boolean inherited)
+    {
+        if (!inherited)
+        {
+            apply(channel);
+            return;
+        }
+        if (tcpNodelay)
+        {
+            set(channel, StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
+        }
+        if (keepAlive.mode() == KeepAlive.Mode.ON)
+        {
+            set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.TRUE);
         }
     }
 

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * own loop for a per-loop SO_REUSEPORT socket. The keepalive tunables sit on the listening socket, inherited by
  * each accepted one; the first accepted socket of each configuration is read back to make sure, and from then on
  * only what Java cannot set on a listener is set per accept ({@link SocketTuning#applyAccepted}). When accept
- * fails (e.g. EMFILE: out of file descriptors) it stops accepting for a moment instead of spinning, as nginx does. The shards it hands to can be replaced while it
- * runs (a new configuration generation takes over the same socket).
+ * fails (e.g. EMFILE: out of file descriptors) it stops accepting for a moment instead of spinning, as nginx does.
+ * The shards it hands to can be replaced while it runs (a new configuration generation takes over the same
+ * socket).
  */
 public final class Acceptor implements SelectHandler, TimerTarget
 {

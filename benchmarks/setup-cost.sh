@@ -70,7 +70,7 @@ for round in $(seq "$ROUNDS"); do
     setup "$target" "$RUN" "$out/run-$target-$round"
     after=$(cpu_ticks "$target")
     python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); t=int(sys.argv[2]); hz=int(sys.argv[3]); n=max(1, s["requests"])
-print(f"{sys.argv[4]}\t{sys.argv[5]}\t{n}\t{t}\t{t / hz * 1e6 / n:.1f}\t{s[\"achieved_rate\"]:.0f}")' \
+r=s["achieved_rate"]; print(f"{sys.argv[4]}\t{sys.argv[5]}\t{n}\t{t}\t{t / hz * 1e6 / n:.1f}\t{r:.0f}")' \
       "$out/run-$target-$round/summary.json" "$((after - before))" "$hz" "$round" "$target" | tee -a "$results"
   done
 done

@@ -18,9 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * socket: accepted sockets before they are registered, upstream sockets before connect. On Linux an accepted
  * socket inherits its listener's options (nginx relies on it), but Java lets a ServerSocketChannel take only the
  * keepalive tunables (TCP_KEEPIDLE/INTVL/CNT), not SO_KEEPALIVE or TCP_NODELAY: so the tunables go on the
- * listening socket once ({@link #applyToListener}), the acceptor reads the first accepted socket back to see that
- * they were inherited ({@link #inheritedBy}), and from then on each accepted socket gets only the rest
- * ({@link #applyAccepted}). The only place {@code jdk.net.ExtendedSocketOptions} is used.
+ * listening socket once, with the other two through {@link ListeningSocketOptions} where the JVM allows
+ * ({@link #applyToListener}); the acceptor reads the first accepted socket back to see what was inherited
+ * ({@link #inheritedBy}), and from then on each accepted socket gets only the rest ({@link #applyAccepted}).
+ * The only place {@code jdk.net.ExtendedSocketOptions} is used.
  *
  * <p>Thread safety: immutable apart from the failure flag and counter, which any loop may touch.
  */
@@ -149,19 +150,7 @@ public final class SocketTuning
                 set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.FALSE);
                 break;
             case ON:
-                // tunables first, so the timer starts with the right idle when SO_KEEPALIVE arms it
-                if (keepAlive.idleSec() != KeepAlive.SYSTEM_DEFAULT)
-                {
-                    set(channel, ExtendedSocketOptions.TCP_KEEPIDLE, keepAlive.idleSec());
-                }
-                if (keepAlive.intervalSec() != KeepAlive.SYSTEM_DEFAULT)
-                {
-                    set(channel, ExtendedSocketOptions.TCP_KEEPINTERVAL, keepAlive.intervalSec());
-                }
-                if (keepAlive.count() != KeepAlive.SYSTEM_DEFAULT)
-                {
-                    set(channel, ExtendedSocketOptions.TCP_KEEPCOUNT, keepAlive.count());
-                }
+                tunables(channel); // first, so the timer starts with the right idle when SO_KEEPALIVE arms it
                 set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.TRUE);
                 break;
             default:
@@ -169,19 +158,44 @@ public final class SocketTuning
         }
     }
 
+    /** {@link #applyToListener} result bit: the keepalive tunables (TCP_KEEPIDLE/INTVL/CNT) are inherited. */
+    public static final int TUNABLES = 1;
+    /** {@link #applyToListener} result bit: TCP_NODELAY as configured is inherited. */
+    public static final int NODELAY = 2;
+    /** {@link #applyToListener} result bit: SO_KEEPALIVE as configured is inherited. */
+    public static final int KEEPALIVE = 4;
+    /** Every option accepted sockets need comes from the listener. */
+    public static final int ALL = TUNABLES | NODELAY | KEEPALIVE;
+
     /**
-     * Put the keepalive tunables on a listening socket, where accepted sockets inherit them: fewer system calls per
-     * accept. Failures are not fatal (each accepted socket then gets them itself) and not counted.
+     * Put on a listening socket what its accepted sockets inherit (Linux), so each accept costs fewer system calls:
+     * the keepalive tunables through Java, SO_KEEPALIVE and TCP_NODELAY through {@link ListeningSocketOptions} where
+     * the JVM allows. Everything is set to this tuning's value, off included, so a listening socket kept across a
+     * reload forgets the last configuration's. Failures are not fatal (the accepted sockets get those options
+     * themselves) and not counted.
      *
      * @param listener the listening socket.
-     * @return true when the listener now carries every tunable this tuning sets (or there is none to set).
+     * @return which options the listener now carries for its accepted sockets: {@link #TUNABLES}, {@link #NODELAY},
+     *         {@link #KEEPALIVE}.
      */
-    public boolean applyToListener(final ServerSocketChannel listener)
+    public int applyToListener(final ServerSocketChannel listener)
     {
-        if (keepAlive.mode() != KeepAlive.Mode.ON)
+        final boolean on = keepAlive.mode() == KeepAlive.Mode.ON;
+        int carried = on ? (tunablesToListener(listener) ? TUNABLES : 0) : TUNABLES; // no effect while keepalive is off
+        if (ListeningSocketOptions.keepAlive(listener, on) || !on && !ListeningSocketOptions.available())
         {
-            return true; // the tunables do nothing while SO_KEEPALIVE is off
+            carried |= KEEPALIVE; // (Java cannot have turned it on there)
         }
+        if (ListeningSocketOptions.tcpNodelay(listener, tcpNodelay) ||
+            !tcpNodelay && !ListeningSocketOptions.available())
+        {
+            carried |= NODELAY;
+        }
+        return carried;
+    }
+
+    private boolean tunablesToListener(final ServerSocketChannel listener)
+    {
         final Set<SocketOption<?>> supported = listener.supportedOptions();
         if (!supported.contains(ExtendedSocketOptions.TCP_KEEPIDLE) ||
             !supported.contains(ExtendedSocketOptions.TCP_KEEPINTERVAL) ||
@@ -204,25 +218,29 @@ public final class SocketTuning
     }
 
     /**
-     * Read an accepted socket back: does it carry, from its listener, everything {@link #applyAccepted} leaves
-     * out? Called once per listener and configuration (a few getsockopt calls), never per connection.
+     * Read an accepted socket back: does it carry what its listener should have passed on? Called once per
+     * listening socket and configuration (a few getsockopt calls), never per connection.
      *
      * @param accepted a socket accepted after {@link #applyToListener}.
-     * @return true when the tunables (and SO_KEEPALIVE off, which Java never sets on a listener) were inherited.
+     * @param carried  what {@link #applyToListener} returned.
+     * @return true when every option in {@code carried} has this tuning's value on the accepted socket.
      */
-    public boolean inheritedBy(final SocketChannel accepted)
+    public boolean inheritedBy(final SocketChannel accepted, final int carried)
     {
+        final boolean on = keepAlive.mode() == KeepAlive.Mode.ON;
         try
         {
-            if (keepAlive.mode() == KeepAlive.Mode.OFF)
+            if ((carried & NODELAY) != 0 && accepted.getOption(StandardSocketOptions.TCP_NODELAY) != tcpNodelay)
             {
-                return !accepted.getOption(StandardSocketOptions.SO_KEEPALIVE);
+                return false;
             }
-            if (keepAlive.mode() != KeepAlive.Mode.ON)
+            if ((carried & KEEPALIVE) != 0 && keepAlive.mode() != KeepAlive.Mode.NOT_SET &&
+                accepted.getOption(StandardSocketOptions.SO_KEEPALIVE) != on)
             {
-                return true;
+                return false;
             }
-            return accepted.getOption(ExtendedSocketOptions.TCP_KEEPIDLE) == effective.idleSec() &&
+            return !on || (carried & TUNABLES) == 0 ||
+                accepted.getOption(ExtendedSocketOptions.TCP_KEEPIDLE) == effective.idleSec() &&
                 accepted.getOption(ExtendedSocketOptions.TCP_KEEPINTERVAL) == effective.intervalSec() &&
                 accepted.getOption(ExtendedSocketOptions.TCP_KEEPCOUNT) == effective.count();
         }
@@ -233,26 +251,52 @@ public final class SocketTuning
     }
 
     /**
-     * Tune an accepted socket.
+     * Tune an accepted socket: set what it did not inherit.
      *
      * @param channel   the accepted socket.
-     * @param inherited whether {@link #inheritedBy} said yes for this listener: then only TCP_NODELAY and
-     *                  SO_KEEPALIVE on are set (SO_KEEPALIVE off is how the listener made it); else everything.
+     * @param inherited what {@link #inheritedBy} confirmed for its listener (0: set everything).
      */
-    public void applyAccepted(final SocketChannel channel, final boolean inherited)
+    public void applyAccepted(final SocketChannel channel, final int inherited)
     {
-        if (!inherited)
+        if (inherited == 0)
         {
             apply(channel);
             return;
         }
-        if (tcpNodelay)
+        if (tcpNodelay && (inherited & NODELAY) == 0)
         {
             set(channel, StandardSocketOptions.TCP_NODELAY, Boolean.TRUE);
         }
         if (keepAlive.mode() == KeepAlive.Mode.ON)
         {
-            set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.TRUE);
+            if ((inherited & TUNABLES) == 0)
+            {
+                tunables(channel);
+            }
+            if ((inherited & KEEPALIVE) == 0)
+            {
+                set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.TRUE);
+            }
+        }
+        else if (keepAlive.mode() == KeepAlive.Mode.OFF && (inherited & KEEPALIVE) == 0)
+        {
+            set(channel, StandardSocketOptions.SO_KEEPALIVE, Boolean.FALSE);
+        }
+    }
+
+    private void tunables(final SocketChannel channel)
+    {
+        if (keepAlive.idleSec() != KeepAlive.SYSTEM_DEFAULT)
+        {
+            set(channel, ExtendedSocketOptions.TCP_KEEPIDLE, keepAlive.idleSec());
+        }
+        if (keepAlive.intervalSec() != KeepAlive.SYSTEM_DEFAULT)
+        {
+            set(channel, ExtendedSocketOptions.TCP_KEEPINTERVAL, keepAlive.intervalSec());
+        }
+        if (keepAlive.count() != KeepAlive.SYSTEM_DEFAULT)
+        {
+            set(channel, ExtendedSocketOptions.TCP_KEEPCOUNT, keepAlive.count());
         }
     }
 

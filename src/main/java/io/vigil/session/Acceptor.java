@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Accepts on one listening socket registered with one loop, tunes each accepted socket (keepalive, nodelay)
  * before any loop sees it, and hands it to a shard: round-robin across loops for a shared socket, or always its
- * own loop for a per-loop SO_REUSEPORT socket. The keepalive tunables sit on the listening socket, inherited by
- * each accepted one; the first accepted socket of each configuration is read back to make sure, and from then on
- * only what Java cannot set on a listener is set per accept ({@link SocketTuning#applyAccepted}). When accept
+ * own loop for a per-loop SO_REUSEPORT socket. Socket options sit on the listening socket where they can, inherited
+ * by each accepted one; the first accepted socket of each configuration is read back to make sure, and from then on
+ * only what the listener could not take is set per accept ({@link SocketTuning#applyAccepted}). When accept
  * fails (e.g. EMFILE: out of file descriptors) it stops accepting for a moment instead of spinning, as nginx does.
  * The shards it hands to can be replaced while it runs (a new configuration generation takes over the same
  * socket).
@@ -42,8 +42,8 @@ public final class Acceptor implements SelectHandler, TimerTarget
     private long handOffFailures;
     private boolean failureLogged;
     private long lastFailureLogNs;
-    private boolean listenerTuned;
-    private boolean inherits;
+    private int carried;
+    private int inherited;
     private int inheritanceChecks;
 
     /**
@@ -61,9 +61,9 @@ public final class Acceptor implements SelectHandler, TimerTarget
 
     private void tuneListener()
     {
-        listenerTuned = shards[0].listener().downstreamTuning().applyToListener(server);
-        inherits = false;
-        inheritanceChecks = listenerTuned ? 0 : INHERITANCE_CHECKS;
+        carried = shards[0].listener().downstreamTuning().applyToListener(server);
+        inherited = 0;
+        inheritanceChecks = carried != 0 ? 0 : INHERITANCE_CHECKS;
     }
 
     /**
@@ -133,12 +133,13 @@ public final class Acceptor implements SelectHandler, TimerTarget
         final ListenerShard shard = shards[nextShard];
         nextShard = nextShard + 1 == shards.length ? 0 : nextShard + 1;
         final SocketTuning tuning = shard.listener().downstreamTuning();
-        if (!inherits && inheritanceChecks < INHERITANCE_CHECKS)
+        if (inherited == 0 && inheritanceChecks < INHERITANCE_CHECKS)
         {
             inheritanceChecks++;
-            inherits = tuning.inheritedBy(channel); // sockets from now on are younger: they inherit alike
+            // sockets accepted from now on were made later from the same listener: they inherit alike
+            inherited = tuning.inheritedBy(channel, carried) ? carried : 0;
         }
-        tuning.applyAccepted(channel, inherits);
+        tuning.applyAccepted(channel, inherited);
         if (shard.loop() == loop)
         {
             shard.onAccepted(channel);

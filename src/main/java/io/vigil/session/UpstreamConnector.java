@@ -130,7 +130,7 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
     {
         counters.increment(peer.stats() + ServerCounters.CONNECT_ATTEMPTS);
         startedNs = loop.nowNs();
-        final SocketChannel opened = Sockets.openNonBlocking();
+        final SocketChannel opened = Sockets.openNonBlocking(peer.address());
         if (opened == null)
         {
             failed(true, ServerCounters.ConnectFailure.LOCAL); // EMFILE and the like: says nothing about the server

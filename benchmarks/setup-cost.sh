@@ -3,6 +3,7 @@
 # (1 worker) pinned to CPU 1 in front of the same echo upstream on CPU 0; bin/vigil-bench tcp --new-connection --max
 # (connect, 64 B request, response, close; 16 connections) from CPU 0. Reports each proxy's CPU time (utime+stime
 # from /proc) per connection, targets interleaved within each round.
+#   VIGIL_JAR=path/vigil.jar    the build to measure (default target/vigil.jar; a copy is safe from rebuilds)
 #   BEFORE_JAR=path/vigil.jar   also run that build of Vigil (target "before") side by side
 #   KEEPALIVE=120:30:5          client-side keepalive on every proxy (Vigil so-keepalive, nginx so_keepalive=)
 #   STRACE=1                    then one run per proxy under `strace -c -f`: syscalls per connection
@@ -21,7 +22,7 @@ bin/vigil --version >/dev/null   # builds the jar if needed
 
 ECHO=17050
 declare -A PORT=([vigil]=17150 [before]=17350 [nginx]=17250)
-declare -A JAR=([vigil]=target/vigil.jar [before]=${BEFORE_JAR:-})
+declare -A JAR=([vigil]=${VIGIL_JAR:-target/vigil.jar} [before]=${BEFORE_JAR:-})
 targets=(vigil nginx)
 [ -n "${BEFORE_JAR:-}" ] && targets=(vigil before nginx)
 ka_vigil=${KEEPALIVE:+, so-keepalive = \"$KEEPALIVE\"}

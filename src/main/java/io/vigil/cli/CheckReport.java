@@ -39,6 +39,11 @@ final class CheckReport
                 listener.userTimeout().mode() != UserTimeout.Mode.OFF ? " (http: send-timeout stands in)" : "") +
                 "  max-connections=" + limit(listener.limits().maxConnections()) + " max-connections-per-client=" +
                 limit(listener.limits().maxPerClient()));
+            if (listener.routes() != null)
+            {
+                out.println("  routes by TLS server name: " + describeRoutes(listener.routes()) + "  preread-timeout=" +
+                    seconds(listener.routes().prereadTimeoutNs()));
+            }
             if (listener.http() != null)
             {
                 final var http = listener.http();
@@ -103,5 +108,16 @@ final class CheckReport
     {
         final long ms = TimeUnit.NANOSECONDS.toMillis(ns);
         return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+    }
+
+    private static String describeRoutes(final io.vigil.config.SniRoutes routes)
+    {
+        final java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+        routes.exact().forEach((name, route) -> sorted.put(name, routes.upstream(route)));
+        routes.wildcards().forEach((suffix, route) -> sorted.put("*" + suffix, routes.upstream(route)));
+        final StringBuilder out = new StringBuilder();
+        sorted.forEach((name, upstream) -> out.append(name).append("->").append(upstream).append(' '));
+        return out.append("default->").append(routes.defaultRoute() == io.vigil.config.SniRoutes.REFUSE ? "(close)" :
+            routes.upstream(routes.defaultRoute())).toString();
     }
 }

@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 public final class ConfigLoader
 {
     private static final Set<String> LISTENER_REQUIRED = Set.of("name", "listen", "upstream");
+    /** Listener keys with no default. */
+    private static final Set<String> LISTENER_OPTIONAL = Set.of("routes");
     private static final Set<String> UPSTREAM_REQUIRED = Set.of("servers");
     private static final Set<String> UPSTREAM_KEEPALIVE_KEYS = Set.of("idle", "timeout", "requests", "time");
     /** Listener keys that mean something only with mode = http. */
@@ -402,7 +404,7 @@ public final class ConfigLoader
         final ConfigNode root, final Config defaults, final Map<String, UpstreamConfig> upstreams,
         final HostPort.NameLookup lookup)
     {
-        final Set<String> known = union(defaults.root().keySet(), LISTENER_REQUIRED);
+        final Set<String> known = union(union(defaults.root().keySet(), LISTENER_REQUIRED), LISTENER_OPTIONAL);
         final List<ConfigValue> values = root.list("listeners");
         if (values.isEmpty())
         {
@@ -434,6 +436,10 @@ public final class ConfigLoader
                         throw node.error(key, "applies only to mode = http");
                     }
                 }
+            }
+            if (listener.routes() == null && object.containsKey("preread-timeout"))
+            {
+                throw node.error("preread-timeout", "applies only to a listener with routes");
             }
             if (!names.add(listener.name()))
             {
@@ -519,7 +525,9 @@ public final class ConfigLoader
         {
             throw node.error("mode", "unknown mode \"" + modeText + "\" (supported: tcp, http)");
         }
-        final String upstream = node.string("upstream");
+        final SniRoutes routes = SniRoutesLoader.routes(node, upstreams, mode == ListenerConfig.Mode.TCP);
+        final String upstream = routes != null ? routes.upstream(Math.max(0, routes.defaultRoute())) :
+            node.string("upstream");
         if (!upstreams.containsKey(upstream))
         {
             throw node.error("upstream", "no upstream named \"" + upstream + "\" (defined: " +
@@ -543,7 +551,8 @@ public final class ConfigLoader
             new ConnectionLimits(node.integer("max-connections", 0, Integer.MAX_VALUE),
                 node.integer("max-connections-per-client", 0, Integer.MAX_VALUE)),
             userTimeout(node),
-            proxyProtocol(node));
+            proxyProtocol(node),
+            routes);
     }
 
     private static ProxyProtocolConfig proxyProtocol(final ConfigNode node)

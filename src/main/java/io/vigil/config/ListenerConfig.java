@@ -10,7 +10,8 @@ import java.net.InetSocketAddress;
  * @param name           operator-facing name, used in logs.
  * @param listen         the bind address.
  * @param mode           the protocol mode.
- * @param upstream       name of the upstream group sessions are forwarded to.
+ * @param upstream       name of the upstream group sessions are forwarded to (with routes: the default route's, or
+ *                       else the first route's).
  * @param soKeepalive    TCP keepalive for accepted (downstream) sockets.
  * @param proxyTimeoutNs close a session after this long with no traffic either way (nginx proxy_timeout).
  * @param drainTimeoutNs  after a reload, how long sessions of the previous configuration may go on; 0 = never cut.
@@ -24,6 +25,7 @@ import java.net.InetSocketAddress;
  * @param limits         max-connections and max-connections-per-client.
  * @param userTimeout    TCP_USER_TIMEOUT for accepted sockets (off, a time, or auto from so-keepalive).
  * @param proxyProtocol  whether connections start with a PROXY protocol header, and from whom.
+ * @param routes         upstreams by TLS server name ({@code mode = tcp} only), or null: all go to upstream.
  */
 public record ListenerConfig(
     String name,
@@ -42,7 +44,8 @@ public record ListenerConfig(
     HttpListenerConfig http,
     ConnectionLimits limits,
     UserTimeout userTimeout,
-    ProxyProtocolConfig proxyProtocol)
+    ProxyProtocolConfig proxyProtocol,
+    SniRoutes routes)
 {
     /** Listener protocol mode. */
     public enum Mode

@@ -1,11 +1,13 @@
 package io.vigil.runtime;
 
 import io.vigil.config.ListenerConfig;
+import io.vigil.config.SniRoutes;
 import io.vigil.config.UpstreamConfig;
 import io.vigil.config.VigilConfig;
 import io.vigil.http.HttpConnection;
 import io.vigil.loop.EventLoop;
 import io.vigil.net.SocketTuning;
+import io.vigil.proxyproto.ProxyHeaderWriter;
 import io.vigil.proxyproto.ProxyProtocolPreface;
 import io.vigil.session.ConnectionLimiter;
 import io.vigil.session.Listener;
@@ -14,8 +16,10 @@ import io.vigil.session.SessionObserver;
 import io.vigil.session.SessionStarter;
 import io.vigil.stats.StatsLayout;
 import io.vigil.tcp.TcpSession;
+import io.vigil.tls.ClientHelloScanner;
 import io.vigil.upstream.HealthChecks;
 import io.vigil.upstream.Peer;
+import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.Resolver;
 import io.vigil.upstream.UpstreamGroup;
 
@@ -106,7 +110,7 @@ final class Generation
             final boolean http = listenerConfig.mode() == ListenerConfig.Mode.HTTP;
             final int bufferSize = http ?
                 Math.max(listenerConfig.bufferSize(), listenerConfig.http().maxHeaderSize() + HTTP_HEAD_SLACK) :
-                listenerConfig.bufferSize();
+                Math.max(listenerConfig.bufferSize(), prefaceBytes(listenerConfig));
             final SessionStarter modeStarter = http ? HttpConnection::startOn : TcpSession::startOn;
             // the PROXY header comes before admission: connection limits count the client it names
             final SessionStarter preface = listenerConfig.proxyProtocol().enabled() ?
@@ -119,6 +123,10 @@ final class Generation
                     loop.logLine(), http ? loop.pool(group) : null, loop.loop().counters(), modeStarter);
                 perLoop[i].preface(preface);
                 perLoop[i].joinNewest(loop.newestShard(listenerConfig.name()));
+                if (listenerConfig.routes() != null)
+                {
+                    perLoop[i].routePickers(routePickers(generation, loop, listenerConfig.routes()));
+                }
             }
             for (final ListenerShard shard : perLoop)
             {
@@ -134,6 +142,24 @@ final class Generation
     {
         final Listener before = previous == null ? null : previous.listeners.get(config.name());
         return before == null ? new ConnectionLimiter(loops) : before.limiter();
+    }
+
+    /** A tcp listener that reads before it connects needs its preface in one buffer. */
+    private static int prefaceBytes(final ListenerConfig listener)
+    {
+        // room for the ClientHello read before the upstream is chosen, and a PROXY header sent ahead of it
+        return listener.routes() != null ? ClientHelloScanner.DEFAULT_MAX_BYTES + ProxyHeaderWriter.MAX_LENGTH : 0;
+    }
+
+    private static PeerPicker[] routePickers(final Generation generation, final LoopContext loop,
+        final SniRoutes routes)
+    {
+        final PeerPicker[] pickers = new PeerPicker[routes.upstreams().size()];
+        for (int r = 0; r < pickers.length; r++)
+        {
+            pickers[r] = loop.picker(generation.groups.get(routes.upstreams().get(r)));
+        }
+        return pickers;
     }
 
     /**

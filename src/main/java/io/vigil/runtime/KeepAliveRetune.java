@@ -102,7 +102,7 @@ final class KeepAliveRetune
             client.apply(session.clientChannel());
             n++;
         }
-        final UpstreamGroup group = listener.upstream();
+        final UpstreamGroup group = session.upstreamGroup();
         final SocketTuning upstream = upstreams.get(group.name());
         if (upstream != null && group.tuning() != upstream)
         {

@@ -4,6 +4,7 @@ import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
+import io.vigil.net.SocketTuning;
 import io.vigil.stats.GlobalCounters;
 import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.RejectReason;
@@ -18,14 +19,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * Accepts on one listening socket registered with one loop, tunes each accepted socket (keepalive, nodelay)
  * before any loop sees it, and hands it to a shard: round-robin across loops for a shared socket, or always its
- * own loop for a per-loop SO_REUSEPORT socket. When accept fails (e.g. EMFILE: out of file descriptors) it stops
- * accepting for a moment instead of spinning, as nginx does. The shards it hands to can be replaced while it
- * runs (a new configuration generation takes over the same socket).
+ * own loop for a per-loop SO_REUSEPORT socket. Socket options sit on the listening socket where they can, inherited
+ * by each accepted one; the first accepted socket of each configuration is read back to make sure, and from then on
+ * only what the listener could not take is set per accept ({@link SocketTuning#applyAccepted}). When accept
+ * fails (e.g. EMFILE: out of file descriptors) it stops accepting for a moment instead of spinning, as nginx does.
+ * The shards it hands to can be replaced while it runs (a new configuration generation takes over the same
+ * socket).
  */
 public final class Acceptor implements SelectHandler, TimerTarget
 {
     private static final int ACCEPTS_PER_WAKEUP = 64;
     private static final long ACCEPT_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** Accepted sockets read back before giving up on inheritance for a configuration. */
+    private static final int INHERITANCE_CHECKS = 3;
 
     private final EventLoop loop;
     private final ServerSocketChannel server;
@@ -36,6 +42,9 @@ public final class Acceptor implements SelectHandler, TimerTarget
     private long handOffFailures;
     private boolean failureLogged;
     private long lastFailureLogNs;
+    private int carried;
+    private int inherited;
+    private int inheritanceChecks;
 
     /**
      * @param loop   the loop this acceptor's socket is registered with.
@@ -47,6 +56,14 @@ public final class Acceptor implements SelectHandler, TimerTarget
         this.loop = loop;
         this.server = server;
         this.shards = shards;
+        tuneListener();
+    }
+
+    private void tuneListener()
+    {
+        carried = shards[0].listener().downstreamTuning().applyToListener(server);
+        inherited = 0;
+        inheritanceChecks = carried != 0 ? 0 : INHERITANCE_CHECKS;
     }
 
     /**
@@ -68,6 +85,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
     {
         shards = replacement;
         nextShard = 0;
+        tuneListener();
     }
 
     /**
@@ -114,7 +132,14 @@ public final class Acceptor implements SelectHandler, TimerTarget
         }
         final ListenerShard shard = shards[nextShard];
         nextShard = nextShard + 1 == shards.length ? 0 : nextShard + 1;
-        shard.listener().downstreamTuning().apply(channel);
+        final SocketTuning tuning = shard.listener().downstreamTuning();
+        if (inherited == 0 && inheritanceChecks < INHERITANCE_CHECKS)
+        {
+            inheritanceChecks++;
+            // sockets accepted from now on were made later from the same listener: they inherit alike
+            inherited = tuning.inheritedBy(channel, carried) ? carried : 0;
+        }
+        tuning.applyAccepted(channel, inherited);
         if (shard.loop() == loop)
         {
             shard.onAccepted(channel);

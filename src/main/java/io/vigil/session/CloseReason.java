@@ -32,6 +32,8 @@ public enum CloseReason
     IDLE_TIMEOUT("idle_timeout"),
     /** No upstream server could be connected within the allowed tries. */
     CONNECT_FAILED("connect_failed"),
+    /** tcp with routes: the client's TLS server name (or its lack) matches no route, and there is no default. */
+    NO_ROUTE("no_route"),
     /** A health check marked the upstream server down and its upstream has on-down = close-sessions. */
     SERVER_DOWN("server_down"),
     /**

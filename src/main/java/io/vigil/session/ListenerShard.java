@@ -30,6 +30,8 @@ public final class ListenerShard
     private final SessionStarter starter;
     /** What runs before admission when the client's address comes from the stream (PROXY protocol), or null. */
     private SessionStarter preface;
+    /** The loop's balancer state for each route's group, by route (SNI routing), or null. */
+    private PeerPicker[] routePickers;
     /** Sessions of this shard open now: written by its loop only, read by the control thread (opaque). */
     private volatile int sessions;
     /**
@@ -68,6 +70,25 @@ public final class ListenerShard
         this.pool = pool;
         this.counters = counters;
         this.starter = starter;
+    }
+
+    /**
+     * Set once, before the shard is published to its loop.
+     *
+     * @param pickers the loop's balancer state for each route's upstream group, by route index.
+     */
+    public void routePickers(final PeerPicker[] pickers)
+    {
+        this.routePickers = pickers;
+    }
+
+    /**
+     * @param route a route index of the listener's {@link io.vigil.config.SniRoutes}.
+     * @return the loop's balancer state for that route's group.
+     */
+    public PeerPicker routePicker(final int route)
+    {
+        return routePickers[route];
     }
 
     /**

@@ -139,6 +139,14 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     public abstract io.vigil.upstream.Peer upstreamPeer();
 
     /**
+     * @return the group the upstream socket belongs to: the listener's, unless a route chose another.
+     */
+    public io.vigil.upstream.UpstreamGroup upstreamGroup()
+    {
+        return listener.upstream();
+    }
+
+    /**
      * @return the client socket.
      */
     public final java.nio.channels.SocketChannel clientChannel()

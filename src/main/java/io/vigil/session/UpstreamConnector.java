@@ -54,11 +54,11 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
 
     private final Owner owner;
     private final EventLoop loop;
-    private final PeerPicker picker;
-    private final UpstreamGroup group;
     private final LoopCounters counters;
-    private final int clientHash;
     private final long upstreamUserTimeoutMs;
+    private PeerPicker picker;
+    private UpstreamGroup group;
+    private int clientHash;
     private Peer peer;
     private String lastPeerName = "-";
     private int tries;
@@ -83,6 +83,20 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
             shard.listener().upstreamUserTimeoutNs());
         this.counters = loop.counters();
         this.clientHash = clientHash;
+    }
+
+    /**
+     * Connect to another group than the listener's (a route chosen by what the client sent first). Call before
+     * the first {@link #pick}.
+     *
+     * @param routePicker the loop's balancer state for that group.
+     * @param hash        the balancer's hash of the client for that group (balance = hash).
+     */
+    public void route(final PeerPicker routePicker, final int hash)
+    {
+        this.picker = routePicker;
+        this.group = routePicker.group();
+        this.clientHash = hash;
     }
 
     /**
@@ -116,7 +130,7 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
     {
         counters.increment(peer.stats() + ServerCounters.CONNECT_ATTEMPTS);
         startedNs = loop.nowNs();
-        final SocketChannel opened = Sockets.openNonBlocking();
+        final SocketChannel opened = Sockets.openNonBlocking(peer.address());
         if (opened == null)
         {
             failed(true, ServerCounters.ConnectFailure.LOCAL); // EMFILE and the like: says nothing about the server

@@ -3,12 +3,17 @@ package io.vigil.tcp;
 import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.config.SendProxyProtocol;
+import io.vigil.config.SniRoutes;
 import io.vigil.log.Log;
+import io.vigil.log.LogLine;
+import io.vigil.stats.ListenerCounters;
+import io.vigil.tls.ClientHelloScanner;
 import io.vigil.net.Sockets;
 import io.vigil.proxyproto.ProxyHeaderWriter;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
 import io.vigil.session.ListenerShard;
+import io.vigil.session.Preface;
 import io.vigil.session.Relay;
 import io.vigil.session.Session;
 import io.vigil.session.SessionInfo;
@@ -16,6 +21,7 @@ import io.vigil.session.Side;
 import io.vigil.session.UpstreamConnector;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
+import io.vigil.upstream.UpstreamGroup;
 import org.agrona.CloseHelper;
 
 import java.io.IOException;
@@ -26,18 +32,27 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One proxied pair in tcp mode: the accepted socket and its upstream socket, on one loop for its whole life.
- * Connecting goes through the {@link UpstreamConnector} (failover, connect-timeout, passive health); relaying
- * through a {@link Relay} (backpressure, half-close, dead peers while paused). Client bytes wait in the kernel
- * until the upstream is connected. {@code proxy-timeout} is checked by the loop's sweep.
+ * A listener that must read before it can choose an upstream (routes by TLS server name) runs a {@link Preface}
+ * first and forwards what it read ahead of everything else. Connecting goes through the {@link UpstreamConnector}
+ * (failover, connect-timeout, passive health); relaying through a {@link Relay} (backpressure, half-close, dead
+ * peers while paused). Client bytes wait in the kernel until the upstream is connected. {@code proxy-timeout} is
+ * checked by the loop's sweep.
  */
-public final class TcpSession extends Session implements UpstreamConnector.Owner, Relay.Owner
+public final class TcpSession extends Session implements UpstreamConnector.Owner, Relay.Owner, Preface.Owner
 {
+    private static final int PREFACE = 3;
     private static final int CONNECTING = 0;
     private static final int RELAYING = 1;
     private static final int CLOSED = 2;
 
     private final UpstreamConnector connector;
-    private final Relay relay;
+    private Relay relay;
+    private Preface preface;
+    private SniStep sni;
+    private ByteBuffer readAhead;
+    private int readAheadHead;
+    private int readAheadTail;
+    private boolean readAheadEof;
     private SocketChannel upstream;
     private SelectionKey upstreamKey;
     private int state = CONNECTING;
@@ -47,10 +62,6 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         super(shard, client);
         this.connector = new UpstreamConnector(this, shard,
             PeerPicker.clientHash(client.address(), shard.picker().group().config().hashKey()));
-        this.relay = new Relay(this, loop, shard.buffers(), listener.downstreamTuning(),
-            shard.picker().group().tuning(), counters, listener.stats());
-        relay.userTimeouts(listener.clientUserTimeoutNs(), listener.upstreamUserTimeoutNs(),
-            listener.userTimeoutByWriteStall());
     }
 
     /**
@@ -64,13 +75,59 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         final TcpSession session = new TcpSession(shard, client);
         try
         {
-            session.begin(0); // client bytes wait in the kernel until the upstream is connected
-            session.tryNext();
+            final Preface.Step[] steps = prefaceSteps(session, shard);
+            if (steps == null)
+            {
+                session.begin(0); // client bytes wait in the kernel until the upstream is connected
+                session.tryNext();
+            }
+            else
+            {
+                session.state = PREFACE;
+                session.begin(SelectionKey.OP_READ);
+                session.preface = new Preface(session, session.loop, shard.buffers(), steps);
+                session.preface.start(session.clientKey);
+            }
         }
         catch (final IOException | RuntimeException ex)
         {
             session.onFailure(ex);
         }
+    }
+
+    /**
+     * What the listener reads before choosing an upstream, in wire order, or null for nothing: the one place a
+     * step is added (a PROXY protocol header would come before the ClientHello).
+     */
+    private static Preface.Step[] prefaceSteps(final TcpSession session, final ListenerShard shard)
+    {
+        final SniRoutes routes = shard.listener().config().routes();
+        if (routes == null)
+        {
+            return null;
+        }
+        session.sni = new SniStep(routes, ClientHelloScanner.DEFAULT_MAX_BYTES);
+        return new Preface.Step[] {session.sni};
+    }
+
+    @Override
+    public void onPrefaceDone(final ByteBuffer buffer, final int head, final int tail, final boolean eof)
+    {
+        readAhead = buffer;
+        readAheadHead = head;
+        readAheadTail = tail;
+        readAheadEof = eof;
+        counters.add(listener.stats() + ListenerCounters.BYTES_FROM_CLIENT, preface.bytesRead());
+        final PeerPicker picker = sni == null ? shard.picker() : shard.routePicker(sni.route());
+        connector.route(picker, PeerPicker.clientHash(client.address(), picker.group().config().hashKey()));
+        state = CONNECTING;
+        tryNext();
+    }
+
+    @Override
+    public void onPrefaceFailed(final CloseReason reason, final Side side)
+    {
+        close(reason, side);
     }
 
     private void tryNext()
@@ -109,23 +166,45 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             return; // closed meanwhile: close() picks the socket up
         }
         state = RELAYING;
+        relay = new Relay(this, loop, shard.buffers(), listener.downstreamTuning(), connector.group().tuning(),
+            counters, listener.stats());
+        relay.userTimeouts(listener.clientUserTimeoutNs(), listener.upstreamUserTimeoutNs(),
+            listener.userTimeoutByWriteStall());
         relay.start(clientKey, upstreamKey);
-        sendProxyHeader();
+        carryToUpstream();
         listener.observer().onEstablished(listener.name(), client.channel(), upstream);
         relay.run();
     }
 
-    /** send-proxy-protocol: the header goes out first, ahead of any client byte, through the relay's buffer. */
-    private void sendProxyHeader()
+    /**
+     * What goes upstream before the client's next byte: the PROXY header (send-proxy-protocol) first, then what a
+     * preface step read (a TLS ClientHello), in one buffer the relay takes over.
+     */
+    private void carryToUpstream()
     {
-        final SendProxyProtocol send = shard.picker().group().config().sendProxyProtocol();
-        if (send != SendProxyProtocol.OFF)
+        final SendProxyProtocol send = connector.group().config().sendProxyProtocol();
+        if (send == SendProxyProtocol.OFF)
         {
-            final ByteBuffer header = shard.buffers().acquire();
-            ProxyHeaderWriter.write(send == SendProxyProtocol.V1 ? 1 : 2, client.address(),
-                Sockets.localAddress(client.channel()), header);
-            relay.carryFromClient(header, 0, header.position(), false);
+            if (readAhead != null || readAheadEof)
+            {
+                relay.carryFromClient(readAhead, readAheadHead, readAheadTail, readAheadEof);
+                readAhead = null;
+            }
+            return;
         }
+        final ByteBuffer out = shard.buffers().acquire();
+        ProxyHeaderWriter.write(send == SendProxyProtocol.V1 ? 1 : 2, client.address(),
+            Sockets.localAddress(client.channel()), out);
+        if (readAhead != null)
+        {
+            // the buffer holds a preface's bound plus the longest header (Generation sizes it)
+            final int length = readAheadTail - readAheadHead;
+            out.put(out.position(), readAhead, readAheadHead, length);
+            out.position(out.position() + length);
+            shard.buffers().release(readAhead);
+            readAhead = null;
+        }
+        relay.carryFromClient(out, 0, out.position(), readAheadEof);
     }
 
     @Override
@@ -135,6 +214,10 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         {
             relay.onReady(key, key.readyOps());
             relay.run();
+        }
+        else if (state == PREFACE)
+        {
+            preface.onReadable();
         }
     }
 
@@ -210,6 +293,12 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
     }
 
     @Override
+    public UpstreamGroup upstreamGroup()
+    {
+        return connector.group();
+    }
+
+    @Override
     public Peer upstreamPeer()
     {
         return connector.peer();
@@ -235,7 +324,19 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             connector.releasePeer();
         }
         connector.abandon();
-        relay.release();
+        if (preface != null)
+        {
+            preface.release();
+        }
+        if (readAhead != null)
+        {
+            shard.buffers().release(readAhead);
+            readAhead = null;
+        }
+        if (relay != null)
+        {
+            relay.release();
+        }
         if (reason == CloseReason.USER_TIMEOUT)
         {
             // the peer is gone: reset instead of leaving an orphan that retransmits the unsent bytes for minutes
@@ -269,17 +370,27 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             return;
         }
         final long durationMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-        shard.logLine().begin(listener.config().accessLogFormat() == LogFormat.JSON, startEpochMs + durationMs)
+        final LogLine line = shard.logLine().begin(listener.config().accessLogFormat() == LogFormat.JSON,
+                startEpochMs + durationMs)
             .field("listener", listener.name())
-            .field("client", client.text())
-            .field("upstream", connector.lastPeerName())
+            .field("client", client.text());
+        if (sni != null)
+        {
+            line.field("sni", sni.serverName() == null ? "-" : sni.serverName());
+        }
+        line.field("upstream", connector.lastPeerName())
             .field("tries", connector.tries())
-            .field("from_client", relayed ? relay.bytesFromClient() : 0)
+            .field("from_client", (relayed ? relay.bytesFromClient() : 0) + prefaceBytes())
             .field("from_upstream", relayed ? relay.bytesFromUpstream() : 0)
             .field("duration_ms", durationMs)
             .field("reason", reason.logName())
             .field("side", side.logName())
             .commit();
+    }
+
+    private long prefaceBytes()
+    {
+        return preface == null ? 0 : preface.bytesRead();
     }
 
     @Override
@@ -288,12 +399,13 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         final boolean relaying = state == RELAYING;
         final long lastNs = relaying ? relay.lastActivityNs() : startNs;
         return new SessionInfo(listener.name(), ListenerConfig.Mode.TCP.name().toLowerCase(), listener.generation(),
-            relaying ? "relaying" : "connecting", client.address(), Sockets.localAddress(client.channel()),
+            relaying ? "relaying" : state == PREFACE ? "preface" : "connecting", client.address(),
+            Sockets.localAddress(client.channel()),
             connector.lastPeerName(), relaying ? Sockets.localAddress(upstream) : null,
             relaying ? Sockets.remoteAddress(upstream) : null,
             TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), TimeUnit.NANOSECONDS.toMillis(nowNs - lastNs),
-            relaying ? relay.bytesFromClient() : 0, relaying ? relay.bytesToClient() : 0, 0,
+            (relaying ? relay.bytesFromClient() : 0) + prefaceBytes(), relaying ? relay.bytesToClient() : 0, 0,
             listener.config().soKeepalive().toString(),
-            shard.picker().group().config().soKeepalive().toString());
+            connector.group().config().soKeepalive().toString());
     }
 }

@@ -333,6 +333,37 @@ class ProxyProtocolTest
         }
     }
 
+    /**
+     * The whole chain on one tcp listener: a PROXY header in, SNI routing reading ahead (here a first byte that is
+     * not TLS, so the default route), and a PROXY header out. The upstream must get the header first and then every
+     * byte the routing step read, in order: the header names the client from the incoming header.
+     */
+    @Test
+    void shouldSendTheHeaderBeforeTheBytesRoutingReadAhead() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+            VigilHarness vigil = VigilHarness.start("vigil { listeners = [{ name = pp, listen = \"127.0.0.1:0\", " +
+                "proxy-protocol = on, routes { \"api.example.com\" = up, default = up } }], upstreams { " +
+                echo(upstream, "send-proxy-protocol = v1") + " } }"))
+        {
+            try (Socket client = VigilHarness.connect(vigil.address("pp")))
+            {
+                client.getOutputStream().write(join(ascii("PROXY TCP4 198.51.100.9 10.1.1.1 7009 443\r\n"),
+                    PAYLOAD));
+                final ProxyHeaderParser parser = new ProxyHeaderParser();
+                final InputStream in = client.getInputStream();
+                while (parser.status() == ProxyHeaderParser.NEED_MORE)
+                {
+                    parser.feed(ByteBuffer.wrap(readExactly(in, parser.maxRead())));
+                }
+                assertEquals(ProxyHeaderParser.DONE, parser.status(), "a PROXY header first");
+                assertEquals(new InetSocketAddress(InetAddress.getByName("198.51.100.9"), 7009),
+                    parser.sourceAddress());
+                assertArrayEquals(PAYLOAD, readExactly(in, PAYLOAD.length), "then the bytes routing read ahead");
+            }
+        }
+    }
+
     @Test
     void shouldHashTheHeaderAddressNotTheSocketOne() throws Exception
     {

@@ -111,4 +111,36 @@ class KeepAliveAppliedTest
             }
         }
     }
+    @Test
+    void shouldTuneEveryAcceptedSocketAndFollowAReloadOnTheSameListeningSocket() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+            VigilHarness vigil = VigilHarness.start(config(String.valueOf(upstream.port()), "45:11:4", "33:7:3")))
+        {
+            final Map<String, Map<String, Object>> seen = recordOptions(vigil);
+            // the first accept is read back; the later ones take the listener's tunables and get only the rest
+            for (int i = 0; i < 4; i++)
+            {
+                seen.clear();
+                try (Socket client = vigil.relayingClient("pub"))
+                {
+                    Await.until(() -> seen.size() == 2, Duration.ofSeconds(5), "session established");
+                    assertEquals(Map.of("keepalive", true, "idle", 45, "intvl", 11, "cnt", 4, "nodelay", true),
+                        seen.get("downstream"), "session " + i);
+                }
+            }
+            vigil.reload(config(String.valueOf(upstream.port()), "on", "33:7:3"));
+            final io.vigil.net.KeepAlive system = io.vigil.net.KernelKeepAlive.systemDefaults();
+            for (int i = 0; i < 3; i++)
+            {
+                seen.clear();
+                try (Socket client = vigil.relayingClient("pub"))
+                {
+                    Await.until(() -> seen.size() == 2, Duration.ofSeconds(5), "session established");
+                    assertEquals(Map.of("keepalive", true, "idle", system.idleSec(), "intvl", system.intervalSec(),
+                        "cnt", system.count(), "nodelay", true), seen.get("downstream"), "after reload, session " + i);
+                }
+            }
+        }
+    }
 }

@@ -35,6 +35,8 @@ public final class EventLoop implements Agent
     private static final int TIMER_LIMIT = 1024;
     private static final VarHandle DUTY_CYCLES;
     private static final int INITIAL_COUNTER_SLOTS = 1024;
+    /** How often a {@link LivenessCheck} is asked (see {@link #watchLiveness(LivenessCheck)}). */
+    public static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
     static
     {
@@ -61,6 +63,7 @@ public final class EventLoop implements Agent
     private final Consumer<Runnable> runCommand = Runnable::run;
     private final LoopCounters counters = new LoopCounters(INITIAL_COUNTER_SLOTS);
     private final LoopSessions sessions = new LoopSessions(this);
+    private final LivenessChecks livenessChecks = new LivenessChecks(this, LIVENESS_CHECK_NS);
 
     private final DeadlineTimerWheel.TimerConsumer earliestFinder = this::noteDeadline;
     /** A lower bound of the earliest pending deadline: exact after a rescan, possibly early after a cancel. */
@@ -315,6 +318,18 @@ public final class EventLoop implements Agent
             timers.cancelTimer(timerId);
             timerTargets.remove(timerId);
         }
+    }
+
+    /**
+     * Ask this check every {@link #LIVENESS_CHECK_NS} (the first time within that long) until it answers false. All
+     * checks share one timer, so a burst of them costs no timer-wheel slots. Call on this loop's thread; watch a
+     * check only while it is not watched already.
+     *
+     * @param check what to ask.
+     */
+    public void watchLiveness(final LivenessCheck check)
+    {
+        livenessChecks.watch(check);
     }
 
     /**

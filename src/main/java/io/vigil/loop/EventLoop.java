@@ -72,6 +72,8 @@ public final class EventLoop implements Agent
     private volatile boolean selecting;
     /** Set while blocked in select: the first key it dispatches must see the time after the wait, not before. */
     private boolean clockStale;
+    /** The blocking select just ran (and dispatched what was ready): the next duty cycle needs no selectNow. */
+    private boolean justSelected;
     private volatile boolean terminating;
     private long nowNs;
     /** Written only by the loop (release), read by the watchdog (acquire): a plain store on x86. */
@@ -163,7 +165,16 @@ public final class EventLoop implements Agent
         }
         try
         {
-            work += selector.selectNow(onSelected);
+            // after a blocking select a selectNow would find nothing but cost an epoll_wait per wake-up: when it
+            // is skipped and nothing else is due, the idle strategy's select sees whatever became ready since
+            if (justSelected)
+            {
+                justSelected = false;
+            }
+            else
+            {
+                work += selector.selectNow(onSelected);
+            }
         }
         catch (final IOException ex)
         {
@@ -201,6 +212,7 @@ public final class EventLoop implements Agent
                 clockStale = true;
                 selector.select(onSelected, timeoutMs);
                 clockStale = false;
+                justSelected = true;
             }
         }
         catch (final IOException ex)

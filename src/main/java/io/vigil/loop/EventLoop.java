@@ -74,6 +74,8 @@ public final class EventLoop implements Agent
     private boolean clockStale;
     /** The blocking select just ran (and dispatched what was ready): the next duty cycle needs no selectNow. */
     private boolean justSelected;
+    /** Null unless -Dvigil.loop.histograms=true. */
+    private final LoopHistograms histograms = LoopHistograms.ENABLED ? new LoopHistograms() : null;
     private volatile boolean terminating;
     private long nowNs;
     /** Written only by the loop (release), read by the watchdog (acquire): a plain store on x86. */
@@ -210,7 +212,13 @@ public final class EventLoop implements Agent
             if (commands.isEmpty() && controlCommands.isEmpty())
             {
                 clockStale = true;
-                selector.select(onSelected, timeoutMs);
+                final long startNs = histograms == null ? 0 : System.nanoTime();
+                final int keys = selector.select(onSelected, timeoutMs);
+                if (histograms != null)
+                {
+                    // the first dispatched key set nowNs to the wake-up time (clockStale), before handling it
+                    histograms.selected(startNs, keys > 0 ? nowNs : System.nanoTime(), keys);
+                }
                 clockStale = false;
                 justSelected = true;
             }
@@ -487,6 +495,10 @@ public final class EventLoop implements Agent
     @Override
     public void onClose()
     {
+        if (histograms != null)
+        {
+            histograms.print(roleName, System.err);
+        }
         shutdownSessions();
         try
         {

@@ -8,7 +8,8 @@
 #   benchmarks/footprint.sh                 RUNS=5 IDLE_CONNS=9500 VARIANTS="bare default g1 parallel"
 # Vigil variants: bare = java with no flags (bin/vigil before issue 15), default = bin/vigil's defaults now,
 # g1 / parallel = those defaults with another collector, tight = the defaults with heap free ratios 10-20% (not
-# 40-70%), noshare = the defaults without the JDK's class-data-sharing archive. VIGIL_JAVA (default: java) picks the JDK.
+# 40-70%), noshare = the defaults without the JDK's class-data-sharing archive.
+# c1 = the defaults with the C1 compiler only (-XX:TieredStopAtLevel=1). VIGIL_JAVA (default: java) picks the JDK.
 # Output: benchmarks/out/footprint-<timestamp>/summary.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +71,7 @@ vigil_cmd() {
     parallel) flags="$default_flags -XX:-UseSerialGC -XX:+UseParallelGC" ;;
     tight) flags="$default_flags -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20" ;;
     noshare) flags="$default_flags -Xshare:off" ;;
+    c1) flags="$default_flags -XX:TieredStopAtLevel=1" ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
   # shellcheck disable=SC2086

@@ -1,12 +1,11 @@
 package io.vigil.http;
 
 import io.vigil.loop.EventLoop;
-import io.vigil.loop.TimerTarget;
+import io.vigil.loop.LivenessCheck;
 import io.vigil.net.SocketTuning;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Liveness;
 import io.vigil.session.Side;
-import org.agrona.DeadlineTimerWheel;
 
 import java.nio.channels.SelectionKey;
 
@@ -16,10 +15,8 @@ import java.nio.channels.SelectionKey;
  * {@link Liveness#CHECK_NS}), with what an ETIMEDOUT on either side means. Not used once the connection is a
  * tunnel: the tunnel's relay has its own. Owned by the connection's loop.
  */
-final class HttpInterest implements TimerTarget
+final class HttpInterest implements LivenessCheck
 {
-    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
-
     private final HttpConnection c;
     private final EventLoop loop;
     private final ClientInput in;
@@ -29,7 +26,9 @@ final class HttpInterest implements TimerTarget
     private final UpstreamLease lease;
     private final SocketTuning clientTuning;
     private final SocketTuning upstreamTuning;
-    private long livenessTimerId = NO_TIMER;
+    /** In the loop's liveness checks (at most once). */
+    private boolean livenessWatched;
+    private boolean stopped;
 
     HttpInterest(
         final HttpConnection c, final ClientInput in, final Exchange ex, final RequestForwarder forwarder,
@@ -73,19 +72,25 @@ final class HttpInterest implements TimerTarget
                 lease.key.interestOps(upstreamOps);
             }
         }
-        if ((clientOps == 0 || upstreamOps == 0) && livenessTimerId == NO_TIMER && Liveness.available())
+        if ((clientOps == 0 || upstreamOps == 0) && !livenessWatched && !stopped && Liveness.available())
         {
-            livenessTimerId = loop.schedule(loop.nowNs() + Liveness.CHECK_NS, this);
+            livenessWatched = true;
+            loop.watchLiveness(this);
         }
     }
 
     @Override
-    public void onTimer(final long firedTimerId, final long nowNs)
+    public boolean checkLiveness(final long nowNs)
     {
-        livenessTimerId = NO_TIMER;
-        if (!c.open())
+        livenessWatched = stillBlind();
+        return livenessWatched;
+    }
+
+    private boolean stillBlind()
+    {
+        if (stopped || !c.open())
         {
-            return;
+            return false;
         }
         // a socket with no interest ops is invisible to epoll: ask the kernel whether it failed
         final SelectionKey clientKey = c.clientKey();
@@ -93,19 +98,16 @@ final class HttpInterest implements TimerTarget
         if (clientErrno != Liveness.ALIVE)
         {
             c.close(CloseReason.ofErrno(clientErrno, idleKeepAlive(Side.CLIENT)), Side.CLIENT);
-            return;
+            return false;
         }
         final boolean upstreamReady = lease.state == UpstreamLease.READY;
         final int upstreamErrno = upstreamReady && !lease.eof ? Liveness.failedErrno(lease.key) : Liveness.ALIVE;
         if (upstreamErrno != Liveness.ALIVE)
         {
             c.close(CloseReason.ofErrno(upstreamErrno, idleKeepAlive(Side.UPSTREAM)), Side.UPSTREAM);
-            return;
+            return false;
         }
-        if (Liveness.blind(clientKey) || upstreamReady && Liveness.blind(lease.key))
-        {
-            livenessTimerId = loop.schedule(loop.nowNs() + Liveness.CHECK_NS, this);
-        }
+        return Liveness.blind(clientKey) || upstreamReady && Liveness.blind(lease.key);
     }
 
     /**
@@ -132,7 +134,6 @@ final class HttpInterest implements TimerTarget
      */
     void stop()
     {
-        loop.cancel(livenessTimerId);
-        livenessTimerId = NO_TIMER;
+        stopped = true; // the loop drops the check at its next round
     }
 }

@@ -35,6 +35,8 @@ public final class EventLoop implements Agent
     private static final int TIMER_LIMIT = 1024;
     private static final VarHandle DUTY_CYCLES;
     private static final int INITIAL_COUNTER_SLOTS = 1024;
+    /** How often a {@link LivenessCheck} is asked (see {@link #watchLiveness(LivenessCheck)}). */
+    public static final long LIVENESS_CHECK_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
     static
     {
@@ -61,6 +63,7 @@ public final class EventLoop implements Agent
     private final Consumer<Runnable> runCommand = Runnable::run;
     private final LoopCounters counters = new LoopCounters(INITIAL_COUNTER_SLOTS);
     private final LoopSessions sessions = new LoopSessions(this);
+    private final LivenessChecks livenessChecks = new LivenessChecks(this, LIVENESS_CHECK_NS);
 
     private final DeadlineTimerWheel.TimerConsumer earliestFinder = this::noteDeadline;
     /** A lower bound of the earliest pending deadline: exact after a rescan, possibly early after a cancel. */
@@ -69,6 +72,10 @@ public final class EventLoop implements Agent
     private volatile boolean selecting;
     /** Set while blocked in select: the first key it dispatches must see the time after the wait, not before. */
     private boolean clockStale;
+    /** The blocking select just ran (and dispatched what was ready): the next duty cycle needs no selectNow. */
+    private boolean justSelected;
+    /** Null unless -Dvigil.loop.histograms=true. */
+    private final LoopHistograms histograms = LoopHistograms.ENABLED ? new LoopHistograms() : null;
     private volatile boolean terminating;
     private long nowNs;
     /** Written only by the loop (release), read by the watchdog (acquire): a plain store on x86. */
@@ -160,7 +167,16 @@ public final class EventLoop implements Agent
         }
         try
         {
-            work += selector.selectNow(onSelected);
+            // after a blocking select a selectNow would find nothing but cost an epoll_wait per wake-up: when it
+            // is skipped and nothing else is due, the idle strategy's select sees whatever became ready since
+            if (justSelected)
+            {
+                justSelected = false;
+            }
+            else
+            {
+                work += selector.selectNow(onSelected);
+            }
         }
         catch (final IOException ex)
         {
@@ -196,8 +212,15 @@ public final class EventLoop implements Agent
             if (commands.isEmpty() && controlCommands.isEmpty())
             {
                 clockStale = true;
-                selector.select(onSelected, timeoutMs);
+                final long startNs = histograms == null ? 0 : System.nanoTime();
+                final int keys = selector.select(onSelected, timeoutMs);
+                if (histograms != null)
+                {
+                    // the first dispatched key set nowNs to the wake-up time (clockStale), before handling it
+                    histograms.selected(startNs, keys > 0 ? nowNs : System.nanoTime(), keys);
+                }
                 clockStale = false;
+                justSelected = true;
             }
         }
         catch (final IOException ex)
@@ -315,6 +338,18 @@ public final class EventLoop implements Agent
             timers.cancelTimer(timerId);
             timerTargets.remove(timerId);
         }
+    }
+
+    /**
+     * Ask this check every {@link #LIVENESS_CHECK_NS} (the first time within that long) until it answers false. All
+     * checks share one timer, so a burst of them costs no timer-wheel slots. Call on this loop's thread; watch a
+     * check only while it is not watched already.
+     *
+     * @param check what to ask.
+     */
+    public void watchLiveness(final LivenessCheck check)
+    {
+        livenessChecks.watch(check);
     }
 
     /**
@@ -460,6 +495,10 @@ public final class EventLoop implements Agent
     @Override
     public void onClose()
     {
+        if (histograms != null)
+        {
+            histograms.print(roleName, System.err);
+        }
         shutdownSessions();
         try
         {

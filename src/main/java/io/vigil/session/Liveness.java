@@ -1,10 +1,10 @@
 package io.vigil.session;
 
+import io.vigil.loop.EventLoop;
 import io.vigil.net.SocketProbe;
 
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Asks the kernel about sockets epoll cannot see. A channel whose interest ops are 0 (reads paused by
@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 public final class Liveness
 {
     /** How often a socket that epoll cannot see is asked whether it failed. */
-    public static final long CHECK_NS = TimeUnit.MILLISECONDS.toNanos(250);
+    public static final long CHECK_NS = EventLoop.LIVENESS_CHECK_NS;
     /** {@link #failedErrno} result for a socket that is fine (or visible to epoll). */
     public static final int ALIVE = -1;
 

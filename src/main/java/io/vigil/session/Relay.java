@@ -2,11 +2,10 @@ package io.vigil.session;
 
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
-import io.vigil.loop.TimerTarget;
+import io.vigil.loop.LivenessCheck;
 import io.vigil.net.SocketTuning;
 import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.LoopCounters;
-import org.agrona.DeadlineTimerWheel;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -16,11 +15,11 @@ import java.nio.channels.SelectionKey;
  * HTTP connection once it switched protocols. Two {@link Flow}s are pumped the same way with ends swapped;
  * interest ops follow from their state after each pump (a full buffer stops reading: backpressure; pending bytes
  * ask for OP_WRITE); a FIN is forwarded as a half-close. A socket left with no interest ops is invisible to epoll,
- * so while one exists a timer asks the kernel about it ({@link Liveness}). The relay ends when both directions
- * finished, or at the first socket failure, classified with what the kernel could have meant
+ * so while one exists the loop's liveness checks ask the kernel about it ({@link Liveness}). The relay ends when
+ * both directions finished, or at the first socket failure, classified with what the kernel could have meant
  * ({@link #idleKeepAlive}), and tells its owner once. Owned by one loop.
  */
-public final class Relay implements TimerTarget
+public final class Relay implements LivenessCheck
 {
     /** Told once when the relay ends; the owner closes the sockets. */
     public interface Owner
@@ -31,8 +30,6 @@ public final class Relay implements TimerTarget
          */
         void onRelayEnded(CloseReason reason, Side side);
     }
-
-    private static final long NO_TIMER = DeadlineTimerWheel.NULL_DEADLINE;
 
     private final Owner owner;
     private final EventLoop loop;
@@ -47,7 +44,8 @@ public final class Relay implements TimerTarget
     private SelectionKey upstreamKey;
     private Side firstFin;
     private long lastActivityNs;
-    private long livenessTimerId = NO_TIMER;
+    /** In the loop's liveness checks (at most once). */
+    private boolean livenessWatched;
     private boolean ended;
     private long countedFromClient;
     private long countedToClient;
@@ -272,37 +270,40 @@ public final class Relay implements TimerTarget
         {
             upstreamKey.interestOps(upstreamOps);
         }
-        if (livenessTimerId == NO_TIMER && (clientOps == 0 || upstreamOps == 0) && Liveness.available())
+        if (!livenessWatched && !ended && (clientOps == 0 || upstreamOps == 0) && Liveness.available())
         {
-            livenessTimerId = loop.schedule(loop.nowNs() + Liveness.CHECK_NS, this);
+            livenessWatched = true;
+            loop.watchLiveness(this);
         }
     }
 
     @Override
-    public void onTimer(final long timerId, final long nowNs)
+    public boolean checkLiveness(final long nowNs)
     {
-        livenessTimerId = NO_TIMER;
+        livenessWatched = stillBlind();
+        return livenessWatched;
+    }
+
+    private boolean stillBlind()
+    {
         if (ended)
         {
-            return;
+            return false;
         }
         final int clientErrno = Liveness.failedErrno(clientKey);
         if (clientErrno != Liveness.ALIVE)
         {
             end(classify(CloseReason.ofErrno(clientErrno, idleKeepAlive(Side.CLIENT)), Side.CLIENT), Side.CLIENT);
-            return;
+            return false;
         }
         final int upstreamErrno = Liveness.failedErrno(upstreamKey);
         if (upstreamErrno != Liveness.ALIVE)
         {
             end(classify(CloseReason.ofErrno(upstreamErrno, idleKeepAlive(Side.UPSTREAM)), Side.UPSTREAM),
                 Side.UPSTREAM);
-            return;
+            return false;
         }
-        if (Liveness.blind(clientKey) || Liveness.blind(upstreamKey))
-        {
-            livenessTimerId = loop.schedule(loop.nowNs() + Liveness.CHECK_NS, this);
-        }
+        return Liveness.blind(clientKey) || Liveness.blind(upstreamKey);
     }
 
     /**
@@ -366,13 +367,12 @@ public final class Relay implements TimerTarget
     }
 
     /**
-     * Stop: cancel the liveness timer and give the buffers back (the sockets are the owner's to close).
+     * Stop (the loop drops the liveness check at its next round) and give the buffers back (the sockets are the
+     * owner's to close).
      */
     public void release()
     {
         ended = true;
-        loop.cancel(livenessTimerId);
-        livenessTimerId = NO_TIMER;
         count();
         toUpstream.release(buffers);
         toClient.release(buffers);

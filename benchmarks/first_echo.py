@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Start-up probe: starts COMMAND and measures the milliseconds until a byte sent through HOST:PORT comes back
+(the proxy listens and relays to an echoing upstream), polling every 2 ms. Leaves the process running and
+prints "<ms> <pid>".
+   first_echo.py HOST:PORT COMMAND..."""
+import socket
+import subprocess
+import sys
+import time
+
+
+def main():
+    host, port = sys.argv[1].rsplit(":", 1)
+    started = time.monotonic()
+    proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while time.monotonic() - started < 30:
+        if proc.poll() is not None:
+            sys.exit("exited with %d before relaying" % proc.returncode)
+        try:
+            with socket.create_connection((host, int(port)), timeout=1) as s:
+                s.sendall(b"x")
+                if s.recv(1) == b"x":
+                    print("%.0f %d" % ((time.monotonic() - started) * 1000, proc.pid))
+                    return
+        except OSError:
+            pass
+        time.sleep(0.002)
+    proc.kill()
+    sys.exit("no echo within 30 s")
+
+
+if __name__ == "__main__":
+    main()

@@ -190,9 +190,9 @@ for v in plain admin; do for mode in http tcp; do
   [ "$v" = plain ] || echo "alloc window $v-$mode: $(scraper_stop) scrapes" >>"$out/scrape-windows.txt"
   jfr print --json --events jdk.ThreadAllocationStatistics,jdk.ObjectAllocationSample,jdk.GarbageCollection "$jfr" \
     >"$out/alloc-$v-$mode.json"
-  python3 - "$v-$mode" "$(wrk_requests "$f")" "$out" <<'PY' | tee -a "$results"
+  python3 - "$v-$mode" "$(wrk_requests "$f")" "$out" "$DURATION" <<'PY' | tee -a "$results"
 import collections, json, sys
-case, requests, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+case, requests, out, duration = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 events = json.load(open(f"{out}/alloc-{case}.json"))["recording"]["events"]
 def thread(e):
     t = e["values"].get("thread") or e["values"].get("eventThread") or {}
@@ -218,6 +218,12 @@ loop = sorted(allocated.get("vigil-loop-0", []))
 delta = loop[-1][1] - loop[0][1] if len(loop) > 1 else 0
 print(f"0\t{case}\tloop_bytes_per_req\t{delta / max(1, requests):.4f}")
 print(f"0\t{case}\tloop_bytes_total\t{delta}")
+# steady state: the per-second samples from 2 s into the load to 1 s before its end (no connection set-up),
+# against the requests of that many seconds at the run's mean rate
+inner = loop[3:-3]
+if len(inner) > 1:
+    seconds = len(inner) - 1
+    print(f"0\t{case}\tloop_bytes_per_req_steady\t{(inner[-1][1] - inner[0][1]) / max(1, requests * seconds / duration):.4f}")
 print(f"0\t{case}\tloop_alloc_samples\t{samples.get('vigil-loop-0', 0)}")
 print(f"0\t{case}\tgc_count\t{gcs}")
 admin = sorted(allocated.get("vigil-admin", []))
@@ -250,9 +256,10 @@ print("|---|---|---|---|---|")
 for mode in ("http", "tcp"):
     for test, label in (("rps", "wrk req/s"), ("p99", "wrk p99 ms"), ("cpu%", "Vigil CPU % of its core"),
                         ("cpu_us_per_req", "Vigil CPU us per request"),
-                        ("scrapes", "scrapes in the 10 s window"),
+                        ("scrapes", "scrapes in the load window"),
                         ("admin_cpu_ms_per_scrape", "admin thread CPU ms per scrape"),
                         ("loop_bytes_per_req", "loop thread bytes allocated per request (JFR)"),
+                        ("loop_bytes_per_req_steady", "the same, steady state (no connection set-up)"),
                         ("loop_alloc_samples", "loop thread allocation samples (JFR)"),
                         ("gc_count", "GCs during the JFR window"),
                         ("admin_thread_bytes", "admin thread bytes allocated in the JFR window")):

@@ -24,3 +24,16 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 
 # utime + stime of a proxy's processes, in clock ticks
 cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+
+# java_vigil CPU JAR ARGS...: run a Vigil jar pinned to CPU the way bin/vigil runs it (same JVM flags; JAVA_OPTS
+# from VIGIL_JAVA_OPTS). Call it in the background (it execs): BASELINE_JAR, an older build (e.g. from
+# `git worktree add /tmp/base COMMIT`), runs through this beside the current one.
+java_vigil() {
+  local cpu=$1 jar=$2; shift 2
+  # shellcheck disable=SC2086
+  LC_ALL=C.UTF-8 exec taskset -c "$cpu" java ${VIGIL_JAVA_OPTS:-} --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar "$jar" "$@"
+}
+
+# wrk_requests FILE: the number of requests a wrk run completed
+wrk_requests() { awk '/requests in/{print $1}' "$1"; }

@@ -13,6 +13,9 @@
 # Cases are interleaved and repeated; the table shows medians. Loopback only; everything stops by itself.
 #   benchmarks/run-core.sh                  all
 #   ROUNDS=1 DURATION=5 IDLE_CONNS=2000 benchmarks/run-core.sh     quicker
+#   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-core.sh   also an older build ("base", ports +400),
+#                                           interleaved with the current one; the table adds vigil/base
+#   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
@@ -20,6 +23,9 @@ DURATION=${DURATION:-10}
 IDLE_CONNS=${IDLE_CONNS:-9500}
 DEAD_PEER_RUNS=${DEAD_PEER_RUNS:-3}
 FIXED_RATE=${FIXED_RATE:-20000}
+BASELINE_JAR=${BASELINE_JAR:-}
+[ -z "$BASELINE_JAR" ] || [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR: no such file" >&2; exit 1; }
+read -r -a targets <<<"${TARGETS:-direct vigil ${BASELINE_JAR:+base} nginx haproxy}"
 out="benchmarks/out/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -30,9 +36,9 @@ install_missing iperf3:iperf3 wrk:wrk nginx:nginx-light /usr/lib/nginx/modules/n
 bin/vigil --version >/dev/null   # builds the jar if needed
 
 
-# ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy)
+# ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy), +400 (base)
 IPERF=15201; HTTP=18080; SINK=19000; ECHO=17000
-declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300)
+declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300 [base]=400)
 
 # --- upstreams, CPU 0
 bg taskset -c 0 iperf3 -s -p $IPERF
@@ -47,14 +53,16 @@ bg taskset -c 0 java benchmarks/IdleConnections.java sink 127.0.0.1:$SINK
 bg taskset -c 0 bin/vigil-bench echo --listen 127.0.0.1:$ECHO
 
 # --- proxies, CPU 1
-cat >"$out/vigil.conf" <<CONF
+vigil_conf() { # vigil_conf OFFSET: the same configuration for the current and the baseline build
+  local o=$1
+  cat <<CONF
 vigil {
   event-loops = 1
   listeners = [
-    { name = iperf, listen = "127.0.0.1:$((IPERF+100))", upstream = iperf }
-    { name = http,  listen = "127.0.0.1:$((HTTP+100))",  upstream = http }
-    { name = idle,  listen = "127.0.0.1:$((SINK+100))",  upstream = sink, so-keepalive = "120:30:5" }
-    { name = echo,  listen = "127.0.0.1:$((ECHO+100))",  upstream = echo, access-log = false }
+    { name = iperf, listen = "127.0.0.1:$((IPERF+o))", upstream = iperf }
+    { name = http,  listen = "127.0.0.1:$((HTTP+o))",  upstream = http }
+    { name = idle,  listen = "127.0.0.1:$((SINK+o))",  upstream = sink, so-keepalive = "120:30:5" }
+    { name = echo,  listen = "127.0.0.1:$((ECHO+o))",  upstream = echo, access-log = false }
   ]
   upstreams {
     iperf { servers = ["127.0.0.1:$IPERF"] }
@@ -64,8 +72,13 @@ vigil {
   }
 }
 CONF
+}
+vigil_conf 100 >"$out/vigil.conf"
 JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
-vigil_pid=$!
+if [ -n "$BASELINE_JAR" ]; then
+  vigil_conf 400 >"$out/base.conf"
+  java_vigil 1 "$BASELINE_JAR" run -c "$out/base.conf" >"$out/base.log" 2>&1 & pids+=($!)
+fi
 
 cat >"$out/nginx-stream.conf" <<NGX
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
@@ -107,18 +120,19 @@ listen echo
 HAP
 bg taskset -c 1 haproxy -f "$out/haproxy.cfg"
 
-for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300; do wait_port $((p+o)); done; done
+for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300 ${BASELINE_JAR:+400}; do wait_port $((p+o)); done; done
 
 proxy_pids() { # pids whose CPU and memory count for a proxy
   case $1 in
     vigil) pgrep -f "vigil.jar run -c $out/vigil.conf" ;;
+    base) pgrep -f "jar $BASELINE_JAR run -c $out/base.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
     direct) ;;
   esac
 }
-heap_used_kib() { # Vigil's live Java heap after a full GC: RSS growth hides it when the heap grew earlier
-  local pid; pid=$(proxy_pids vigil | head -1)
+heap_used_kib() { # heap_used_kib vigil|base: live Java heap after a full GC (RSS growth hides it when the heap grew)
+  local pid; pid=$(proxy_pids "$1" | head -1)
   jcmd "$pid" GC.run >/dev/null
   jcmd "$pid" GC.heap_info | python3 -c 'import re,sys
 t=sys.stdin.read(); print(sum(int(u) for u in re.findall(r"(?:generation|heap)\s+total \d+K, used (\d+)K", t)))'
@@ -128,7 +142,6 @@ rss_kib() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '/VmRSS/{p
 results="$out/raw.tsv"
 echo -e "round\ttarget\ttest\tvalue" >"$results"
 hz=$(getconf CLK_TCK)
-targets=(direct vigil nginx haproxy)
 for target in "${targets[@]}"; do   # warm-up, not recorded (JIT for Vigil; the same for all): WARMUP seconds of wrk each
   taskset -c 0 wrk -t1 -c64 -d"${WARMUP:-20}s" "http://127.0.0.1:$((HTTP + OFFSET[$target]))/" >/dev/null
   taskset -c 0 iperf3 -c 127.0.0.1 -p "$((IPERF + OFFSET[$target]))" -t 2 >/dev/null
@@ -149,6 +162,9 @@ for round in $(seq "$ROUNDS"); do
     p99=$(awk '$1=="99%"{print $2}' "$out/wrk-$target-$round.txt")
     cpu=$(( (after - before) * 100 / hz / DURATION ))
     echo -e "$round\t$target\trps\t$rps\n$round\t$target\tp50\t$p50\n$round\t$target\tp99\t$p99\n$round\t$target\tcpu%\t$cpu" | tee -a "$results"
+    [ "$target" = direct ] || python3 -c 'import sys; t, hz, n = map(int, sys.argv[1:4])
+print(f"{sys.argv[4]}\t{sys.argv[5]}\tcpu_us_per_req\t{t / hz * 1e6 / max(1, n):.2f}")' \
+      "$((after - before))" "$hz" "$(wrk_requests "$out/wrk-$target-$round.txt")" "$round" "$target" | tee -a "$results"
 
     port=$((ECHO + OFFSET[$target]))
     rig="$out/rig-$target-$round"
@@ -177,9 +193,10 @@ n=max(1, s["requests"]); print(f"{sys.argv[4]}\t{sys.argv[5]}\tsetup_cpu_us\t{t 
 done
 
 # idle memory: one proxy at a time holds IDLE_CONNS idle proxied connections
-for target in vigil nginx haproxy; do
+for target in "${targets[@]}"; do
+  [ "$target" != direct ] || continue
   port=$((SINK + OFFSET[$target]))
-  [ "$target" = vigil ] && heap0=$(heap_used_kib)
+  case $target in vigil|base) heap0=$(heap_used_kib "$target") ;; esac
   base=$(rss_kib "$target")
   fifo="$out/hold-$target.out"
   taskset -c 0 java benchmarks/IdleConnections.java hold "127.0.0.1:$port" "$IDLE_CONNS" 20 >"$fifo" 2>&1 &
@@ -190,9 +207,9 @@ for target in vigil nginx haproxy; do
   held=$(rss_kib "$target")
   per=$(python3 -c "print(round(($held - $base) / $IDLE_CONNS, 2))")
   echo -e "1\t$target\tidle_kib_per_conn\t$per\n1\t$target\tidle_rss_mib\t$((held / 1024))" | tee -a "$results"
-  if [ "$target" = vigil ]; then
-    heap1=$(heap_used_kib)
-    echo -e "1\tvigil\tidle_heap_kib_per_conn\t$(python3 -c "print(round(($heap1 - $heap0) / $IDLE_CONNS, 2))")" |
+  if [ "$target" = vigil ] || [ "$target" = base ]; then
+    heap1=$(heap_used_kib "$target")
+    echo -e "1\t$target\tidle_heap_kib_per_conn\t$(python3 -c "print(round(($heap1 - $heap0) / $IDLE_CONNS, 2))")" |
       tee -a "$results"
   fi
   wait $holder || true
@@ -215,9 +232,11 @@ NGX
     '  timeout server 10m' 'listen lab' '  bind 127.0.0.1:8000' '  option clitcpka' '  clitcpka-idle 1s' \
     '  clitcpka-intvl 1s' '  clitcpka-cnt 2' '  server s 127.0.0.3:9000' >"$out/lab-haproxy.cfg"
   declare -A LAB=([vigil]="$PWD/bin/vigil run -c $PWD/$out/lab-vigil.conf"
+    [base]="env LC_ALL=C.UTF-8 java --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar $BASELINE_JAR run -c $PWD/$out/lab-vigil.conf"
     [nginx]="nginx -c $PWD/$out/lab-nginx.conf -p $PWD/$out" [haproxy]="haproxy -f $PWD/$out/lab-haproxy.cfg")
   for i in $(seq "$DEAD_PEER_RUNS"); do
-    for target in vigil nginx haproxy; do
+    for target in "${targets[@]}"; do
+      [ "$target" != direct ] || continue
       bin/vigil-bench deadpeer --proxy-cmd "${LAB[$target]}" --connections 20 --budget 4s --wait 30s \
         --out "$out/lab-$target-$i" >"$out/lab-$target-$i.txt" 2>&1 || true
       python3 - "$out/lab-$target-$i/deadpeer.json" "$i" "$target" <<'PY' | tee -a "$results"
@@ -234,41 +253,5 @@ PY
   done
 fi
 
-python3 - "$results" <<'PY' | tee "$out/summary.txt"
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-def num(v):
-    v = v.strip()
-    for unit, scale in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
-        if v.endswith(unit) and v[:-len(unit)].replace(".", "").isdigit():
-            return float(v[:-len(unit)]) * scale
-    return float(v)
-vals = {}
-for r in rows:
-    vals.setdefault((r["target"], r["test"]), []).append(num(r["value"]))
-med = {k: statistics.median(v) for k, v in vals.items()}
-def cell(t, test, fmt="{:.2f}"):
-    return fmt.format(med[(t, test)]) if (t, test) in med else "-"
-def ratio(t, test, base):
-    if (t, test) not in med or not med.get((base, test)):
-        return "-"
-    return "{:.2f}".format(med[(t, test)] / med[(base, test)])
-print("| metric | direct | vigil | nginx stream | haproxy | vigil/direct | vigil/nginx |")
-print("|---|---|---|---|---|---|---|")
-for test, label in (("gbps", "iperf3 Gbit/s"), ("rps", "wrk req/s"), ("p50", "wrk p50 ms"), ("p99", "wrk p99 ms"),
-                    ("cpu%", "proxy CPU % of its core (wrk)"),
-                    ("fixed_p50", "fixed-rate p50 ms"), ("fixed_p90", "fixed-rate p90 ms"),
-                    ("fixed_p99", "fixed-rate p99 ms"), ("fixed_p99_9", "fixed-rate p99.9 ms"),
-                    ("fixed_max", "fixed-rate max ms"), ("setup_rate", "connection setups/s"),
-                    ("setup_cpu_us", "proxy CPU us per connection setup"),
-                    ("idle_kib_per_conn", "KiB RSS growth per idle proxied conn"),
-                    ("idle_heap_kib_per_conn", "KiB live Java heap per idle conn (Vigil)"),
-                    ("idle_rss_mib", "RSS MiB holding the idle conns"),
-                    ("dead_peer_close_ms", "dead client: last conn closed, ms (budget 3000)")):
-    print(f"| {label} | " + " | ".join(cell(t, test) for t in ("direct", "vigil", "nginx", "haproxy")) +
-          f" | {ratio('vigil', test, 'direct')} | {ratio('vigil', test, 'nginx')} |")
-if ("vigil", "fixed_errors") in vals:
-    print("\nfixed-rate load: " + ", ".join(f"{t} {int(sum(vals.get((t, 'fixed_errors'), [0])))} errors"
-                                        for t in ("direct", "vigil", "nginx", "haproxy")))
-PY
+python3 benchmarks/summarize.py "$results" core "${targets[@]}" | tee "$out/summary.txt"
 echo "raw results and logs: $out"

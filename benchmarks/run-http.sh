@@ -7,12 +7,18 @@
 # for coordinated omission (where a tail comparison means something: every proxy has spare CPU).
 #   benchmarks/run-http.sh
 #   ROUNDS=1 DURATION=5 WARMUP=5 benchmarks/run-http.sh      quicker
+#   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-http.sh   also an older build ("base", port 18880),
+#                                           interleaved with the current one; the table adds vigil/base
+#   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
 FIXED_RATE=${FIXED_RATE:-40000}
+BASELINE_JAR=${BASELINE_JAR:-}
+[ -z "$BASELINE_JAR" ] || [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR: no such file" >&2; exit 1; }
+read -r -a targets <<<"${TARGETS:-direct vigil ${BASELINE_JAR:+base} nginx haproxy}"
 out="benchmarks/out/http-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -24,6 +30,7 @@ bin/vigil --version >/dev/null   # builds the jar if needed
 
 ORIGIN=18480
 declare -A PORT=([direct]=$ORIGIN [vigil]=18580 [nginx]=18680 [haproxy]=18780)
+[ -z "$BASELINE_JAR" ] || PORT[base]=18880
 
 # --- origin, CPU 0: a 100-byte body
 body=$(printf 'x%.0s' $(seq 99))
@@ -36,14 +43,21 @@ NGX
 bg taskset -c 0 nginx -c "$PWD/$out/origin.conf" -p "$PWD/$out"
 
 # --- proxies, CPU 1
-cat >"$out/vigil.conf" <<CONF
+vigil_conf() { # vigil_conf PORT: the same configuration for the current and the baseline build
+  cat <<CONF
 vigil {
   event-loops = 1
-  listeners = [{ name = web, listen = "127.0.0.1:${PORT[vigil]}", mode = http, upstream = origin, access-log = false }]
+  listeners = [{ name = web, listen = "127.0.0.1:$1", mode = http, upstream = origin, access-log = false }]
   upstreams { origin { servers = ["127.0.0.1:$ORIGIN"], keepalive { idle = 32 } } }
 }
 CONF
+}
+vigil_conf "${PORT[vigil]}" >"$out/vigil.conf"
 JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
+if [ -n "$BASELINE_JAR" ]; then
+  vigil_conf "${PORT[base]}" >"$out/base.conf"
+  java_vigil 1 "$BASELINE_JAR" run -c "$out/base.conf" >"$out/base.log" 2>&1 & pids+=($!)
+fi
 
 cat >"$out/nginx-proxy.conf" <<NGX
 worker_processes 1; daemon off; pid $PWD/$out/nginx.pid; error_log $PWD/$out/nginx.err;
@@ -77,6 +91,7 @@ for p in "${PORT[@]}"; do wait_port "$p"; done
 proxy_pids() {
   case $1 in
     vigil) pgrep -f "vigil.jar run -c $out/vigil.conf" ;;
+    base) pgrep -f "jar $BASELINE_JAR run -c $out/base.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
   esac
@@ -86,7 +101,6 @@ upstream_conns() { ss -Htn state established "( dport = :$ORIGIN )" | wc -l; }
 results="$out/raw.tsv"
 echo -e "round\ttarget\ttest\tvalue" >"$results"
 hz=$(getconf CLK_TCK)
-targets=(direct vigil nginx haproxy)
 for target in "${targets[@]}"; do   # warm-up (JIT for Vigil; the same for all)
   taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP:-20}s" "http://127.0.0.1:${PORT[$target]}/" >/dev/null
 done
@@ -103,6 +117,9 @@ for round in $(seq "$ROUNDS"); do
       echo -e "$round\t$target\trps\t$(awk '/Requests\/sec/{print int($2)}' "$f")"
       for p in 50 75 90 99; do echo -e "$round\t$target\tp$p\t$(awk -v q="$p%" '$1==q{print $2}' "$f")"; done
       [ "$target" = direct ] || echo -e "$round\t$target\tcpu%\t$(( (after - before) * 100 / hz / DURATION ))"
+      [ "$target" = direct ] || python3 -c 'import sys; t, hz, n = map(int, sys.argv[1:4])
+print(f"{sys.argv[4]}\t{sys.argv[5]}\tcpu_us_per_req\t{t / hz * 1e6 / max(1, n):.2f}")' \
+        "$((after - before))" "$hz" "$(wrk_requests "$f")" "$round" "$target"
     } | tee -a "$results"
     taskset -c 0 bin/vigil-bench http --url "http://127.0.0.1:${PORT[$target]}/" --rate "$FIXED_RATE" \
       --duration "${DURATION}s" --warmup 1s --connections "$CONNS" --quiet --out "$out/rig-$target-$round" \
@@ -118,33 +135,5 @@ PY
 done
 echo "origin connections open at the end (all proxies' pools + none from direct): $(upstream_conns)" | tee "$out/pools.txt"
 
-python3 - "$results" <<'PY' | tee "$out/summary.txt"
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-def num(v):
-    v = v.strip()
-    for unit, scale in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
-        if v.endswith(unit) and v[:-len(unit)].replace(".", "").isdigit():
-            return float(v[:-len(unit)]) * scale
-    return float(v)
-vals = {}
-for r in rows:
-    vals.setdefault((r["target"], r["test"]), []).append(num(r["value"]))
-med = {k: statistics.median(v) for k, v in vals.items()}
-def cell(t, test):
-    return "{:.2f}".format(med[(t, test)]) if (t, test) in med else "-"
-def ratio(t, test, base):
-    if (t, test) not in med or not med.get((base, test)):
-        return "-"
-    return "{:.2f}".format(med[(t, test)] / med[(base, test)])
-print("| metric | direct | vigil http | nginx proxy | haproxy http | vigil/direct | vigil/nginx |")
-print("|---|---|---|---|---|---|---|")
-for test, label in (("rps", "wrk req/s"), ("p50", "wrk p50 ms"), ("p75", "wrk p75 ms"), ("p90", "wrk p90 ms"),
-                    ("p99", "wrk p99 ms"), ("cpu%", "proxy CPU % of its core (wrk)"),
-                    ("fixed_p50", "fixed-rate p50 ms"), ("fixed_p90", "fixed-rate p90 ms"),
-                    ("fixed_p99", "fixed-rate p99 ms"), ("fixed_p99_9", "fixed-rate p99.9 ms"),
-                    ("fixed_max", "fixed-rate max ms"), ("fixed_errors", "fixed-rate errors")):
-    print(f"| {label} | " + " | ".join(cell(t, test) for t in ("direct", "vigil", "nginx", "haproxy")) +
-          f" | {ratio('vigil', test, 'direct')} | {ratio('vigil', test, 'nginx')} |")
-PY
+python3 benchmarks/summarize.py "$results" http "${targets[@]}" | tee "$out/summary.txt"
 echo "raw numbers: $results"

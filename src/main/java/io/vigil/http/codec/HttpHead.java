@@ -18,6 +18,10 @@ import java.nio.ByteBuffer;
  * requests, invalid method or target, and versions other than 1.0 and 1.1. A bare LF ends a line (RFC 9112 §2.2
  * allows it); a bare CR does not.
  *
+ * <p>The jobs are split: this class finds the head's lines and enforces the size limits; {@link StartLine} parses
+ * the request or status line, {@link FieldLines} checks and classifies the field lines, and {@link FramingFacts}
+ * holds what they say about framing and refuses ambiguous combinations.
+ *
  * <p>Not thread safe; one per connection direction, reset with {@link #reset()} for the next message.
  */
 public final class HttpHead
@@ -58,8 +62,9 @@ public final class HttpHead
     private final boolean request;
     private final int maxRequestLine;
     private final int maxHead;
-    private final int[] fields = new int[MAX_FIELDS * 4];
-    private final byte[] kinds = new byte[MAX_FIELDS];
+    private final StartLine startLine = new StartLine();
+    private final FramingFacts facts = new FramingFacts();
+    private final FieldLines fields;
 
     private int scanPos;
     private int lineStart;
@@ -68,26 +73,6 @@ public final class HttpHead
     private int firstEnd;
     private int headEnd;
     private HttpStatus error = HttpStatus.OK;
-
-    private int fieldCount;
-    private int versionMinor;
-    private HttpMethod method;
-    private int methodEnd;
-    private int targetStart;
-    private int targetEnd;
-    private int status;
-    private long contentLength;
-    private boolean transferEncoding;
-    private boolean chunked;
-    private int chunkedCount;
-    private int hostCount;
-    private boolean connectionClose;
-    private boolean connectionKeepAlive;
-    private boolean connectionUpgrade;
-    private boolean connectionNamesFields;
-    private boolean upgrade;
-    private boolean expectContinue;
-    private int keepAliveTimeoutSec;
 
     /**
      * @param request        true to parse requests, false for responses.
@@ -99,6 +84,7 @@ public final class HttpHead
         this.request = request;
         this.maxRequestLine = maxRequestLine;
         this.maxHead = maxHead;
+        this.fields = new FieldLines(request, facts);
         reset();
     }
 
@@ -114,25 +100,9 @@ public final class HttpHead
         firstEnd = 0;
         headEnd = 0;
         error = HttpStatus.OK;
-        fieldCount = 0;
-        versionMinor = 0;
-        method = null;
-        methodEnd = 0;
-        targetStart = 0;
-        targetEnd = 0;
-        status = 0;
-        contentLength = NO_LENGTH;
-        transferEncoding = false;
-        chunked = false;
-        chunkedCount = 0;
-        hostCount = 0;
-        connectionClose = false;
-        connectionKeepAlive = false;
-        connectionUpgrade = false;
-        connectionNamesFields = false;
-        upgrade = false;
-        expectContinue = false;
-        keepAliveTimeoutSec = 0;
+        startLine.reset();
+        fields.reset();
+        facts.reset();
     }
 
     /**
@@ -218,8 +188,8 @@ public final class HttpHead
     private int validate(final ByteBuffer buffer)
     {
         firstEnd = trimCr(buffer, firstStart, firstLineEnd);
-        final HttpStatus first = request ? requestLine(buffer, firstStart, firstEnd) : statusLine(buffer, firstStart,
-            firstEnd);
+        final HttpStatus first = request ? startLine.parseRequest(buffer, firstStart, firstEnd) :
+            startLine.parseStatus(buffer, firstStart, firstEnd);
         if (first != HttpStatus.OK)
         {
             return fail(first);
@@ -233,335 +203,20 @@ public final class HttpHead
             {
                 break; // the blank line
             }
-            final HttpStatus field = field(buffer, line, end);
+            final HttpStatus field = fields.add(buffer, line, end);
             if (field != HttpStatus.OK)
             {
                 return fail(field);
             }
             line = lf + 1;
         }
-        final HttpStatus framing = framing();
+        final HttpStatus framing = facts.verdict(request, startLine.versionMinor());
         return framing == HttpStatus.OK ? DONE : fail(framing);
     }
 
     private static int trimCr(final ByteBuffer buffer, final int start, final int lf)
     {
         return lf > start && buffer.get(lf - 1) == '\r' ? lf - 1 : lf;
-    }
-
-    private HttpStatus requestLine(final ByteBuffer buffer, final int start, final int end)
-    {
-        int i = start;
-        while (i < end && HttpChars.isTchar(buffer.get(i)))
-        {
-            i++;
-        }
-        if (i == start || i >= end || buffer.get(i) != ' ')
-        {
-            return HttpStatus.BAD_REQUEST;
-        }
-        methodEnd = i;
-        method = HttpMethod.of(buffer, start, i);
-        targetStart = ++i;
-        while (i < end && HttpChars.isTargetChar(buffer.get(i)))
-        {
-            i++;
-        }
-        targetEnd = i;
-        if (targetEnd == targetStart || i >= end || buffer.get(i) != ' ')
-        {
-            return HttpStatus.BAD_REQUEST;
-        }
-        if (!targetFitsMethod(buffer))
-        {
-            return HttpStatus.BAD_REQUEST;
-        }
-        return version(buffer, i + 1, end);
-    }
-
-    private boolean targetFitsMethod(final ByteBuffer buffer)
-    {
-        final byte first = buffer.get(targetStart);
-        if (method == HttpMethod.CONNECT)
-        {
-            return first != '/'; // authority-form host:port
-        }
-        if (first == '*')
-        {
-            return method == HttpMethod.OPTIONS && targetEnd - targetStart == 1;
-        }
-        return first == '/' || HttpChars.startsWithIgnoreCase(buffer, targetStart, targetEnd, "http://") ||
-            HttpChars.startsWithIgnoreCase(buffer, targetStart, targetEnd, "https://");
-    }
-
-    private HttpStatus version(final ByteBuffer buffer, final int start, final int end)
-    {
-        // HTTP-name is case-sensitive (RFC 9112 §2.3)
-        if (end - start != 8 || !HttpChars.equalsExact(buffer, start, "HTTP/") ||
-            buffer.get(start + 6) != '.' || !HttpChars.isDigit(buffer.get(start + 5)) ||
-            !HttpChars.isDigit(buffer.get(start + 7)))
-        {
-            return HttpStatus.BAD_REQUEST;
-        }
-        final int major = buffer.get(start + 5) - '0';
-        final int minor = buffer.get(start + 7) - '0';
-        if (major != 1 || minor > 1)
-        {
-            return HttpStatus.VERSION_NOT_SUPPORTED;
-        }
-        versionMinor = minor;
-        return HttpStatus.OK;
-    }
-
-    private HttpStatus statusLine(final ByteBuffer buffer, final int start, final int end)
-    {
-        if (end - start < 12)
-        {
-            return HttpStatus.BAD_REQUEST;
-        }
-        final HttpStatus version = version(buffer, start, start + 8);
-        if (version != HttpStatus.OK)
-        {
-            return HttpStatus.BAD_REQUEST; // a response in another version cannot be relayed
-        }
-        if (buffer.get(start + 8) != ' ' || !HttpChars.isDigit(buffer.get(start + 9)) ||
-            !HttpChars.isDigit(buffer.get(start + 10)) || !HttpChars.isDigit(buffer.get(start + 11)))
-        {
-            return HttpStatus.BAD_REQUEST;
-        }
-        status = (buffer.get(start + 9) - '0') * 100 + (buffer.get(start + 10) - '0') * 10 +
-            buffer.get(start + 11) - '0';
-        if (status < 100 || end > start + 12 && buffer.get(start + 12) != ' ')
-        {
-            return HttpStatus.BAD_REQUEST;
-        }
-        for (int i = start + 12; i < end; i++)
-        {
-            if (!HttpChars.isFieldValueChar(buffer.get(i)))
-            {
-                return HttpStatus.BAD_REQUEST;
-            }
-        }
-        return HttpStatus.OK;
-    }
-
-    private HttpStatus field(final ByteBuffer buffer, final int start, final int end)
-    {
-        final byte first = buffer.get(start);
-        if (first == ' ' || first == '\t')
-        {
-            return HttpStatus.BAD_REQUEST; // obs-fold
-        }
-        int colon = start;
-        while (colon < end && HttpChars.isTchar(buffer.get(colon)))
-        {
-            colon++;
-        }
-        if (colon == start || colon == end || buffer.get(colon) != ':')
-        {
-            return HttpStatus.BAD_REQUEST; // no name, no colon, or whitespace/other before the colon
-        }
-        int valueStart = colon + 1;
-        int valueEnd = end;
-        while (valueStart < valueEnd && HttpChars.isOws(buffer.get(valueStart)))
-        {
-            valueStart++;
-        }
-        while (valueEnd > valueStart && HttpChars.isOws(buffer.get(valueEnd - 1)))
-        {
-            valueEnd--;
-        }
-        if (!HttpChars.allFieldValueChars(buffer, valueStart, valueEnd))
-        {
-            return HttpStatus.BAD_REQUEST; // CR, LF, NUL or another control in a value
-        }
-        if (fieldCount == MAX_FIELDS)
-        {
-            return request ? HttpStatus.HEADERS_TOO_LARGE : HttpStatus.BAD_REQUEST;
-        }
-        final int at = fieldCount++ * 4;
-        fields[at] = start;
-        fields[at + 1] = colon;
-        fields[at + 2] = valueStart;
-        fields[at + 3] = valueEnd;
-        kinds[fieldCount - 1] = FIELD_OTHER;
-        return known(buffer, start, colon, valueStart, valueEnd);
-    }
-
-    private HttpStatus known(
-        final ByteBuffer buffer, final int name, final int colon, final int value, final int valueEnd)
-    {
-        final int field = fieldCount - 1;
-        // by length first: most fields match none of these and cost one switch
-        switch (colon - name)
-        {
-            case 14:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "content-length"))
-                {
-                    kinds[field] = FIELD_CONTENT_LENGTH;
-                    return contentLengthField(buffer, value, valueEnd);
-                }
-                break;
-            case 17:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "transfer-encoding"))
-                {
-                    kinds[field] = FIELD_TRANSFER_ENCODING;
-                    transferEncoding = true;
-                    // fields combine into one list: the last field's last coding decides
-                    chunked = HttpChars.lastListTokenIs(buffer, value, valueEnd, "chunked");
-                    chunkedCount += HttpChars.countListToken(buffer, value, valueEnd, "chunked");
-                }
-                else if (HttpChars.equalsIgnoreCase(buffer, name, colon, "x-forwarded-proto"))
-                {
-                    kinds[field] = FIELD_X_FORWARDED;
-                }
-                break;
-            case 4:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "host"))
-                {
-                    kinds[field] = FIELD_HOST;
-                    hostCount++;
-                }
-                break;
-            case 10:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "connection"))
-                {
-                    kinds[field] = FIELD_CONNECTION;
-                    connectionField(buffer, value, valueEnd);
-                }
-                else if (HttpChars.equalsIgnoreCase(buffer, name, colon, "keep-alive"))
-                {
-                    kinds[field] = FIELD_HOP_BY_HOP;
-                    if (!request)
-                    {
-                        keepAliveTimeoutSec = HttpChars.parameterInt(buffer, value, valueEnd, "timeout");
-                    }
-                }
-                break;
-            case 7:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "upgrade"))
-                {
-                    kinds[field] = FIELD_UPGRADE;
-                    upgrade = true;
-                }
-                else if (HttpChars.equalsIgnoreCase(buffer, name, colon, "trailer"))
-                {
-                    kinds[field] = FIELD_HOP_BY_HOP;
-                }
-                break;
-            case 6:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "expect"))
-                {
-                    expectContinue |= HttpChars.equalsIgnoreCase(buffer, value, valueEnd, "100-continue");
-                }
-                break;
-            case 2:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "te"))
-                {
-                    kinds[field] = FIELD_HOP_BY_HOP;
-                }
-                break;
-            case 16:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "proxy-connection"))
-                {
-                    kinds[field] = FIELD_HOP_BY_HOP;
-                }
-                break;
-            case 15:
-                if (HttpChars.equalsIgnoreCase(buffer, name, colon, "x-forwarded-for"))
-                {
-                    kinds[field] = FIELD_X_FORWARDED_FOR;
-                }
-                break;
-            default:
-                break;
-        }
-        return HttpStatus.OK;
-    }
-
-    private void connectionField(final ByteBuffer buffer, final int value, final int valueEnd)
-    {
-        final int close = HttpChars.countListToken(buffer, value, valueEnd, "close");
-        final int keepAlive = HttpChars.countListToken(buffer, value, valueEnd, "keep-alive");
-        final int upgradeToken = HttpChars.countListToken(buffer, value, valueEnd, "upgrade");
-        connectionClose |= close > 0;
-        connectionKeepAlive |= keepAlive > 0;
-        connectionUpgrade |= upgradeToken > 0;
-        // any other token names a field that is hop-by-hop for this message
-        connectionNamesFields |= HttpChars.countListItems(buffer, value, valueEnd) > close + keepAlive + upgradeToken;
-    }
-
-    private HttpStatus contentLengthField(final ByteBuffer buffer, final int value, final int valueEnd)
-    {
-        // a list of identical values is one value (RFC 9110 §8.6); anything else is refused
-        int i = value;
-        while (i <= valueEnd)
-        {
-            int end = i;
-            while (end < valueEnd && buffer.get(end) != ',')
-            {
-                end++;
-            }
-            int s = i;
-            int e = end;
-            while (s < e && HttpChars.isOws(buffer.get(s)))
-            {
-                s++;
-            }
-            while (e > s && HttpChars.isOws(buffer.get(e - 1)))
-            {
-                e--;
-            }
-            if (s == e || e - s > 18)
-            {
-                return HttpStatus.BAD_REQUEST;
-            }
-            long length = 0;
-            for (int d = s; d < e; d++)
-            {
-                final byte c = buffer.get(d);
-                if (!HttpChars.isDigit(c))
-                {
-                    return HttpStatus.BAD_REQUEST;
-                }
-                length = length * 10 + (c - '0');
-            }
-            if (contentLength != NO_LENGTH && contentLength != length)
-            {
-                return HttpStatus.BAD_REQUEST;
-            }
-            contentLength = length;
-            i = end + 1;
-        }
-        return HttpStatus.OK;
-    }
-
-    private HttpStatus framing()
-    {
-        if (transferEncoding && contentLength != NO_LENGTH)
-        {
-            return HttpStatus.BAD_REQUEST; // both: the classic smuggling vector
-        }
-        if (chunkedCount > 1 || chunkedCount == 1 && !chunked)
-        {
-            return HttpStatus.BAD_REQUEST; // chunked applied twice, or not as the final coding
-        }
-        if (request)
-        {
-            if (transferEncoding && !chunked)
-            {
-                return HttpStatus.BAD_REQUEST; // a request body must be delimited
-            }
-            if (transferEncoding && versionMinor == 0)
-            {
-                return HttpStatus.BAD_REQUEST; // HTTP/1.0 has no transfer codings
-            }
-            if (versionMinor == 1 && hostCount != 1 || hostCount > 1)
-            {
-                return HttpStatus.BAD_REQUEST;
-            }
-        }
-        return HttpStatus.OK;
     }
 
     /**
@@ -594,7 +249,7 @@ public final class HttpHead
      */
     public byte fieldKind(final int index)
     {
-        return kinds[index];
+        return fields.kind(index);
     }
 
     /**
@@ -602,7 +257,7 @@ public final class HttpHead
      */
     public boolean connectionNamesFields()
     {
-        return connectionNamesFields;
+        return facts.connectionNamesFields();
     }
 
     /**
@@ -618,7 +273,7 @@ public final class HttpHead
      */
     public int versionMinor()
     {
-        return versionMinor;
+        return startLine.versionMinor();
     }
 
     /**
@@ -626,7 +281,7 @@ public final class HttpHead
      */
     public HttpMethod method()
     {
-        return method;
+        return startLine.method();
     }
 
     /**
@@ -634,7 +289,7 @@ public final class HttpHead
      */
     public int targetStart()
     {
-        return targetStart;
+        return startLine.targetStart();
     }
 
     /**
@@ -642,7 +297,7 @@ public final class HttpHead
      */
     public int targetEnd()
     {
-        return targetEnd;
+        return startLine.targetEnd();
     }
 
     /**
@@ -650,7 +305,7 @@ public final class HttpHead
      */
     public int status()
     {
-        return status;
+        return startLine.status();
     }
 
     /**
@@ -658,7 +313,7 @@ public final class HttpHead
      */
     public long contentLength()
     {
-        return contentLength;
+        return facts.contentLength();
     }
 
     /**
@@ -666,7 +321,7 @@ public final class HttpHead
      */
     public boolean chunked()
     {
-        return chunked;
+        return facts.chunked();
     }
 
     /**
@@ -674,7 +329,7 @@ public final class HttpHead
      */
     public boolean transferEncoding()
     {
-        return transferEncoding;
+        return facts.transferEncoding();
     }
 
     /**
@@ -682,7 +337,7 @@ public final class HttpHead
      */
     public boolean connectionClose()
     {
-        return connectionClose;
+        return facts.connectionClose();
     }
 
     /**
@@ -690,7 +345,7 @@ public final class HttpHead
      */
     public boolean connectionKeepAlive()
     {
-        return connectionKeepAlive;
+        return facts.connectionKeepAlive();
     }
 
     /**
@@ -698,7 +353,7 @@ public final class HttpHead
      */
     public boolean upgradeRequested()
     {
-        return connectionUpgrade && upgrade;
+        return facts.upgradeRequested();
     }
 
     /**
@@ -706,7 +361,7 @@ public final class HttpHead
      */
     public boolean expectContinue()
     {
-        return expectContinue;
+        return facts.expectContinue();
     }
 
     /**
@@ -714,7 +369,7 @@ public final class HttpHead
      */
     public int keepAliveTimeoutSec()
     {
-        return keepAliveTimeoutSec;
+        return facts.keepAliveTimeoutSec();
     }
 
     /**
@@ -722,7 +377,7 @@ public final class HttpHead
      */
     public int fieldCount()
     {
-        return fieldCount;
+        return fields.count();
     }
 
     /**
@@ -731,7 +386,7 @@ public final class HttpHead
      */
     public int fieldNameStart(final int index)
     {
-        return fields[index * 4];
+        return fields.nameStart(index);
     }
 
     /**
@@ -740,7 +395,7 @@ public final class HttpHead
      */
     public int fieldNameEnd(final int index)
     {
-        return fields[index * 4 + 1];
+        return fields.nameEnd(index);
     }
 
     /**
@@ -749,7 +404,7 @@ public final class HttpHead
      */
     public int fieldValueStart(final int index)
     {
-        return fields[index * 4 + 2];
+        return fields.valueStart(index);
     }
 
     /**
@@ -758,7 +413,7 @@ public final class HttpHead
      */
     public int fieldValueEnd(final int index)
     {
-        return fields[index * 4 + 3];
+        return fields.valueEnd(index);
     }
 
     /**
@@ -767,10 +422,11 @@ public final class HttpHead
      */
     public boolean persistent()
     {
-        if (versionMinor == 0 && transferEncoding)
+        final int versionMinor = startLine.versionMinor();
+        if (versionMinor == 0 && facts.transferEncoding())
         {
             return false; // the sender may not delimit it as we did: whatever follows cannot be trusted
         }
-        return versionMinor == 1 ? !connectionClose : connectionKeepAlive && !connectionClose;
+        return versionMinor == 1 ? !facts.connectionClose() : facts.connectionKeepAlive() && !facts.connectionClose();
     }
 }

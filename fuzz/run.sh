@@ -16,8 +16,11 @@ source=$(find src/test/java -name "$simple.java" | head -1)
 class=$(echo "${source#src/test/java/}" | sed 's|\.java$||; s|/|.|g')
 package_dir=$(dirname "${source#src/test/java/}")
 
-mvn -o -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/fuzz-classpath.txt \
-  -Dmdep.includeScope=test >/dev/null
+# FUZZ_NO_BUILD=1 reuses the last build (e.g. to merge a corpus while another target is being fuzzed)
+if [ -z "${FUZZ_NO_BUILD:-}" ] || [ ! -f target/fuzz-classpath.txt ]; then
+  mvn -o -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/fuzz-classpath.txt \
+    -Dmdep.includeScope=test >/dev/null
+fi
 # Jazzer's command line runs @FuzzTest methods through the JUnit launcher, which the pom does not need otherwise:
 # take the launcher matching the JUnit Platform on the test class path
 platform=$(tr ':' '\n' < target/fuzz-classpath.txt | sed -n 's|.*/junit-platform-engine-\(.*\)\.jar$|\1|p')

@@ -19,7 +19,8 @@ targets=("$@")
   HostPortFuzzTest#shouldParseAddresses
   KeepAliveSyntaxFuzzTest#shouldParseSoKeepalive
   NginxTimeFuzzTest#shouldParseTimes
-  ConfigLoaderFuzzTest#shouldLoadOrRefuseConfigs)
+  ConfigLoaderFuzzTest#shouldLoadOrRefuseConfigs
+  ProxyHeaderParserFuzzTest#shouldReadProxyHeaders)
 seconds_each=${FUZZ_SECONDS:-3600}
 runs_each=${FUZZ_RUNS:-10000000}
 mkdir -p target/fuzz-logs

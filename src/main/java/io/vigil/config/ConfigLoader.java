@@ -123,7 +123,10 @@ public final class ConfigLoader
         final ConfigValue vigil = merged.root().get("vigil");
         if (vigil.valueType() != ConfigValueType.OBJECT)
         {
-            throw new ConfigError(ConfigNode.describe(vigil.origin(), source), "vigil", "expected an object");
+            // the user's unresolved tree still knows the line of a substitution
+            final ConfigValue written = user.root().get("vigil");
+            final String holder = ConfigNode.describe(written != null ? written.origin() : user.root().origin());
+            throw new ConfigError(ConfigNode.describe(vigil.origin(), holder), "vigil", "expected an object");
         }
         final ConfigNode root = new ConfigNode(((ConfigObject)vigil).toConfig(), "vigil", vigil.origin());
         // every key the reference has is known, so the unknown ones are the user's

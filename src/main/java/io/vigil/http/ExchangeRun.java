@@ -150,11 +150,17 @@ final class ExchangeRun
     }
 
     /**
-     * @return whether the client connection may stay open after this response (nginx's keep-alive rules).
+     * Whether the client connection may stay open after this response (nginx's keep-alive rules). After the
+     * client's FIN it stays open only for requests it pipelined before: like nginx, Vigil answers what it already
+     * received, in order (within keepalive-requests and keepalive-time), and closes after the last.
+     *
+     * @return true to keep the connection.
      */
     boolean keepClientAlive()
     {
-        return ex.requestHead.persistent() && !in.eof && !c.draining && ex.requestBody.complete() &&
+        final boolean pipelinedWaiting = ex.requestBody.complete() && in.end > in.scanned;
+        return ex.requestHead.persistent() && (!in.eof || pipelinedWaiting) && !c.draining &&
+            ex.requestBody.complete() &&
             !ex.responseBody.endsAtClose() && config.keepaliveTimeoutNs() > 0 &&
             c.requestsServed + 1 < config.keepaliveRequests() &&
             c.nowNs() - c.startNs() < config.keepaliveTimeNs();

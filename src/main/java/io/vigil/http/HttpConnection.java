@@ -32,10 +32,10 @@ import java.util.concurrent.TimeUnit;
  * One client connection of an HTTP-mode listener, on one loop for its whole life. Its phases: wait for a request
  * head; run one exchange (the request forwarded on an upstream connection, the response relayed back); then wait
  * for the next request, switch to a tunnel (101, or a CONNECT's 2xx), or linger and close. Pipelined requests
- * wait in the client buffer and are answered in order. The jobs are split: {@link ClientInput} (bytes from the
- * client), {@link Exchange} (per-request state), {@link RequestForwarder}, {@link ResponseRelay},
- * {@link UpstreamLease} (pool or connect, replay, release), {@link HttpTimeouts}, {@link HttpAccessLog}; this
- * class drives them, owns the phases and the one teardown.
+ * wait in the client buffer and are answered in order, also those received before the client's FIN. The jobs are
+ * split: {@link ClientInput} (bytes from the client), {@link Exchange} (per-request state),
+ * {@link RequestForwarder}, {@link ResponseRelay}, {@link UpstreamLease} (pool or connect, replay, release),
+ * {@link HttpTimeouts}, {@link HttpAccessLog}; this class drives them, owns the phases and the one teardown.
  */
 public final class HttpConnection extends Session implements Relay.Owner
 {
@@ -524,10 +524,5 @@ public final class HttpConnection extends Session implements Relay.Owner
     void rejectHead(final HttpStatus refusal)
     {
         intake.rejectHead(refusal);
-    }
-
-    boolean clientEof()
-    {
-        return in.eof;
     }
 }

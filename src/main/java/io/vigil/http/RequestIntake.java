@@ -177,7 +177,12 @@ final class RequestIntake
 
     boolean readClientDuringExchange()
     {
-        if (in.eof || !in.readable)
+        if (in.eof)
+        {
+            // a pipelined request cut short by the FIN read during an earlier exchange: no more body can come
+            return endedInsideBody();
+        }
+        if (!in.readable)
         {
             return false;
         }
@@ -197,10 +202,7 @@ final class RequestIntake
         }
         if (n == -1)
         {
-            if (!ex.requestBody.complete() && !ex.generated)
-            {
-                c.close(CloseReason.EOF, Side.CLIENT); // the client gave up in the middle of its request body
-            }
+            endedInsideBody();
             return true;
         }
         if (n == 0)
@@ -211,6 +213,17 @@ final class RequestIntake
         {
             forwarder.advanceBody();
         }
+        return true;
+    }
+
+    /** @return true when the client's FIN came in the middle of the request body: then the connection closed. */
+    private boolean endedInsideBody()
+    {
+        if (ex.requestBody.complete() || ex.generated)
+        {
+            return false;
+        }
+        c.close(CloseReason.EOF, Side.CLIENT); // the client gave up in the middle of its request body
         return true;
     }
 }

@@ -18,9 +18,9 @@ import java.nio.channels.SocketChannel;
  * The response on its way to the client: read from the upstream into one buffer, its head parsed in place and
  * rewritten into the client-out buffer (Vigil's own HTTP/1.1 status line, hop-by-hop fields dropped,
  * connection management added), its body relayed straight from the upstream buffer as far as the body framer
- * approved it, head and body in one gathering write. Interim responses (100 Continue) pass through as they came.
- * Generated responses (4xx, 5xx) go out the same way, after any interim response still being sent. Owned by the
- * connection's loop.
+ * approved it, head and body in one gathering write. Interim responses (100 Continue) pass through as they came,
+ * to HTTP/1.1 clients only. Generated responses (4xx, 5xx) go out the same way, after any interim response still
+ * being sent. Owned by the connection's loop.
  */
 final class ResponseRelay
 {
@@ -233,14 +233,18 @@ final class ResponseRelay
             }
             if (ex.status < 200)
             {
-                // interim (100 Continue, 103): passed on as it came; the final response follows
-                if (!ensureOut(headEnd))
+                // interim (100 Continue, 103): passed on as it came, except to an HTTP/1.0 client, which must
+                // never get one (RFC 9110 §15.2); the final response follows
+                if (ex.requestHead.versionMinor() != 0)
                 {
-                    return;
+                    if (!ensureOut(headEnd))
+                    {
+                        return;
+                    }
+                    out.put(outLen, in, 0, headEnd);
+                    outLen += headEnd;
+                    ex.responseStarted = true;
                 }
-                out.put(outLen, in, 0, headEnd);
-                outLen += headEnd;
-                ex.responseStarted = true;
                 final int rest = end - headEnd;
                 in.put(0, in, headEnd, rest);
                 end = rest;

@@ -191,8 +191,9 @@ final class UpstreamLease implements UpstreamConnector.Owner
         final Peer failedPeer = connector.peer();
         // a pooled connection closed under us is the idle-close race, not a sign the server is failing
         drop(!wasReused);
+        // a client's FIN does not stop a replay: a half-closed client still reads the answers it asked for
         final boolean canReplay = !ex.responseStarted && ex.replayable && ex.method != null &&
-            ex.method.idempotent() && !connection.clientEof();
+            ex.method.idempotent();
         if (canReplay && wasReused && !reuseRetried)
         {
             reuseRetried = true;

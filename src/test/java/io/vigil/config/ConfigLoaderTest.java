@@ -223,6 +223,12 @@ class ConfigLoaderTest
         final String message = error.getMessage();
         assertTrue(message.startsWith(file.getPath() + ":4 (value from env variables): vigil.upstreams.b.servers: "),
             message);
+
+        // found by fuzzing: vigil itself substituted named the file without a line
+        final File whole = TempFiles.write("vigil-env", ".conf", "# all from the environment\n\nvigil = ${PATH}\n");
+        final String wholeMessage = assertThrows(ConfigError.class, () -> ConfigLoader.load(whole)).getMessage();
+        assertTrue(wholeMessage.startsWith(whole.getPath() + ":3 (value from env variables): vigil: "), wholeMessage);
+        assertTrue(wholeMessage.contains("expected an object"), wholeMessage);
     }
 
     @Test

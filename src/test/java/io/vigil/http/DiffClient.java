@@ -156,7 +156,8 @@ final class DiffClient
                 }
                 else
                 {
-                    checkAnswer(request, what, response, lastByLimit);
+                    checkAnswer(request, what, response, lastByLimit,
+                        script.halfClose() && i == script.answered() - 1);
                 }
                 if (!problems.isEmpty())
                 {
@@ -211,8 +212,13 @@ final class DiffClient
         }
     }
 
-    private void checkAnswer(
-        final DiffRequest request, final String what, final RawHttp.Response response, final boolean lastByLimit)
+    /**
+     * @param lastBeforeFin the last whole request before the client's FIN: Connection: close is allowed there (Vigil
+     *                      may have read the FIN before its head went out), and only there: every request pipelined
+     *                      before the FIN is answered.
+     */
+    private void checkAnswer(final DiffRequest request, final String what, final RawHttp.Response response,
+        final boolean lastByLimit, final boolean lastBeforeFin)
     {
         final boolean mustClose = request.kind() == DiffRequest.Kind.LAST && !request.rejectedEarly() || lastByLimit;
         final String expectedBody = request.responseBody() == null ? "" :
@@ -254,13 +260,13 @@ final class DiffClient
         {
             problems.add(what + ": the connection's last response lacks Connection: close: " + brief(response));
         }
-        else if (request.kind() == DiffRequest.Kind.VALID && !mustClose && !script.halfClose() &&
+        else if (request.kind() == DiffRequest.Kind.VALID && !mustClose && !lastBeforeFin &&
             "close".equalsIgnoreCase(connection))
         {
             problems.add(what + ": Vigil closes a connection that should stay open: " + brief(response));
         }
         else if (request.http10KeepAlive() && !mustClose && !"keep-alive".equalsIgnoreCase(connection) &&
-            !(script.halfClose() && "close".equalsIgnoreCase(connection)))
+            !(lastBeforeFin && "close".equalsIgnoreCase(connection)))
         {
             problems.add(what + ": HTTP/1.0 keep-alive answered without Connection: keep-alive: " + brief(response));
         }

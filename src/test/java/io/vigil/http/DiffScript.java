@@ -18,7 +18,8 @@ import java.util.Random;
  * @param endsAt   offset in {@code bytes} where the ending request starts ({@code bytes.length} when none).
  * @param writes    seed for how the stream is split into writes and pauses.
  * @param halfClose  the client shuts its output right after the last byte (only when no request ends the
- *                   connection): Vigil may then answer a prefix of the requests, the last with Connection: close.
+ *                   connection): Vigil answers every whole request pipelined before the FIN, in order (as nginx
+ *                   does), and closes after the last, which may say Connection: close.
  * @param reset      the client resets the connection once every whole request is answered.
  * @param slowReader the client pauses before reading each response, so that Vigil meets a full socket.
  */

@@ -6,8 +6,10 @@ import java.nio.ByteBuffer;
  * Follows a chunked body (RFC 9112 §7.1) as its bytes pass through, without buffering it: finds where the
  * message ends (after the last chunk and the trailer section) and refuses what another parser could read
  * differently. Chunk-size and chunk-data lines must end in CRLF (no bare LF here: the next hop might not agree
- * where a chunk ends), sizes are hex without sign or prefix and below 2^60, extensions and trailer fields may
- * not contain controls, and trailer lines must be field lines.
+ * where a chunk ends), sizes are hex without sign or prefix and below 2^60, extensions follow RFC 9112 §7.1.1
+ * exactly ({@code *( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )}: Vigil relays chunk lines as
+ * they came, so what it accepts reaches the next hop, which may refuse it), a chunk-size line holds at most
+ * {@link #MAX_CHUNK_LINE} bytes before its CRLF, and trailer lines must be field lines without controls.
  *
  * <p>Not thread safe; {@link #reset()} for the next message.
  */
@@ -16,19 +18,34 @@ public final class ChunkedDecoder
     /** {@link #consume} result when the bytes are refused. */
     public static final int INVALID = -1;
 
+    /**
+     * The most bytes of one chunk-size line (size and extensions) before its CRLF, as Go's net/http: enough for
+     * any extension in use, and a line of extensions never grows without bound.
+     */
+    public static final int MAX_CHUNK_LINE = 4096;
+
+    // the states of a chunk-size line come first: every byte in a state up to EXT_AFTER_QUOTED counts to its length
     private static final int SIZE_START = 0;
     private static final int SIZE = 1;
-    private static final int EXTENSION = 2;
-    private static final int SIZE_LF = 3;
-    private static final int DATA = 4;
-    private static final int DATA_CR = 5;
-    private static final int DATA_LF = 6;
-    private static final int TRAILER_START = 7;
-    private static final int TRAILER_LINE = 8;
-    private static final int TRAILER_LF = 9;
-    private static final int END_LF = 10;
-    private static final int DONE = 11;
-    private static final int REFUSED = 12;
+    private static final int EXT_BWS = 2;           // BWS after the size or a value: only ';' may follow
+    private static final int EXT_NAME_START = 3;    // after ';' (and BWS)
+    private static final int EXT_NAME = 4;
+    private static final int EXT_AFTER_NAME = 5;    // BWS after a name: '=' or ';'
+    private static final int EXT_VALUE_START = 6;   // after '=' (and BWS)
+    private static final int EXT_TOKEN = 7;
+    private static final int EXT_QUOTED = 8;
+    private static final int EXT_QUOTED_PAIR = 9;   // after a backslash inside quotes
+    private static final int EXT_AFTER_QUOTED = 10;
+    private static final int SIZE_LF = 11;
+    private static final int DATA = 12;
+    private static final int DATA_CR = 13;
+    private static final int DATA_LF = 14;
+    private static final int TRAILER_START = 15;
+    private static final int TRAILER_LINE = 16;
+    private static final int TRAILER_LF = 17;
+    private static final int END_LF = 18;
+    private static final int DONE = 19;
+    private static final int REFUSED = 20;
 
     private static final long MAX_CHUNK = 1L << 60;
 
@@ -37,6 +54,7 @@ public final class ChunkedDecoder
     private long remaining;
     private long size;
     private int trailerBytes;
+    private int lineBytes;
     private long dataBytes;
     private boolean trailerColonSeen;
     private boolean trailerNameStarted;
@@ -59,6 +77,7 @@ public final class ChunkedDecoder
         remaining = 0;
         size = 0;
         trailerBytes = 0;
+        lineBytes = 0;
         dataBytes = 0;
         trailerColonSeen = false;
         trailerNameStarted = false;
@@ -123,44 +142,16 @@ public final class ChunkedDecoder
 
     private boolean step(final byte b)
     {
+        if (state <= EXT_AFTER_QUOTED)
+        {
+            if (b != '\r' && ++lineBytes > MAX_CHUNK_LINE)
+            {
+                return false;
+            }
+            return state <= SIZE ? sizeByte(b) : extensionByte(b);
+        }
         switch (state)
         {
-            case SIZE_START:
-            case SIZE:
-                final int digit = HttpChars.hexDigit(b);
-                if (digit >= 0)
-                {
-                    // checked before multiplying: 16 hex digits would wrap a long negative and stall or rewind
-                    if (size >= MAX_CHUNK >> 4)
-                    {
-                        return false;
-                    }
-                    size = (size << 4) | digit;
-                    state = SIZE;
-                    return true;
-                }
-                if (state == SIZE_START)
-                {
-                    return false; // no digits
-                }
-                if (b == ';' || b == ' ' || b == '\t')
-                {
-                    state = EXTENSION;
-                    return true;
-                }
-                if (b == '\r')
-                {
-                    state = SIZE_LF;
-                    return true;
-                }
-                return false;
-            case EXTENSION:
-                if (b == '\r')
-                {
-                    state = SIZE_LF;
-                    return true;
-                }
-                return HttpChars.isFieldValueChar(b);
             case SIZE_LF:
                 if (b != '\n')
                 {
@@ -176,6 +167,7 @@ public final class ChunkedDecoder
                     state = DATA;
                 }
                 size = 0;
+                lineBytes = 0;
                 return true;
             case DATA_CR:
                 state = DATA_LF;
@@ -209,6 +201,89 @@ public final class ChunkedDecoder
             default:
                 return false;
         }
+    }
+
+    private boolean sizeByte(final byte b)
+    {
+        final int digit = HttpChars.hexDigit(b);
+        if (digit >= 0)
+        {
+            // checked before multiplying: 16 hex digits would wrap a long negative and stall or rewind
+            if (size >= MAX_CHUNK >> 4)
+            {
+                return false;
+            }
+            size = (size << 4) | digit;
+            state = SIZE;
+            return true;
+        }
+        if (state == SIZE_START)
+        {
+            return false; // no digits
+        }
+        return afterElement(b, true);
+    }
+
+    /** One byte of chunk-ext, RFC 9112 §7.1.1; no trailing whitespace before the CRLF (BWS precedes ';' or '='). */
+    private boolean extensionByte(final byte b)
+    {
+        switch (state)
+        {
+            case EXT_BWS:
+                return HttpChars.isOws(b) || next(b == ';', EXT_NAME_START);
+            case EXT_NAME_START:
+                return HttpChars.isOws(b) || next(HttpChars.isTchar(b), EXT_NAME);
+            case EXT_NAME:
+                if (b == '=')
+                {
+                    state = EXT_VALUE_START;
+                    return true;
+                }
+                return HttpChars.isTchar(b) || afterElement(b, false);
+            case EXT_AFTER_NAME:
+                return HttpChars.isOws(b) || next(b == ';', EXT_NAME_START) || next(b == '=', EXT_VALUE_START);
+            case EXT_VALUE_START:
+                return HttpChars.isOws(b) || next(HttpChars.isTchar(b), EXT_TOKEN) || next(b == '"', EXT_QUOTED);
+            case EXT_TOKEN:
+                return HttpChars.isTchar(b) || afterElement(b, true);
+            case EXT_QUOTED:
+                if (b == '"')
+                {
+                    state = EXT_AFTER_QUOTED;
+                    return true;
+                }
+                // qdtext: a field value byte other than '"' and '\\'
+                return next(b == '\\', EXT_QUOTED_PAIR) || HttpChars.isFieldValueChar(b);
+            case EXT_QUOTED_PAIR:
+                state = EXT_QUOTED;
+                return HttpChars.isFieldValueChar(b); // HTAB, SP, VCHAR, obs-text
+            default: // EXT_AFTER_QUOTED
+                return afterElement(b, true);
+        }
+    }
+
+    /**
+     * After the size, a name or a value: ';' starts the next extension, CR ends the line, whitespace is BWS before
+     * a ';' (or, after a name, before '=' too).
+     */
+    private boolean afterElement(final byte b, final boolean valueDone)
+    {
+        if (HttpChars.isOws(b))
+        {
+            state = valueDone ? EXT_BWS : EXT_AFTER_NAME;
+            return true;
+        }
+        return next(b == ';', EXT_NAME_START) || next(b == '\r', SIZE_LF);
+    }
+
+    /** @return {@code matches}, moving to {@code nextState} when it does. */
+    private boolean next(final boolean matches, final int nextState)
+    {
+        if (matches)
+        {
+            state = nextState;
+        }
+        return matches;
     }
 
     private boolean trailerByte(final byte b)

@@ -85,6 +85,20 @@ class ChunkedDecoderTest
         "10000000000000000\r\n",       // 17 digits
         "00000000000000000000000000001000000000000000\r\n", // leading zeros do not hide 2^60
         "5;ext\u0001\r\nhello\r\n",    // control in an extension
+        "5 junk\r\nhello\r\n",        // chunk-ext outside RFC 9112 §7.1.1: no ';'
+        "5;a b c\r\nhello\r\n",       // whitespace inside an extension
+        "5;\"q\"\r\nhello\r\n",        // a quoted name
+        "5;a=\"x\"y\r\nhello\r\n",     // text after a quoted value
+        "5;=v\r\nhello\r\n",          // no name
+        "5;a=\r\nhello\r\n",          // no value after '='
+        "5;a=b c\r\nhello\r\n",       // whitespace inside a value
+        "5 \r\nhello\r\n",            // whitespace before the CRLF (BWS only before ';' or '=')
+        "5;a \r\nhello\r\n",
+        "5;a=b\t\r\nhello\r\n",
+        "5;\r\nhello\r\n",            // ';' without a name
+        "5;a=\"x\r\nhello\r\n",       // unterminated quoted value
+        "5;a=\"\\\u0001\"\r\nhello\r\n", // control in a quoted-pair
+        "5;a=(b)\r\nhello\r\n",       // delimiters are not token characters
         "0\r\nBad Trailer: x\r\n\r\n", // whitespace in a trailer name
         "0\r\n folded\r\n\r\n",        // obs-fold in trailers
         "0\r\nno colon\r\n\r\n",       // trailer line without colon
@@ -97,6 +111,35 @@ class ChunkedDecoderTest
         final ChunkedDecoder decoder = new ChunkedDecoder(1024);
         final ByteBuffer buffer = bytes(text);
         assertEquals(ChunkedDecoder.INVALID, decoder.consume(buffer, 0, buffer.limit()), text);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "5;ext", "5;a=b;c=\"quoted value\"", "5 ; name = value", "5;q=\"a\\\"b\"", "5\t;\ta\t=\t\"\"",
+        "5;a;b;c", "5;a=\"x\" ;b", "5;a=\"\u00e9\\\u00e9 \\\t\"", "5;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~"
+    })
+    void shouldAcceptChunkExtensionsOfTheGrammar(final String chunkLine)
+    {
+        final ChunkedDecoder decoder = new ChunkedDecoder(1024);
+        final ByteBuffer buffer = bytes(chunkLine + "\r\nhello\r\n0;last=1\r\n\r\n");
+        assertEquals(buffer.limit(), decoder.consume(buffer, 0, buffer.limit()), chunkLine);
+        assertTrue(decoder.done());
+        assertEquals(5, decoder.dataBytes());
+    }
+
+    @Test
+    void shouldBoundTheChunkSizeLine()
+    {
+        final String longest = "5;a=" + "x".repeat(ChunkedDecoder.MAX_CHUNK_LINE - 4);
+        final ChunkedDecoder decoder = new ChunkedDecoder(1024);
+        final ByteBuffer fits = bytes(longest + "\r\nhello\r\n0\r\n\r\n");
+        assertEquals(fits.limit(), decoder.consume(fits, 0, fits.limit()), "a line of exactly the bound");
+        decoder.reset();
+        final ByteBuffer over = bytes(longest + "x");
+        assertEquals(ChunkedDecoder.INVALID, decoder.consume(over, 0, over.limit()), "refused at the first byte over");
+        decoder.reset();
+        final ByteBuffer zeros = bytes("0".repeat(ChunkedDecoder.MAX_CHUNK_LINE) + "5");
+        assertEquals(ChunkedDecoder.INVALID, decoder.consume(zeros, 0, zeros.limit()), "leading zeros count too");
     }
 
     @Test

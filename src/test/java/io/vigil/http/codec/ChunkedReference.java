@@ -4,8 +4,10 @@ import java.math.BigInteger;
 
 /**
  * A second reader of chunked bodies for differential fuzzing of {@link ChunkedDecoder}: written from RFC 9112 §7.1
- * plus Vigil's stricter rules (CRLF only, sizes below 2^60, no controls in extensions or trailers, trailer lines
- * are field lines, a trailer byte budget), as plain recursive descent over a whole array with big-integer sizes.
+ * plus Vigil's stricter rules (CRLF only, sizes below 2^60, extensions exactly as §7.1.1's chunk-ext grammar, a
+ * chunk-size line of at most {@link ChunkedDecoder#MAX_CHUNK_LINE} bytes before its CRLF, no controls in trailers,
+ * trailer lines are field lines, a trailer byte budget), as plain recursive descent with backtracking over a whole
+ * array with big-integer sizes.
  * Simple rather than fast; shares no code with the decoder.
  */
 final class ChunkedReference
@@ -23,6 +25,8 @@ final class ChunkedReference
     private final int maxTrailerBytes;
     private int i;
     private long data;
+    /** Where the chunk-size line being read starts, or -1 outside one. */
+    private int lineStart = -1;
 
     /**
      * @param end       offset just past the body, {@link #INVALID} or {@link #MORE}.
@@ -72,7 +76,10 @@ final class ChunkedReference
         {
             throw new Stop(MORE);
         }
-        return b[i] & 0xff;
+        final int c = b[i] & 0xff;
+        // a byte of a chunk-size line beyond the bound (its CR aside) is refused, whatever it is
+        require(lineStart < 0 || c == '\r' || i - lineStart < ChunkedDecoder.MAX_CHUNK_LINE);
+        return c;
     }
 
     private void require(final boolean ok)
@@ -87,6 +94,7 @@ final class ChunkedReference
     {
         require(peek() == '\r');
         i++;
+        lineStart = -1; // the bound is on the bytes before the CR
         require(peek() == '\n');
         i++;
     }
@@ -146,6 +154,7 @@ final class ChunkedReference
 
     private BigInteger chunkSizeLine()
     {
+        lineStart = i;
         BigInteger size = BigInteger.ZERO;
         int digits = 0;
         while (Character.digit(peek(), 16) >= 0 && peek() < 0x80)
@@ -156,17 +165,83 @@ final class ChunkedReference
             i++;
         }
         require(digits > 0);
-        final int c = peek();
-        if (c == ';' || c == ' ' || c == '\t')
+        // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+        while (true)
         {
-            i++;
-            while (peek() != '\r')
+            final int beforeBws = i;
+            bws();
+            if (peek() != ';')
             {
-                require(HeadInvariants.isValueChar(peek()));
+                i = beforeBws; // whitespace only before ';': none may end the line
+                break;
+            }
+            i++;
+            bws();
+            token();
+            final int afterName = i;
+            bws();
+            if (peek() == '=')
+            {
                 i++;
+                bws();
+                if (peek() == '"')
+                {
+                    quotedString();
+                }
+                else
+                {
+                    token();
+                }
+            }
+            else
+            {
+                i = afterName;
             }
         }
         crlf();
         return size;
+    }
+
+    private void bws()
+    {
+        while (peek() == ' ' || peek() == '\t')
+        {
+            i++;
+        }
+    }
+
+    private void token()
+    {
+        require(HeadInvariants.isTchar(peek()));
+        while (HeadInvariants.isTchar(peek()))
+        {
+            i++;
+        }
+    }
+
+    /** quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE (RFC 9110 §5.6.4). */
+    private void quotedString()
+    {
+        i++;
+        while (true)
+        {
+            final int c = peek();
+            i++;
+            if (c == '"')
+            {
+                return;
+            }
+            if (c == '\\')
+            {
+                final int quoted = peek();
+                require(quoted == '\t' || quoted == ' ' || quoted >= 0x21 && quoted <= 0x7e || quoted >= 0x80);
+                i++;
+            }
+            else
+            {
+                require(c == '\t' || c == ' ' || c == 0x21 || c >= 0x23 && c <= 0x5b || c >= 0x5d && c <= 0x7e ||
+                    c >= 0x80);
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ import static io.vigil.http.codec.HeadInvariants.expectSame;
  * byte for byte; no hop-by-hop field (RFC 9110 §7.6.1), only Vigil's own Connection; CRLF line ends only and no NUL.
  * Writing the output again changes nothing. Too little room gives {@link HeadWriter#NO_ROOM}, never a partial head.
  *
- * <p>Input layout (FuzzedDataProvider; seeds are the head followed by three zero bytes): last byte the flags, then
+ * <p>Input layout (FuzzedDataProvider; seeds are the head followed by five zero bytes): last byte the flags, then
  * the options, then the buffer room, then the head.
  */
 class HeadWriterFuzzTest
@@ -93,11 +93,21 @@ class HeadWriterFuzzTest
             "NO_ROOM exactly when it does not fit");
 
         lineEnds(out);
+        final List<Line> input = lines(message, head);
+        final List<Line> fields = kept(input, request, options);
+        fields.addAll(added(head, input, request, options));
+        expectSame(expected(message, head, request, fields), text(out), "the rewrite, byte for byte");
+        if (fields.size() > HttpHead.MAX_FIELDS)
+        {
+            // more fields than Vigil's own parser takes (Vigil adds its own): the next hop's limit applies there
+            // (nginx has none, HAProxy 101 by default), so the byte-for-byte check above is all there is
+            return;
+        }
         final HttpHead again = new HttpHead(request, BIG, BIG);
         expect(again.scan(ByteBuffer.wrap(out), out.length) == HttpHead.DONE, "the rewrite parses");
         expect(again.headEnd() == out.length, "the rewrite is exactly one head");
         HeadInvariants.assertWellFormed(out, again, request, BIG, BIG);
-        sameMessage(message, head, out, again, request, options);
+        sameMeaning(head, again, request, options);
 
         final HeadWriter second = new HeadWriter();
         final ByteBuffer twice = ByteBuffer.allocate(BIG);
@@ -106,7 +116,12 @@ class HeadWriterFuzzTest
         final byte[] once = new byte[plainEnd];
         twice.get(0, once);
         final HttpHead onceHead = new HttpHead(request, BIG, BIG);
-        expect(onceHead.scan(ByteBuffer.wrap(once), once.length) == HttpHead.DONE, "the rewrite parses");
+        if (onceHead.scan(ByteBuffer.wrap(once), once.length) != HttpHead.DONE)
+        {
+            expect(onceHead.error() != HttpStatus.OK && onceHead.fieldCount() == HttpHead.MAX_FIELDS,
+                "a plain rewrite parses, unless it has more fields than Vigil's parser takes");
+            return;
+        }
         final int twiceEnd = write(second, ByteBuffer.wrap(once), onceHead, twice, 0, request, plain);
         final byte[] rewritten = new byte[twiceEnd];
         twice.get(0, rewritten);
@@ -152,27 +167,23 @@ class HeadWriterFuzzTest
         return lines;
     }
 
-    private static void sameMessage(
-        final byte[] message, final HttpHead head, final byte[] out, final HttpHead again, final boolean request,
-        final Options options)
+    /** The head HeadWriter must write: the start line (a response's in HTTP/1.1), then the fields, CRLF each. */
+    private static String expected(
+        final byte[] message, final HttpHead head, final boolean request, final List<Line> fields)
     {
-        final String inStart = new String(message, head.startLineStart(), head.startLineEnd() - head.startLineStart(),
+        final String start = new String(message, head.startLineStart(), head.startLineEnd() - head.startLineStart(),
             StandardCharsets.ISO_8859_1);
-        final String outStart = new String(out, again.startLineStart(), again.startLineEnd() - again.startLineStart(),
-            StandardCharsets.ISO_8859_1);
-        if (request)
+        final StringBuilder text = new StringBuilder(request ? start : "HTTP/1.1" + start.substring(8)).append("\r\n");
+        for (final Line line : fields)
         {
-            expectSame(inStart, outStart, "the request line is forwarded as it came");
+            text.append(line.name()).append(": ").append(line.value()).append("\r\n");
         }
-        else
-        {
-            expectSame("HTTP/1.1" + inStart.substring(8), outStart, "the status line in Vigil's version");
-        }
-        expect(again.contentLength() == head.contentLength() && again.chunked() == head.chunked() &&
-            again.transferEncoding() == head.transferEncoding(), "the same framing");
+        return text.append("\r\n").toString();
+    }
 
-        final List<Line> input = lines(message, head);
-        final List<Line> output = lines(out, again);
+    /** The end-to-end fields, in order, as copied: everything but hop-by-hop fields and what Vigil writes itself. */
+    private static List<Line> kept(final List<Line> input, final boolean request, final Options options)
+    {
         final Set<String> named = new java.util.HashSet<>();
         for (final Line line : input)
         {
@@ -198,18 +209,20 @@ class HeadWriterFuzzTest
                 kept.add(line);
             }
         }
-        final List<Line> copied = new ArrayList<>();
-        final List<Line> added = new ArrayList<>();
-        for (int i = 0; i < output.size(); i++)
-        {
-            (i < kept.size() ? copied : added).add(output.get(i));
-        }
-        expectSame(kept.toString(), copied.toString(), "end-to-end fields copied in order, byte for byte");
-        expectSame(added(head, input, request, options).toString(), added.toString(), "then Vigil's own fields");
-        expect(!request || options.upgrade() || again.persistent() == options.persist(),
-            "the upstream reads the persistence Vigil chose");
-        expect(request || options.upgrade() || again.persistent() == options.persist(),
-            "the client reads the persistence Vigil chose");
+        return kept;
+    }
+
+    /** What the next hop reads from the rewrite: the same framing, and the persistence Vigil chose. */
+    private static void sameMeaning(
+        final HttpHead head, final HttpHead again, final boolean request, final Options options)
+    {
+        expect(again.contentLength() == head.contentLength() && again.chunked() == head.chunked() &&
+            again.transferEncoding() == head.transferEncoding(), "the same framing");
+        expect(request || again.status() == head.status(), "the same status");
+        expect(!request || again.method() == head.method() && again.versionMinor() == head.versionMinor(),
+            "the same method and version");
+        expect(options.upgrade() || again.persistent() == options.persist(),
+            "the next hop reads the persistence Vigil chose");
     }
 
     /** What Vigil adds after the copied fields, in order. */

@@ -42,13 +42,26 @@ class AccessLogWriterTest
         assertEquals("one line\n", out.toString(StandardCharsets.US_ASCII));
     }
 
-    /** The writer thread's /proc status file (Linux). */
+    /**
+     * The writer thread's /proc status file (Linux). The thread names itself once it runs, so it may not be there
+     * yet right after the log is opened: wait for it.
+     */
     private static Path writerStatus() throws IOException
     {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task")))
+        final Path[] found = {null};
+        Await.until(() ->
         {
-            return tasks.filter(AccessLogWriterTest::isWriter).findFirst().orElseThrow().resolve("status");
-        }
+            try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task")))
+            {
+                found[0] = tasks.filter(AccessLogWriterTest::isWriter).findFirst().orElse(null);
+            }
+            catch (final IOException ex)
+            {
+                found[0] = null;
+            }
+            return found[0] != null;
+        }, Duration.ofSeconds(5), "the access-log writer thread");
+        return found[0].resolve("status");
     }
 
     private static boolean isWriter(final Path task)

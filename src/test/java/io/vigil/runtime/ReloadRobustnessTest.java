@@ -373,11 +373,12 @@ class ReloadRobustnessTest
         old.socket().shutdownOutput(); // the successor reads EOF at once and closes: onClosed throws
         assertTrue(old.closedByPeer());
         Await.until(() -> !fail.get(), Duration.ofSeconds(5), "the fault fired");
-        Thread.sleep(1500); // three Retirement checks
-        final long active = server.stats().get(io.vigil.stats.StatsLayout.Kind.LISTENER, List.of("web"),
-            io.vigil.stats.ListenerCounters.ACTIVE);
-        assertEquals("1 generation, 0 active", server.liveGenerations() + " generation, " + active + " active",
-            "no connection is left");
+        // the old generation is released by a Retirement check (every 500 ms) once its count reaches 0
+        final java.util.function.Supplier<String> state = () -> server.liveGenerations() + " generation, " +
+            server.stats().get(io.vigil.stats.StatsLayout.Kind.LISTENER, List.of("web"),
+                io.vigil.stats.ListenerCounters.ACTIVE) + " active";
+        Await.until(() -> state.get().equals("1 generation, 0 active"), Duration.ofSeconds(10),
+            () -> "no connection is left: " + state.get());
     }
 
     /**

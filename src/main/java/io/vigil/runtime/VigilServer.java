@@ -1,21 +1,16 @@
 package io.vigil.runtime;
 
 import io.vigil.config.ListenerConfig;
-import io.vigil.config.UpstreamConfig;
 import io.vigil.config.VigilConfig;
 import io.vigil.log.AccessLog;
 import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
-import io.vigil.loop.LoopDrain;
 import io.vigil.loop.LoopStalledException;
-import io.vigil.session.Acceptor;
 import io.vigil.session.SessionInfo;
 import io.vigil.session.SessionObserver;
 import io.vigil.stats.StatsLayout;
 import io.vigil.stats.StatsSnapshot;
-import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.Peer;
-import io.vigil.upstream.PeerUser;
 import io.vigil.upstream.Resolver;
 import io.vigil.upstream.UpstreamGroup;
 
@@ -23,8 +18,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -37,8 +30,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class VigilServer implements AutoCloseable
 {
     private static final int COMMAND_CAPACITY = 16 * 1024;
-    /** Past shutdown-timeout, how long the drain waits for loops to report; a stuck loop never does. */
-    private static final long DRAIN_MARGIN_NS = TimeUnit.SECONDS.toNanos(2);
 
     /**
      * Loaded before any loop runs: a class first needed on a failure path (EMFILE, a stuck loop) may not be
@@ -57,6 +48,7 @@ public final class VigilServer implements AutoCloseable
     private final SessionObserver observer;
     private final ReadOut readOut;
     private final LoopRunners runners;
+    private final LoopStop stop;
     private volatile boolean shuttingDown;
     private volatile boolean draining;
     private volatile boolean cutShort;
@@ -75,8 +67,9 @@ public final class VigilServer implements AutoCloseable
         }
         this.readOut = new ReadOut(loops, layout);
         this.runners = new LoopRunners(loops);
-        this.generations = new Generations(contexts, layout, observer, socketOptionFailures, this::onPeerDown,
-            resolver);
+        this.generations = new Generations(contexts, layout, observer, socketOptionFailures,
+            new CloseSessionsOnDown(contexts), resolver);
+        this.stop = new LoopStop(contexts, generations.sockets());
     }
 
     /**
@@ -104,29 +97,6 @@ public final class VigilServer implements AutoCloseable
         server.generations.startFirst();
         server.runners.start(config.loopStallTimeoutNs());
         return server;
-    }
-
-    /** A health check marked a peer down: with on-down = close-sessions every loop ends its sessions on it. */
-    private void onPeerDown(final UpstreamGroup group, final Peer peer)
-    {
-        if (group.config().onDown() == UpstreamConfig.OnDown.CLOSE_SESSIONS)
-        {
-            for (final LoopContext context : contexts)
-            {
-                final EventLoop loop = context.loop();
-                loop.executeControl(() ->
-                {
-                    context.pools().forEach(pool -> pool.closeTo(peer));
-                    loop.forEachSession(session ->
-                    {
-                        if (session instanceof PeerUser)
-                        {
-                            ((PeerUser)session).onPeerDown(peer);
-                        }
-                    });
-                });
-            }
-        }
     }
 
     /**
@@ -353,10 +323,7 @@ public final class VigilServer implements AutoCloseable
     public void cutShort()
     {
         cutShort = true;
-        for (final EventLoop loop : loops)
-        {
-            loop.executeControl(loop::shutdownSessions);
-        }
+        stop.cutShort();
     }
 
     /**
@@ -377,30 +344,7 @@ public final class VigilServer implements AutoCloseable
         {
             shuttingDown = true;
         }
-        final CountDownLatch drained = new CountDownLatch(loops.length);
-        final long graceNs = cutShort ? 0 : generations.current().config().shutdownTimeoutNs();
-        for (final LoopContext context : contexts)
-        {
-            final EventLoop loop = context.loop();
-            final List<Acceptor> acceptors = generations.sockets().acceptorsOn(loop);
-            loop.executeControl(() ->
-            {
-                acceptors.forEach(Acceptor::close);
-                // idle pooled upstream connections will not be needed: close them now, not at the end of the grace
-                context.pools().forEach(ConnectionPool::closeAll);
-                new LoopDrain(loop, System.nanoTime() + graceNs, drained).start();
-            });
-        }
-        boolean inTime;
-        try
-        {
-            inTime = drained.await(graceNs + DRAIN_MARGIN_NS, TimeUnit.NANOSECONDS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            inTime = false;
-        }
+        final boolean inTime = stop.drain(cutShort ? 0 : generations.current().config().shutdownTimeoutNs());
         close();
         return inTime;
     }
@@ -414,16 +358,7 @@ public final class VigilServer implements AutoCloseable
         shuttingDown = true;
         generations.close();
         resolver.close();
-        final boolean[] stopped = runners.stop();
-        for (int i = 0; i < loops.length; i++)
-        {
-            if (stopped[i])
-            {
-                // the loop's thread has stopped (or never ran): what it owned can be closed from here
-                contexts[i].pools().forEach(ConnectionPool::closeAll);
-                generations.sockets().acceptorsOn(loops[i]).forEach(Acceptor::close);
-            }
-        }
+        stop.closeStopped(runners.stop());
         accessLog.close();
     }
 }

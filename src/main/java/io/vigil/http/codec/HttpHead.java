@@ -18,9 +18,10 @@ import java.nio.ByteBuffer;
  * requests, invalid method or target, and versions other than 1.0 and 1.1. A bare LF ends a line (RFC 9112 §2.2
  * allows it); a bare CR does not.
  *
- * <p>The jobs are split: this class finds the head's lines and enforces the size limits; {@link StartLine} parses
- * the request or status line, {@link FieldLines} checks and classifies the field lines, and {@link FramingFacts}
- * holds what they say about framing and refuses ambiguous combinations.
+ * <p>The jobs are split: {@link HeadLines} finds the head's lines and enforces the size limits; {@link StartLine}
+ * parses the request or status line, {@link FieldLines} checks and classifies the field lines, and
+ * {@link FramingFacts} holds what they say about framing and refuses ambiguous combinations. This class runs them
+ * over a complete head and answers for it.
  *
  * <p>Not thread safe; one per connection direction, reset with {@link #reset()} for the next message.
  */
@@ -57,21 +58,13 @@ public final class HttpHead
     /** {@link #fieldKind}: Host; never removed because Connection names it. */
     public static final byte FIELD_HOST = 8;
 
-    private static final int MAX_LEADING_EMPTY_LINES = 4;
-
     private final boolean request;
-    private final int maxRequestLine;
-    private final int maxHead;
+    private final HeadLines lines;
     private final StartLine startLine = new StartLine();
     private final FramingFacts facts = new FramingFacts();
     private final FieldLines fields;
 
-    private int scanPos;
-    private int lineStart;
-    private int firstLineEnd = -1;
-    private int firstStart;
     private int firstEnd;
-    private int headEnd;
     private HttpStatus error = HttpStatus.OK;
 
     /**
@@ -82,8 +75,7 @@ public final class HttpHead
     public HttpHead(final boolean request, final int maxRequestLine, final int maxHead)
     {
         this.request = request;
-        this.maxRequestLine = maxRequestLine;
-        this.maxHead = maxHead;
+        this.lines = new HeadLines(request, maxRequestLine, maxHead);
         this.fields = new FieldLines(request, facts);
         reset();
     }
@@ -93,12 +85,8 @@ public final class HttpHead
      */
     public void reset()
     {
-        scanPos = 0;
-        lineStart = 0;
-        firstLineEnd = -1;
-        firstStart = 0;
+        lines.reset();
         firstEnd = 0;
-        headEnd = 0;
         error = HttpStatus.OK;
         startLine.reset();
         fields.reset();
@@ -114,69 +102,12 @@ public final class HttpHead
      */
     public int scan(final ByteBuffer buffer, final int limit)
     {
-        int pos = scanPos;
-        while (pos < limit)
+        final int found = lines.scan(buffer, limit);
+        if (found == NEED_MORE)
         {
-            final int lf = HttpChars.indexOfLf(buffer, pos, limit);
-            if (lf == limit)
-            {
-                pos = limit;
-                break;
-            }
-            pos = lf + 1;
-            final int lineEnd = lf; // the LF; a CR before it is part of the terminator
-            final boolean empty = lineEnd == lineStart || lineEnd == lineStart + 1 && buffer.get(lineStart) == '\r';
-            if (firstLineEnd < 0)
-            {
-                if (empty && lineStart < MAX_LEADING_EMPTY_LINES * 2)
-                {
-                    lineStart = pos; // RFC 9112 §2.2: ignore empty lines before the request line
-                    continue;
-                }
-                if (lineEnd - lineStart > maxRequestLine)
-                {
-                    return startLineTooLong();
-                }
-                firstStart = lineStart; // after the empty lines skipped, not after any CR: a bare CR is no line end
-                firstLineEnd = lineEnd;
-            }
-            else if (empty)
-            {
-                if (pos > maxHead)
-                {
-                    // the limit holds for a head that arrived whole in one read too
-                    return fail(request ? HttpStatus.HEADERS_TOO_LARGE : HttpStatus.BAD_REQUEST);
-                }
-                headEnd = pos;
-                scanPos = pos;
-                return validate(buffer);
-            }
-            lineStart = pos;
+            return NEED_MORE;
         }
-        scanPos = pos;
-        if (firstLineEnd < 0 && limit - lineStart > maxRequestLine)
-        {
-            return startLineTooLong();
-        }
-        if (limit > maxHead)
-        {
-            return fail(request ? HttpStatus.HEADERS_TOO_LARGE : HttpStatus.BAD_REQUEST);
-        }
-        return NEED_MORE;
-    }
-
-    /**
-     * The start line passed max-request-line. Leading empty lines count toward max-header-size but not toward the
-     * line, so with the two limits close together the head limit may have been passed first: answer for the limit
-     * the bytes passed first, as a scan byte by byte would, so the answer does not depend on how they were split.
-     */
-    private int startLineTooLong()
-    {
-        if (!request)
-        {
-            return fail(HttpStatus.BAD_REQUEST);
-        }
-        return fail(maxHead < lineStart + maxRequestLine ? HttpStatus.HEADERS_TOO_LARGE : HttpStatus.URI_TOO_LONG);
+        return found == ERROR ? fail(lines.refusal()) : validate(buffer);
     }
 
     private int fail(final HttpStatus status)
@@ -187,14 +118,16 @@ public final class HttpHead
 
     private int validate(final ByteBuffer buffer)
     {
-        firstEnd = trimCr(buffer, firstStart, firstLineEnd);
+        final int firstStart = lines.firstStart();
+        final int headEnd = lines.headEnd();
+        firstEnd = trimCr(buffer, firstStart, lines.firstLineEnd());
         final HttpStatus first = request ? startLine.parseRequest(buffer, firstStart, firstEnd) :
             startLine.parseStatus(buffer, firstStart, firstEnd);
         if (first != HttpStatus.OK)
         {
             return fail(first);
         }
-        int line = firstLineEnd + 1;
+        int line = lines.firstLineEnd() + 1;
         while (true)
         {
             final int lf = HttpChars.indexOfLf(buffer, line, headEnd);
@@ -232,7 +165,7 @@ public final class HttpHead
      */
     public int startLineStart()
     {
-        return firstStart;
+        return lines.firstStart();
     }
 
     /**
@@ -265,7 +198,7 @@ public final class HttpHead
      */
     public int headEnd()
     {
-        return headEnd;
+        return lines.headEnd();
     }
 
     /**

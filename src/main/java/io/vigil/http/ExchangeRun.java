@@ -81,8 +81,7 @@ final class ExchangeRun
             c.enterTunnel();
             return true;
         }
-        if (ex.responseComplete() && !ex.tunnelPending && response.pos == response.scanned &&
-            response.outLen == 0)
+        if (ex.responseComplete() && !ex.tunnelPending && response.pos == response.scanned && response.heads.empty())
         {
             finish();
             return true;

@@ -15,12 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * The response on its way to the client: read from the upstream into one buffer, its head parsed in place and
- * rewritten into the client-out buffer (Vigil's own HTTP/1.1 status line, hop-by-hop fields dropped,
- * connection management added), its body relayed straight from the upstream buffer as far as the body framer
- * approved it, head and body in one gathering write. Interim responses (100 Continue) pass through as they came,
- * to HTTP/1.1 clients only. Generated responses (4xx, 5xx) go out the same way, after any interim response still
- * being sent. Owned by the connection's loop.
+ * The response on its way to the client: read from the upstream into one buffer, its head parsed in place (what
+ * the client gets instead, and what the head means for the exchange, is {@link ResponseHeads}'s job), its body
+ * relayed straight from the upstream buffer as far as the body framer approved it, the queued head and the body in
+ * one gathering write. Generated responses (4xx, 5xx) go out the same way. Owned by the connection's loop.
  */
 final class ResponseRelay
 {
@@ -28,7 +26,8 @@ final class ResponseRelay
     private final Exchange ex;
     private final UpstreamLease lease;
     private final BufferPool buffers;
-    private final HeadWriter headWriter;
+    /** What the client gets as heads: the client-out buffer. */
+    final ResponseHeads heads;
     private final GatherWrite gather;
     private final SocketChannel client;
     private final LoopCounters counters;
@@ -39,10 +38,6 @@ final class ResponseRelay
     int pos;
     int end;
     int scanned;
-    /** Client out: response heads and generated responses. */
-    private ByteBuffer out;
-    int outPos;
-    int outLen;
     boolean clientWritable = true;
     /** Whether and when bytes last went to the client: tells retransmission from keepalive. */
     boolean wrote;
@@ -57,7 +52,7 @@ final class ResponseRelay
         this.ex = ex;
         this.lease = lease;
         this.buffers = connection.shard().buffers();
-        this.headWriter = headWriter;
+        this.heads = new ResponseHeads(connection, ex, lease, headWriter);
         this.gather = gather;
         this.client = connection.clientChannel();
         this.counters = connection.shard().counters();
@@ -81,7 +76,7 @@ final class ResponseRelay
      */
     boolean pending()
     {
-        return outLen > outPos || ex.responseHeadDone && !ex.tunnelPending && pos < scanned;
+        return heads.outLen > heads.outPos || ex.responseHeadDone && !ex.tunnelPending && pos < scanned;
     }
 
     /**
@@ -212,113 +207,29 @@ final class ResponseRelay
                 lease.badGateway();
                 return;
             }
-            ex.status = head.status();
             final int headEnd = head.headEnd();
-            if (ex.status == 101 || ex.connectMethod && ex.status / 100 == 2)
+            final int course = heads.onHead(in, headEnd);
+            if (course == ResponseHeads.FAILED)
             {
-                if (ex.status == 101 && !ex.upgrade)
-                {
-                    lease.badGateway(); // switching protocols nobody asked for
-                    return;
-                }
-                if (!writeHead(ex.status == 101, true))
-                {
-                    return;
-                }
-                pos = headEnd;
-                scanned = headEnd;
-                ex.responseBody.none();
-                ex.tunnelPending = true;
                 return;
             }
-            if (ex.status < 200)
+            if (course == ResponseHeads.INTERIM)
             {
-                // interim (100 Continue, 103): passed on as it came, except to an HTTP/1.0 client, which must
-                // never get one (RFC 9110 §15.2); the final response follows
-                if (ex.requestHead.versionMinor() != 0)
-                {
-                    if (!ensureOut(headEnd))
-                    {
-                        return;
-                    }
-                    out.put(outLen, in, 0, headEnd);
-                    outLen += headEnd;
-                    ex.responseStarted = true;
-                }
                 final int rest = end - headEnd;
                 in.put(0, in, headEnd, rest);
                 end = rest;
                 head.reset();
                 continue;
             }
-            frame();
-            ex.clientKeepAlive = connection.keepClientAlive();
-            ex.upstreamPersist = head.persistent() && !ex.responseBody.endsAtClose();
-            if (!writeHead(false, ex.clientKeepAlive))
-            {
-                return;
-            }
             pos = headEnd;
             scanned = headEnd;
-            connection.onResponseHead();
-            advanceBody();
+            if (course == ResponseHeads.FINAL)
+            {
+                connection.onResponseHead();
+                advanceBody();
+            }
             return;
         }
-    }
-
-    private void frame()
-    {
-        final HttpHead head = ex.responseHead;
-        final BodyFramer body = ex.responseBody;
-        if (ex.headRequest || ex.status == 204 || ex.status == 304)
-        {
-            body.none();
-        }
-        else if (head.chunked())
-        {
-            body.chunked();
-        }
-        else if (head.transferEncoding() || head.contentLength() == HttpHead.NO_LENGTH)
-        {
-            body.untilClose();
-        }
-        else
-        {
-            body.length(head.contentLength());
-        }
-    }
-
-    private boolean writeHead(final boolean switching, final boolean keepAlive)
-    {
-        if (!ensureOut(0))
-        {
-            return false;
-        }
-        final int headEnd = headWriter.response(in, ex.responseHead, out, outLen, switching, keepAlive,
-            ex.requestHead.versionMinor() == 0);
-        if (headEnd == HeadWriter.NO_ROOM)
-        {
-            lease.badGateway();
-            return false;
-        }
-        outLen = headEnd;
-        ex.responseHeadDone = true;
-        ex.responseStarted = true;
-        return true;
-    }
-
-    private boolean ensureOut(final int need)
-    {
-        if (out == null)
-        {
-            out = buffers.acquire();
-        }
-        if (outLen + need > out.capacity())
-        {
-            lease.badGateway();
-            return false;
-        }
-        return true;
     }
 
     private void advanceBody()
@@ -339,21 +250,11 @@ final class ResponseRelay
      */
     boolean generate(final HttpStatus answer, final boolean keepAlive)
     {
-        if (out == null)
-        {
-            out = buffers.acquire();
-        }
-        if (outPos == outLen)
-        {
-            outPos = 0;
-            outLen = 0;
-        }
-        if (outLen + ErrorResponses.length(answer, keepAlive, ex.headRequest) > out.capacity())
+        if (!heads.generate(answer, keepAlive))
         {
             return false;
         }
         reset();
-        outLen += ErrorResponses.write(out, outLen, answer, keepAlive, ex.headRequest);
         return true;
     }
 
@@ -371,28 +272,29 @@ final class ResponseRelay
         boolean moved = false;
         try
         {
-            final boolean writeHead = outPos < outLen;
+            final boolean writeHead = heads.outPos < heads.outLen;
             final boolean writeBody = ex.responseHeadDone && !ex.tunnelPending && pos < scanned;
             if (writeHead || writeBody)
             {
-                final long n = gather.write(client, out, outPos, outLen, in, pos, scanned, writeHead, writeBody);
+                final long n = gather.write(client, heads.out, heads.outPos, heads.outLen, in, pos, scanned,
+                    writeHead, writeBody);
                 if (writeHead)
                 {
-                    outPos = out.position();
+                    heads.outPos = heads.out.position();
                 }
                 if (writeBody)
                 {
                     pos = in.position();
                 }
-                GatherWrite.restoreLimits(out, in);
+                GatherWrite.restoreLimits(heads.out, in);
                 ex.responseBytes += n;
                 counters.add(toClientSlot, n);
                 moved = n > 0;
-                clientWritable = outPos == outLen && (!writeBody || pos == scanned);
-                if (outPos == outLen)
+                clientWritable = heads.outPos == heads.outLen && (!writeBody || pos == scanned);
+                if (heads.outPos == heads.outLen)
                 {
-                    outPos = 0;
-                    outLen = 0;
+                    heads.outPos = 0;
+                    heads.outLen = 0;
                 }
             }
         }
@@ -439,13 +341,7 @@ final class ResponseRelay
             buffers.release(in);
             in = null;
         }
-        if (out != null)
-        {
-            buffers.release(out);
-            out = null;
-        }
-        outPos = 0;
-        outLen = 0;
+        heads.release();
         reset();
     }
 }

@@ -6,7 +6,6 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.http.codec.HeadWriter;
 import io.vigil.http.codec.HttpStatus;
-import io.vigil.log.Log;
 import io.vigil.net.Sockets;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
@@ -78,7 +77,7 @@ public final class HttpConnection extends Session implements Relay.Owner
     private HttpConnection(
         final ListenerShard shard, final Downstream client, final long startNs, final long startEpochMs)
     {
-        super(shard, client, startNs, startEpochMs);
+        super(shard, client, "HTTP connection", startNs, startEpochMs);
         this.config = listener.config().http();
         this.group = shard.picker().group();
         final InetSocketAddress address = client.address();
@@ -311,20 +310,8 @@ public final class HttpConnection extends Session implements Relay.Owner
         tunnel.run();
     }
 
-    @Override
-    public void onRelayEnded(final CloseReason reason, final Side side)
-    {
-        close(reason, side);
-    }
-
     // ---------------------------------------------------------------------------------------------------------
     // Sweep
-
-    @Override
-    public void onTimer(final long timerId, final long nowNs)
-    {
-        // no timers of its own: the parts that need one (liveness, the upstream connect) have theirs
-    }
 
     /**
      * Whether an ETIMEDOUT on that side is the keepalive verdict (see {@link HttpInterest#idleKeepAlive}).
@@ -368,15 +355,6 @@ public final class HttpConnection extends Session implements Relay.Owner
     // Lifecycle
 
     @Override
-    public void onPeerDown(final Peer down)
-    {
-        if (down.sameServer(lease.peer()) && phase != CLOSED)
-        {
-            close(CloseReason.SERVER_DOWN, Side.UPSTREAM);
-        }
-    }
-
-    @Override
     public void onDrain()
     {
         draining = true;
@@ -384,18 +362,6 @@ public final class HttpConnection extends Session implements Relay.Owner
         {
             close(CloseReason.SHUTDOWN, Side.PROXY);
         }
-    }
-
-    @Override
-    public void shutdown()
-    {
-        close(CloseReason.SHUTDOWN, Side.PROXY);
-    }
-
-    @Override
-    public void end(final CloseReason reason)
-    {
-        close(reason, Side.PROXY);
     }
 
     @Override
@@ -416,25 +382,14 @@ public final class HttpConnection extends Session implements Relay.Owner
         return lease.peer();
     }
 
-    @Override
-    public void onFailure(final Exception failure)
-    {
-        if (!(failure instanceof IOException))
-        {
-            // a bug: say where, once per occurrence, and end only this connection
-            Log.error("listener " + listener.name() + ": HTTP connection failed", failure);
-        }
-        close(failure instanceof IOException ? CloseReason.of((IOException)failure, false) : CloseReason.ERROR,
-            Side.PROXY);
-    }
-
     /**
      * The one teardown: log an unfinished request, close the upstream (never pooled), return buffers, close.
      *
      * @param reason why.
      * @param side   whose doing.
      */
-    void close(final CloseReason reason, final Side side)
+    @Override
+    protected void close(final CloseReason reason, final Side side)
     {
         if (phase == CLOSED)
         {

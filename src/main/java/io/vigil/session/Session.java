@@ -1,5 +1,6 @@
 package io.vigil.session;
 
+import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopSession;
 import io.vigil.loop.SelectHandler;
@@ -28,24 +29,30 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     protected final long startNs;
     protected final long startEpochMs;
     protected SelectionKey clientKey;
+    private final String kind;
 
     /**
      * @param shard  the listener on this loop.
      * @param client the accepted socket.
+     * @param kind   what a log line calls it ("tcp session").
      */
-    protected Session(final ListenerShard shard, final Downstream client)
+    protected Session(final ListenerShard shard, final Downstream client, final String kind)
     {
-        this(shard, client, shard.loop().nowNs(), System.currentTimeMillis());
+        this(shard, client, kind, shard.loop().nowNs(), System.currentTimeMillis());
     }
 
     /**
      * @param shard        the listener on this loop.
      * @param client       the accepted socket.
+     * @param kind         what a log line calls it ("tcp session").
      * @param startNs      when the session began (carried when it moves to a newer generation).
      * @param startEpochMs the same, wall clock.
      */
-    protected Session(final ListenerShard shard, final Downstream client, final long startNs, final long startEpochMs)
+    protected Session(
+        final ListenerShard shard, final Downstream client, final String kind, final long startNs,
+        final long startEpochMs)
     {
+        this.kind = kind;
         this.shard = shard;
         this.loop = shard.loop();
         this.listener = shard.listener();
@@ -117,11 +124,67 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     public abstract SessionInfo describe(long nowNs);
 
     /**
+     * The one teardown, which does nothing when the session ended already: release the upstream, return buffers,
+     * close both sockets, log, then call {@link #ended}. Every way a session ends comes here.
+     *
+     * @param reason why.
+     * @param side   whose doing.
+     */
+    protected abstract void close(CloseReason reason, Side side);
+
+    /**
      * End now by Vigil's decision (a reload's drain-timeout, a removed server). Loop thread only.
      *
      * @param reason why.
      */
-    public abstract void end(CloseReason reason);
+    public final void end(final CloseReason reason)
+    {
+        close(reason, Side.PROXY);
+    }
+
+    @Override
+    public final void shutdown()
+    {
+        close(CloseReason.SHUTDOWN, Side.PROXY);
+    }
+
+    /**
+     * The relay this session runs ended ({@link Relay.Owner}, for the sessions that relay).
+     *
+     * @param reason why.
+     * @param side   whose doing.
+     */
+    public final void onRelayEnded(final CloseReason reason, final Side side)
+    {
+        close(reason, side);
+    }
+
+    @Override
+    public final void onPeerDown(final io.vigil.upstream.Peer down)
+    {
+        if (down.sameServer(upstreamPeer()))
+        {
+            close(CloseReason.SERVER_DOWN, Side.UPSTREAM);
+        }
+    }
+
+    @Override
+    public final void onFailure(final Exception failure)
+    {
+        if (!(failure instanceof IOException))
+        {
+            // a bug: say where, once per occurrence, and end only this session
+            Log.error("listener " + listener.name() + ": " + kind + " failed", failure);
+        }
+        close(failure instanceof IOException ? CloseReason.of((IOException)failure, false) : CloseReason.ERROR,
+            Side.PROXY);
+    }
+
+    @Override
+    public void onTimer(final long timerId, final long nowNs)
+    {
+        // no timers of its own: the parts that need one (the upstream connect, liveness) have theirs
+    }
 
     /**
      * @return the upstream socket in use now, or null (connecting, between HTTP requests).

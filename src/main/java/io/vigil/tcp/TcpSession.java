@@ -4,7 +4,6 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.config.SendProxyProtocol;
 import io.vigil.config.SniRoutes;
-import io.vigil.log.Log;
 import io.vigil.log.LogLine;
 import io.vigil.stats.ListenerCounters;
 import io.vigil.tls.ClientHelloScanner;
@@ -59,7 +58,7 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
 
     private TcpSession(final ListenerShard shard, final Downstream client)
     {
-        super(shard, client);
+        super(shard, client, "tcp session");
         this.connector = new UpstreamConnector(this, shard,
             PeerPicker.clientHash(client.address(), shard.picker().group().config().hashKey()));
     }
@@ -222,18 +221,6 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
     }
 
     @Override
-    public void onRelayEnded(final CloseReason reason, final Side side)
-    {
-        close(reason, side);
-    }
-
-    @Override
-    public void onTimer(final long timerId, final long nowNs)
-    {
-        // no timers of its own: the connector and the relay have theirs
-    }
-
-    @Override
     public void onSweep(final long nowNs)
     {
         // proxy-timeout: no bytes moved either way for that long
@@ -247,37 +234,6 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
         {
             close(CloseReason.USER_TIMEOUT, stalled);
         }
-    }
-
-    @Override
-    public void onFailure(final Exception ex)
-    {
-        if (!(ex instanceof IOException))
-        {
-            Log.error("listener " + listener.name() + ": tcp session failed", ex);
-        }
-        close(ex instanceof IOException ? CloseReason.of((IOException)ex, false) : CloseReason.ERROR, Side.PROXY);
-    }
-
-    @Override
-    public void onPeerDown(final Peer down)
-    {
-        if (down.sameServer(connector.peer()))
-        {
-            close(CloseReason.SERVER_DOWN, Side.UPSTREAM);
-        }
-    }
-
-    @Override
-    public void shutdown()
-    {
-        close(CloseReason.SHUTDOWN, Side.PROXY);
-    }
-
-    @Override
-    public void end(final CloseReason reason)
-    {
-        close(reason, Side.PROXY);
     }
 
     @Override
@@ -307,7 +263,8 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
     /**
      * The one teardown: release the server, stop the relay, close both sockets, account and log.
      */
-    private void close(final CloseReason reason, final Side side)
+    @Override
+    protected void close(final CloseReason reason, final Side side)
     {
         if (state == CLOSED)
         {

@@ -106,7 +106,7 @@ final class ExchangeRun
         final boolean keep = ex.clientKeepAlive && ex.requestBody.complete() && (in.pos == in.scanned || ex.generated);
         if (!keep)
         {
-            c.startLinger();
+            c.linger.start();
             return;
         }
         in.dropBefore(in.scanned); // pipelined bytes move to the front and are parsed next

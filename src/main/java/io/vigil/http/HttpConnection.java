@@ -20,11 +20,8 @@ import io.vigil.upstream.UpstreamGroup;
 import org.agrona.CloseHelper;
 
 import java.io.IOException;
-import java.net.Inet6Address;
-import java.net.InetSocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,13 +31,11 @@ import java.util.concurrent.TimeUnit;
  * wait in the client buffer and are answered in order, also those received before the client's FIN. The jobs are
  * split: {@link ClientInput} (bytes from the client), {@link Exchange} (per-request state),
  * {@link RequestForwarder}, {@link ResponseRelay}, {@link UpstreamLease} (pool or connect, replay, release),
- * {@link HttpTimeouts}, {@link HttpAccessLog}; this class drives them, owns the phases and the one teardown.
+ * {@link HttpTimeouts}, {@link HttpAccessLog}, {@link HttpTunnel} and {@link HttpLinger} (the tunnel and closing
+ * phases); this class drives them, owns the phases and the one teardown.
  */
 public final class HttpConnection extends Session implements Relay.Owner
 {
-    /** How long a closing connection keeps reading (and dropping) what the client still sends (nginx lingering). */
-    static final long LINGER_NS = TimeUnit.SECONDS.toNanos(5);
-
     static final int WAIT_HEAD = 0;
     static final int EXCHANGE = 1;
     static final int TUNNEL = 2;
@@ -58,16 +53,18 @@ public final class HttpConnection extends Session implements Relay.Owner
     private final HttpTimeouts timeouts;
     private final HttpAccessLog accessLog;
     private final RequestIntake intake;
+    /** The closing phase. */
+    final HttpLinger linger;
     private final HttpInterest interest;
-    private final ExchangeRun run;
-    private Relay tunnel;
+    /** The exchange's run: the parts built before it reach it through here. */
+    final ExchangeRun run;
+    private HttpTunnel tunnel;
     int phase = WAIT_HEAD;
     boolean draining;
     long headStartNs;
     int requestsServed;
     long toClient;
     long idleSinceNs;
-    private long lingerStartNs;
 
     private HttpConnection(final ListenerShard shard, final Downstream client)
     {
@@ -80,16 +77,10 @@ public final class HttpConnection extends Session implements Relay.Owner
         super(shard, client, "HTTP connection", startNs, startEpochMs);
         this.config = listener.config().http();
         this.group = shard.picker().group();
-        final InetSocketAddress address = client.address();
-        final String ip = address == null ? "unknown" : address.getAddress().getHostAddress();
-        final byte[] xForwardedFor = config.addXForwarded() ? ip.getBytes(StandardCharsets.US_ASCII) : null;
-        final boolean v6 = address != null && address.getAddress() instanceof Inet6Address;
-        final byte[] forwardedFor = config.addForwarded() ?
-            (v6 ? "\"[" + ip + "]\"" : ip).getBytes(StandardCharsets.US_ASCII) : null;
         this.in = new ClientInput(shard.buffers(), client.channel(), counters, listener.stats());
         this.ex = new Exchange(config.maxRequestLine(), config.maxHeaderSize(), shard.buffers().bufferSize());
         this.lease = new UpstreamLease(this, ex, shard.pool(),
-            PeerPicker.clientHash(address, group.config().hashKey()));
+            PeerPicker.clientHash(client.address(), group.config().hashKey()));
         final HeadWriter headWriter = new HeadWriter();
         final GatherWrite gather = new GatherWrite();
         this.forwarder = new RequestForwarder(this, ex, in, lease, headWriter, gather);
@@ -97,7 +88,8 @@ public final class HttpConnection extends Session implements Relay.Owner
         this.timeouts = new HttpTimeouts(this, in, ex, forwarder, response, lease);
         this.accessLog = new HttpAccessLog(shard.logLine(), listener.name(), client.text(),
             listener.config().accessLog(), listener.config().accessLogFormat() == LogFormat.JSON);
-        this.intake = new RequestIntake(this, in, ex, lease, response, forwarder, xForwardedFor, forwardedFor);
+        this.intake = new RequestIntake(this, in, ex, lease, response, forwarder);
+        this.linger = new HttpLinger(this, in, intake);
         this.run = new ExchangeRun(this, in, ex, lease, forwarder, response, intake, accessLog);
         this.interest = new HttpInterest(this, in, ex, forwarder, response, lease, listener.downstreamTuning(),
             group.tuning());
@@ -130,13 +122,12 @@ public final class HttpConnection extends Session implements Relay.Owner
     @Override
     public void onSelect(final SelectionKey key)
     {
-        final int ready = key.readyOps();
         if (phase == TUNNEL)
         {
-            tunnel.onReady(key, ready);
-            tunnel.run();
+            tunnel.onSelect(key);
             return;
         }
+        final int ready = key.readyOps();
         if (key == clientKey)
         {
             in.readable |= (ready & SelectionKey.OP_READ) != 0;
@@ -200,7 +191,7 @@ public final class HttpConnection extends Session implements Relay.Owner
             {
                 case WAIT_HEAD -> intake.stepWaitHead();
                 case EXCHANGE -> run.step();
-                case LINGER -> stepLinger();
+                case LINGER -> linger.step();
                 default -> false;
             };
             if (!moved)
@@ -225,64 +216,9 @@ public final class HttpConnection extends Session implements Relay.Owner
         listener.observer().onEstablished(listener.name(), client.channel(), lease.channel);
     }
 
-    void replay()
-    {
-        run.replay();
-    }
-
-    boolean keepClientAlive()
-    {
-        return run.keepClientAlive();
-    }
-
-    void onResponseHead()
-    {
-        run.onResponseHead();
-    }
-
     void respondError(final HttpStatus answer, final boolean keepPossible, final CloseReason reason, final Side side)
     {
         run.respondError(answer, keepPossible, reason, side);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // Closing: linger, then close
-
-    void startLinger()
-    {
-        try
-        {
-            client.channel().shutdownOutput();
-        }
-        catch (final IOException failure)
-        {
-            close(CloseReason.of(failure, false), Side.CLIENT);
-            return;
-        }
-        if (in.eof)
-        {
-            close(CloseReason.EOF, Side.CLIENT); // its FIN came before ours
-            return;
-        }
-        phase = LINGER;
-        lingerStartNs = loop.nowNs();
-        in.discard();
-    }
-
-    private boolean stepLinger()
-    {
-        final int n = intake.readClient();
-        if (n == ClientInput.FAILED)
-        {
-            return false;
-        }
-        in.discard(); // dropped: the client learns from our FIN that nothing more is answered
-        if (n == -1)
-        {
-            close(CloseReason.EOF, Side.PROXY);
-            return false;
-        }
-        return n > 0;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -298,16 +234,8 @@ public final class HttpConnection extends Session implements Relay.Owner
         accessLog.request(ex, lease, loop.nowNs());
         lease.handOverToTunnel(); // never pooled again; the socket is closed with the session
         interest.stop();
-        tunnel = new Relay(this, loop, shard.buffers(), listener.downstreamTuning(), group.tuning(), counters,
-            listener.stats());
-        lease.key.attach(this);
-        tunnel.start(clientKey, lease.key);
-        tunnel.carryFromClient(in.buf, in.pos, in.end, in.eof);
-        in.take();
-        tunnel.carryFromUpstream(response.takeIn(), response.pos, response.end, lease.eof);
-        response.release();
-        forwarder.release();
-        tunnel.run();
+        tunnel = new HttpTunnel(this, group);
+        tunnel.start(clientKey, in, response, forwarder, lease);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -321,7 +249,7 @@ public final class HttpConnection extends Session implements Relay.Owner
      */
     boolean idleKeepAlive(final Side side)
     {
-        return phase == TUNNEL ? tunnel.idleKeepAlive(side) : interest.idleKeepAlive(side);
+        return phase == TUNNEL ? tunnel.relay.idleKeepAlive(side) : interest.idleKeepAlive(side);
     }
 
     @Override
@@ -331,20 +259,8 @@ public final class HttpConnection extends Session implements Relay.Owner
         {
             case WAIT_HEAD -> timeouts.waitingForHead(nowNs, headStartNs, idleSinceNs, requestsServed);
             case EXCHANGE -> timeouts.exchange(nowNs);
-            case TUNNEL ->
-            {
-                if (nowNs - tunnel.lastActivityNs() >= listener.config().proxyTimeoutNs())
-                {
-                    close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
-                }
-            }
-            case LINGER ->
-            {
-                if (nowNs - lingerStartNs >= LINGER_NS)
-                {
-                    close(CloseReason.EOF, Side.PROXY);
-                }
-            }
+            case TUNNEL -> tunnel.sweep(nowNs);
+            case LINGER -> linger.sweep(nowNs);
             default ->
             {
             }
@@ -409,9 +325,9 @@ public final class HttpConnection extends Session implements Relay.Owner
         long fromClient = in.bytes;
         if (tunnelled)
         {
-            fromClient += tunnel.bytesFromClient();
-            toClient += tunnel.bytesToClient();
-            tunnel.release();
+            fromClient += tunnel.relay.bytesFromClient();
+            toClient += tunnel.relay.bytesToClient();
+            tunnel.relay.release();
         }
         lease.drop(peerDied);
         response.release();
@@ -426,15 +342,15 @@ public final class HttpConnection extends Session implements Relay.Owner
     public SessionInfo describe(final long nowNs)
     {
         final boolean up = lease.state == UpstreamLease.READY;
-        final long lastNs = phase == TUNNEL ? tunnel.lastActivityNs() :
+        final long lastNs = phase == TUNNEL ? tunnel.relay.lastActivityNs() :
             Math.max(Math.max(in.lastReadNs, response.wroteNs), Math.max(idleSinceNs, ex.startNs));
         return new SessionInfo(listener.name(), ListenerConfig.Mode.HTTP.name().toLowerCase(),
             listener.generation(), PHASES[phase], client.address(), Sockets.localAddress(client.channel()),
             up ? lease.connector.lastPeerName() : "-", up ? Sockets.localAddress(lease.channel) : null,
             up ? Sockets.remoteAddress(lease.channel) : null,
             TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), TimeUnit.NANOSECONDS.toMillis(nowNs - lastNs),
-            in.bytes + (phase == TUNNEL ? tunnel.bytesFromClient() : 0),
-            toClient + ex.responseBytes + (phase == TUNNEL ? tunnel.bytesToClient() : 0), requestsServed,
+            in.bytes + (phase == TUNNEL ? tunnel.relay.bytesFromClient() : 0),
+            toClient + ex.responseBytes + (phase == TUNNEL ? tunnel.relay.bytesToClient() : 0), requestsServed,
             listener.config().soKeepalive().toString(), group.config().soKeepalive().toString());
     }
 

@@ -7,6 +7,10 @@ import io.vigil.http.codec.HttpStatus;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
 
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
 /**
  * Requests coming in: read the client until a head is complete (or refused), start its exchange (framing,
  * CONNECT and body-size rules, the head rewritten for the upstream, an upstream connection asked for), and keep
@@ -27,8 +31,7 @@ final class RequestIntake
 
     RequestIntake(
         final HttpConnection c, final ClientInput in, final Exchange ex, final UpstreamLease lease,
-        final ResponseRelay response, final RequestForwarder forwarder, final byte[] xForwardedFor,
-        final byte[] forwardedFor)
+        final ResponseRelay response, final RequestForwarder forwarder)
     {
         this.c = c;
         this.config = c.config();
@@ -37,8 +40,13 @@ final class RequestIntake
         this.lease = lease;
         this.response = response;
         this.forwarder = forwarder;
-        this.xForwardedFor = xForwardedFor;
-        this.forwardedFor = forwardedFor;
+        // the client as the forwarding fields name it, once per connection
+        final InetSocketAddress address = c.clientAddress();
+        final String ip = address == null ? "unknown" : address.getAddress().getHostAddress();
+        this.xForwardedFor = config.addXForwarded() ? ip.getBytes(StandardCharsets.US_ASCII) : null;
+        final boolean v6 = address != null && address.getAddress() instanceof Inet6Address;
+        this.forwardedFor = config.addForwarded() ?
+            (v6 ? "\"[" + ip + "]\"" : ip).getBytes(StandardCharsets.US_ASCII) : null;
     }
 
     boolean stepWaitHead()

@@ -90,7 +90,7 @@ final class ResponseHeads
             return INTERIM;
         }
         frame();
-        ex.clientKeepAlive = connection.keepClientAlive();
+        ex.clientKeepAlive = connection.run.keepClientAlive();
         ex.upstreamPersist = head.persistent() && !ex.responseBody.endsAtClose();
         return write(in, false, ex.clientKeepAlive) ? FINAL : FAILED;
     }

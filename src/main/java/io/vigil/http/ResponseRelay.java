@@ -225,7 +225,7 @@ final class ResponseRelay
             scanned = headEnd;
             if (course == ResponseHeads.FINAL)
             {
-                connection.onResponseHead();
+                connection.run.onResponseHead();
                 advanceBody();
             }
             return;

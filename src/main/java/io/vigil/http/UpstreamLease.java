@@ -199,12 +199,12 @@ final class UpstreamLease implements UpstreamConnector.Owner
             reuseRetried = true;
             forceFresh = true;
             connector.forgive(failedPeer);
-            connection.replay();
+            connection.run.replay();
             return;
         }
         if (canReplay && !wasReused && connector.tries() < connector.group().maxTries())
         {
-            connection.replay();
+            connection.run.replay();
             return;
         }
         connection.respondError(HttpStatus.BAD_GATEWAY, true, reason, Side.UPSTREAM);

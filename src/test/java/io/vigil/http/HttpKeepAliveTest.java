@@ -211,6 +211,22 @@ class HttpKeepAliveTest
     }
 
     @Test
+    void shouldSendItsFinAtOnceWhenItClosesAfterAResponse() throws Exception
+    {
+        // lingering reads what the client still sends for up to 5 s, but only after Vigil's FIN went out: a client
+        // that waits for the close to end its read must not wait for the lingering
+        vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
+        try (RawHttp http = client())
+        {
+            http.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            assertEquals(200, http.read(false).status());
+            http.socket().setSoTimeout((int)(HttpLinger.LINGER_NS / 2 / 1_000_000));
+            assertTrue(http.closedByPeer(), "Vigil's FIN came before half the lingering time");
+        }
+        vigil.awaitAccessLog("reason=eof side=proxy"); // the client closed after the FIN; Vigil read its EOF
+    }
+
+    @Test
     void upstreamConnectionCloseKeepsTheClientConnection() throws Exception
     {
         vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));

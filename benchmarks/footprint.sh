@@ -5,11 +5,18 @@
 #           RUNS launches each, min / median / max
 #   empty   RSS (all the proxy's processes) 3 s after start, nothing connected
 #   idle    RSS while IDLE_CONNS idle proxied connections are held (each moved one byte both ways)
+#   anon    the anonymous part of empty and idle RSS (RssAnon): file-backed pages (libjvm, libc, class archives
+#           mapped clean) are one copy in the page cache for all pods on a node, so this is one more pod's cost
 #   benchmarks/footprint.sh                 RUNS=5 IDLE_CONNS=9500 VARIANTS="bare default g1 parallel"
 # Vigil variants: bare = java with no flags (bin/vigil before issue 15), default = bin/vigil's defaults now,
 # g1 / parallel = those defaults with another collector, tight = the defaults with heap free ratios 10-20% (not
 # 40-70%), noshare = the defaults without the JDK's class-data-sharing archive.
-# c1 = the defaults with the C1 compiler only (-XX:TieredStopAtLevel=1). VIGIL_JAVA (default: java) picks the JDK.
+# c1 = the defaults with the C1 compiler only (-XX:TieredStopAtLevel=1); codecache = the defaults with a 32 MiB code
+# cache (-XX:ReservedCodeCacheSize=32m: one unsegmented heap); arena = the defaults with MALLOC_ARENA_MAX=2;
+# meta = the defaults with -XX:MaxMetaspaceSize=64m -XX:CompressedClassSpaceSize=16m; xss = the defaults with
+# -Xss256k; noreloc = the defaults with the JDK's class archive mapped at its own address
+# (-XX:ArchiveRelocationMode=0: its pages stay clean and shared between JVMs). VIGIL_JAVA (default: java) picks the
+# JDK; EXTRA_FLAGS are added to every Vigil variant.
 # Output: benchmarks/out/footprint-<timestamp>/summary.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +70,7 @@ HAP
 # bin/vigil's default JVM flags, read from the script itself so they cannot drift apart
 default_flags=$(sed -n 's/^default_jvm_flags=(\(.*\))$/\1/p' bin/vigil)
 vigil_cmd() {
-  local flags
+  local flags env=""
   case $1 in
     bare) flags="" ;;
     default) flags=$default_flags ;;
@@ -72,11 +79,16 @@ vigil_cmd() {
     tight) flags="$default_flags -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20" ;;
     noshare) flags="$default_flags -Xshare:off" ;;
     c1) flags="$default_flags -XX:TieredStopAtLevel=1" ;;
+    codecache) flags="$default_flags -XX:ReservedCodeCacheSize=32m" ;;
+    arena) flags=$default_flags; env=MALLOC_ARENA_MAX=2 ;;
+    meta) flags="$default_flags -XX:MaxMetaspaceSize=64m -XX:CompressedClassSpaceSize=16m" ;;
+    xss) flags="$default_flags -Xss256k" ;;
+    noreloc) flags="$default_flags -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0" ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
   # shellcheck disable=SC2086
-  echo env LC_ALL=C.UTF-8 taskset -c 1 "$java" $flags --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
-    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar target/vigil.jar run -c "$out/vigil.conf"
+  echo env LC_ALL=C.UTF-8 $env taskset -c 1 "$java" $flags ${EXTRA_FLAGS:-} \
+    --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar target/vigil.jar run -c "$out/vigil.conf"
 }
 proxy_cmd() {
   case $1 in
@@ -90,10 +102,15 @@ rss_kib() { # the process and its children (nginx's worker)
   for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '/VmRSS/{print $2}' "/proc/$p/status"))); done
   echo $t
 }
+anon_kib() { # RssAnon: what one more proxy costs on a node where others map the same files (libjvm, archives)
+  local t=0 p
+  for p in $1 $(pgrep -P "$1" || true); do t=$((t + $(awk '/RssAnon/{print $2}' "/proc/$p/status"))); done
+  echo $t
+}
 stop() { kill "$1"; for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done; kill -9 "$1"; }
 
 echo -e "target\tstart_ms_min\tstart_ms_median\tstart_ms_max\tempty_rss_mib\tidle_rss_mib\tkib_per_conn" \
-  >"$out/summary.tsv"
+  "\tempty_anon_mib\tidle_anon_mib" | tr -d ' ' >"$out/summary.tsv"
 for target in $VARIANTS $PROXIES; do
   # shellcheck disable=SC2046
   read -r -a cmd <<<"$(proxy_cmd "$target")"
@@ -106,21 +123,26 @@ for target in $VARIANTS $PROXIES; do
   done
   read -r _ pid < <(python3 benchmarks/first_echo.py "127.0.0.1:$PORT" "${cmd[@]}")
   sleep 3
-  empty=$(rss_kib "$pid")
+  empty=$(rss_kib "$pid"); empty_anon=$(anon_kib "$pid")
   fifo="$out/hold-$target.out"
   taskset -c 0 java benchmarks/IdleConnections.java hold "127.0.0.1:$PORT" "$IDLE_CONNS" 15 >"$fifo" 2>&1 &
   holder=$!
   for _ in $(seq 900); do grep -q HELD "$fifo" && break; sleep 0.1; done
-  if grep -q HELD "$fifo"; then sleep 3; idle=$(rss_kib "$pid"); else idle=0; echo "$target: $(cat "$fifo")" >&2; fi
+  if grep -q HELD "$fifo"; then
+    sleep 3; idle=$(rss_kib "$pid"); idle_anon=$(anon_kib "$pid")
+  else
+    idle=0; idle_anon=0; echo "$target: $(cat "$fifo")" >&2
+  fi
   wait "$holder" || true
   stop "$pid"
   sleep 2
-  python3 - "$target" "$empty" "$idle" "$IDLE_CONNS" "${times[@]}" <<'PY' | tee -a "$out/summary.tsv"
+  python3 - "$target" "$empty" "$idle" "$IDLE_CONNS" "$empty_anon" "$idle_anon" "${times[@]}" <<'PY' |
 import statistics, sys
-target, empty, idle, conns, times = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), \
-    sorted(int(t) for t in sys.argv[5:])
+target, empty, idle, conns, empty_anon, idle_anon = sys.argv[1], *(int(a) for a in sys.argv[2:7])
+times = sorted(int(t) for t in sys.argv[7:])
 print(f"{target}\t{times[0]}\t{statistics.median(times):.0f}\t{times[-1]}\t{empty / 1024:.1f}\t{idle / 1024:.1f}\t"
-      f"{(idle - empty) / conns:.2f}")
+      f"{(idle - empty) / conns:.2f}\t{empty_anon / 1024:.1f}\t{idle_anon / 1024:.1f}")
 PY
+    tee -a "$out/summary.tsv"
 done
 column -t "$out/summary.tsv"

@@ -1,6 +1,7 @@
 package io.vigil.rig;
 
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,6 +13,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -111,6 +113,8 @@ final class LoadRun
             thread.start();
         }
         long lastCompleted = 0;
+        Histogram second = null;
+        final Histogram secondTotal = newHistogram();
         long nextReport = startNs + TimeUnit.SECONDS.toNanos(1);
         while (running.stream().anyMatch(Thread::isAlive))
         {
@@ -120,15 +124,20 @@ final class LoadRun
             {
                 long completed = 0;
                 long errors = 0;
+                secondTotal.reset();
                 for (final Worker worker : workers)
                 {
                     completed += worker.progressCompleted.get();
                     errors += worker.progressErrors.get();
+                    second = worker.lastSecond.getIntervalHistogram(second);
+                    secondTotal.add(second);
                 }
                 final String phase = now < measureFromNs ? "warm-up" : "measuring";
-                progress.printf("  %4ds %-9s %,10d responses  %,9d/s  errors %d%n",
-                    TimeUnit.NANOSECONDS.toSeconds(now - startNs) + 1, phase, completed, completed - lastCompleted,
-                    errors);
+                // this second's latency (as recorded: from the intended send in open loop), warm-up included
+                progress.printf(Locale.ROOT, "  %4ds %-9s %,10d responses  %,9d/s  errors %d  p50 %,d us  p99 %,d us"
+                    + "  max %,d us%n", TimeUnit.NANOSECONDS.toSeconds(now - startNs) + 1, phase, completed,
+                    completed - lastCompleted, errors, secondTotal.getValueAtPercentile(50) / 1000,
+                    secondTotal.getValueAtPercentile(99) / 1000, secondTotal.getMaxValue() / 1000);
                 lastCompleted = completed;
                 nextReport += TimeUnit.SECONDS.toNanos(1);
             }
@@ -202,6 +211,8 @@ final class LoadRun
         final Histogram corrected = newHistogram();
         final Histogram uncorrected = newHistogram();
         final Histogram sendLag = newHistogram();
+        /** Every response's latency, warm-up included, read and reset by the progress line each second. */
+        final Recorder lastSecond = new Recorder(1, MAX_LATENCY_NS, 3);
         final AtomicLong progressCompleted = new AtomicLong();
         final AtomicLong progressErrors = new AtomicLong();
         Selector selector;
@@ -467,6 +478,7 @@ final class LoadRun
         private void done(final Conn conn, final long now)
         {
             conn.busy = false;
+            lastSecond.recordValue(Math.min(now - conn.intendedNs, MAX_LATENCY_NS));
             if (measuring)
             {
                 corrected.recordValue(Math.min(now - conn.intendedNs, MAX_LATENCY_NS));

@@ -14,8 +14,8 @@
 # c1 = the defaults with the C1 compiler only (-XX:TieredStopAtLevel=1); codecache = the defaults with a 32 MiB code
 # cache (-XX:ReservedCodeCacheSize=32m: one unsegmented heap); arena = the defaults with MALLOC_ARENA_MAX=2;
 # meta = the defaults with -XX:MaxMetaspaceSize=64m -XX:CompressedClassSpaceSize=16m; xss = the defaults with
-# -Xss256k; noreloc = the defaults with the JDK's class archive mapped at its own address
-# (-XX:ArchiveRelocationMode=0: its pages stay clean and shared between JVMs). VIGIL_JAVA (default: java) picks the
+# -Xss256k; reloc = the defaults with the JDK's class archive mapped at a random address and relocated
+# (-XX:ArchiveRelocationMode=1, the JDK's default: bin/vigil's flags before the 0 that keeps its pages clean). VIGIL_JAVA (default: java) picks the
 # JDK; EXTRA_FLAGS are added to every Vigil variant.
 # Output: benchmarks/out/footprint-<timestamp>/summary.tsv.
 set -euo pipefail
@@ -68,7 +68,8 @@ listen tcp
 HAP
 
 # bin/vigil's default JVM flags, read from the script itself so they cannot drift apart
-default_flags=$(sed -n 's/^default_jvm_flags=(\(.*\))$/\1/p' bin/vigil)
+default_flags=$(sed -n '/^default_jvm_flags=(/,/)$/p' bin/vigil | tr '\n' ' ' |
+  sed 's/^default_jvm_flags=(\(.*\)) *$/\1/')
 vigil_cmd() {
   local flags env=""
   case $1 in
@@ -83,7 +84,7 @@ vigil_cmd() {
     arena) flags=$default_flags; env=MALLOC_ARENA_MAX=2 ;;
     meta) flags="$default_flags -XX:MaxMetaspaceSize=64m -XX:CompressedClassSpaceSize=16m" ;;
     xss) flags="$default_flags -Xss256k" ;;
-    noreloc) flags="$default_flags -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0" ;;
+    reloc) flags="$default_flags -XX:ArchiveRelocationMode=1" ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
   # shellcheck disable=SC2086

@@ -3,9 +3,14 @@ package io.vigil.rig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,6 +52,30 @@ class GeneratorAccuracyTest
             assertTrue(min >= 19.9, "nothing faster than the 20 ms delay, got min " + min);
             assertTrue(p50 >= 20 && p50 < 60, "p50 " + p50 + " ms for a 20 ms server");
             assertTrue(p99 >= 20 && p99 < 200, "p99 " + p99 + " ms for a 20 ms server");
+        }
+    }
+
+    @Test
+    void shouldPrintEachSecondsLatencyOnTheProgressLine() throws Exception
+    {
+        try (EchoServer server = new EchoServer(ANY_PORT, TimeUnit.MILLISECONDS.toNanos(20)))
+        {
+            final ByteArrayOutputStream progress = new ByteArrayOutputStream();
+            LoadRun.run(settings(server, 400, 16, 2500), new PrintStream(progress, true, StandardCharsets.UTF_8));
+            final String lines = progress.toString(StandardCharsets.UTF_8);
+            final Matcher second =
+                Pattern.compile("p50 ([0-9,]+) us  p99 ([0-9,]+) us  max ([0-9,]+) us").matcher(lines);
+            int seconds = 0;
+            while (second.find())
+            {
+                seconds++;
+                final long p50 = Long.parseLong(second.group(1).replace(",", ""));
+                final long p99 = Long.parseLong(second.group(2).replace(",", ""));
+                final long max = Long.parseLong(second.group(3).replace(",", ""));
+                // this second's responses, each at least the server's 20 ms
+                assertTrue(p50 >= 19_900 && p50 <= p99 && p99 <= max, lines);
+            }
+            assertTrue(seconds >= 2, "a latency figure on every progress line: " + lines);
         }
     }
 

@@ -1,17 +1,25 @@
 package io.vigil.loop;
 
+import org.agrona.BufferUtil;
+
 import java.nio.ByteBuffer;
 
 /**
  * Direct buffers of one size, owned by one loop: borrowed while data is in flight and given back when drained,
- * so an idle session holds none. Not thread safe: only the owning loop uses it.
+ * so an idle session holds none. A burst (thousands of stalled sessions) may leave thousands of buffers here;
+ * {@link #trim(int)}, called periodically by the owner, frees those that no one borrowed during the last period,
+ * so the burst's native memory goes back to the system instead of staying for good. Not thread safe: only the
+ * owning loop uses it.
  */
 public final class BufferPool
 {
     private final int bufferSize;
     private final ByteBuffer[] free;
     private int freeCount;
+    /** The fewest free buffers since the last trim: that many sat unused for the whole period. */
+    private int lowWater;
     private long allocated;
+    private long freed;
 
     /**
      * @param bufferSize  bytes per buffer.
@@ -40,8 +48,13 @@ public final class BufferPool
         {
             final ByteBuffer buffer = free[--freeCount];
             free[freeCount] = null;
+            if (freeCount < lowWater)
+            {
+                lowWater = freeCount;
+            }
             return buffer;
         }
+        lowWater = 0;
         allocated++;
         return ByteBuffer.allocateDirect(bufferSize);
     }
@@ -59,11 +72,42 @@ public final class BufferPool
     }
 
     /**
+     * Frees the buffers that stayed in the pool since the previous trim (none was needed for the whole period),
+     * keeping at least {@code keep} for the next burst. Freed explicitly: a pooled buffer lives in the old
+     * generation, where the GC might not look (and release its native memory) for hours.
+     *
+     * @param keep buffers to keep however long they sat unused.
+     * @return how many buffers were freed.
+     */
+    public int trim(final int keep)
+    {
+        final int unused = Math.min(lowWater, freeCount - keep);
+        for (int i = 0; i < unused; i++)
+        {
+            final ByteBuffer buffer = free[--freeCount];
+            free[freeCount] = null;
+            BufferUtil.free(buffer);
+        }
+        final int count = Math.max(unused, 0);
+        freed += count;
+        lowWater = freeCount;
+        return count;
+    }
+
+    /**
      * @return buffers allocated over the pool's life.
      */
     public long allocated()
     {
         return allocated;
+    }
+
+    /**
+     * @return buffers freed by {@link #trim(int)} over the pool's life.
+     */
+    public long freed()
+    {
+        return freed;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.vigil.log.AccessLog;
 import io.vigil.log.LogLine;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
+import io.vigil.loop.TimerTarget;
 import io.vigil.session.ListenerShard;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PeerPicker;
@@ -13,6 +14,7 @@ import io.vigil.upstream.UpstreamGroup;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,6 +26,10 @@ import java.util.concurrent.atomic.AtomicReference;
 final class LoopContext
 {
     private static final int MAX_RETAINED_BUFFERS = 4096;
+    /** Buffers kept through a quiet period, so the next small burst does not allocate. */
+    private static final int BUFFERS_KEPT_WHEN_UNUSED = 16;
+    /** How long a pooled buffer may sit unused before it is freed (property for tests). */
+    private static final String TRIM_PERIOD_PROPERTY = "vigil.buffers.trim-period-ms";
 
     private final EventLoop loop;
     private final LogLine logLine;
@@ -33,11 +39,31 @@ final class LoopContext
     private final Map<UpstreamGroup, PeerPicker> pickers = new ConcurrentHashMap<>();
     private final Map<UpstreamGroup, ConnectionPool> pools = new ConcurrentHashMap<>();
     private final Map<String, AtomicReference<ListenerShard>> newestShards = new ConcurrentHashMap<>();
+    private final long trimPeriodNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(TRIM_PERIOD_PROPERTY, 10_000));
+    private final TimerTarget trimTimer = this::onTrimTimer;
 
     LoopContext(final EventLoop loop, final AccessLog accessLog)
     {
         this.loop = loop;
         this.logLine = accessLog.newLine();
+    }
+
+    /**
+     * Starts giving back, every trim period, the pooled buffers that no session borrowed during that period (a
+     * burst of stalled sessions would otherwise keep its buffers for the process's life).
+     */
+    void trimBuffersPeriodically()
+    {
+        loop.executeControl(() -> loop.schedule(loop.nowNs() + trimPeriodNs, trimTimer));
+    }
+
+    private void onTrimTimer(final long timerId, final long nowNs)
+    {
+        for (final BufferPool pool : buffers.values())
+        {
+            pool.trim(BUFFERS_KEPT_WHEN_UNUSED);
+        }
+        loop.schedule(nowNs + trimPeriodNs, trimTimer);
     }
 
     EventLoop loop()

@@ -64,6 +64,7 @@ public final class VigilServer implements AutoCloseable
         {
             loops[i] = new EventLoop(i, COMMAND_CAPACITY);
             contexts[i] = new LoopContext(loops[i], accessLog);
+            contexts[i].trimBuffersPeriodically();
         }
         this.readOut = new ReadOut(loops, layout);
         this.runners = new LoopRunners(loops);

@@ -3,36 +3,29 @@ package io.vigil.loop;
 import io.vigil.stats.GlobalCounters;
 import io.vigil.stats.LoopCounters;
 import org.agrona.DeadlineTimerWheel;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
-import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * One selector loop: owns a {@link Selector}, a {@link DeadlineTimerWheel} and everything registered with them
  * for their whole life, so nothing it owns needs a lock. Other threads reach it only through
- * {@link #execute(Runnable)}, which wakes the selector only when the loop is blocked in it.
+ * {@link #execute(Runnable)} and {@link #executeControl(Runnable)}, which wake the selector only when the loop is
+ * blocked in it.
  *
- * <p>Each duty cycle drains commands, handles ready keys and expires timers; when there was nothing to do,
- * {@link SelectorIdleStrategy} blocks in {@code select} until the next timer tick.
+ * <p>Each duty cycle drains commands ({@link LoopCommands}), handles ready keys ({@link LoopSelector}) and expires
+ * timers ({@link LoopTimers}); when there was nothing to do, {@link SelectorIdleStrategy} blocks in {@code select}
+ * until the next deadline. This class joins those parts and keeps the loop's clock, counters and sessions.
  */
 public final class EventLoop implements Agent
 {
-    /** Timer tick: 2^24 ns (~16.8 ms). Timeouts here are seconds long; coarse ticks mean few wakeups. */
-    private static final long TICK_NS = 1L << 24;
-    private static final int TICKS_PER_WHEEL = 1024;
-    private static final int COMMAND_LIMIT = 256;
-    private static final int TIMER_LIMIT = 1024;
     private static final VarHandle DUTY_CYCLES;
     private static final int INITIAL_COUNTER_SLOTS = 1024;
     /** How often a {@link LivenessCheck} is asked (see {@link #watchLiveness(LivenessCheck)}). */
@@ -52,30 +45,12 @@ public final class EventLoop implements Agent
 
     private final String roleName;
     private final int index;
-    private final Selector selector;
-    private final DeadlineTimerWheel timers;
-    private final Long2ObjectHashMap<TimerTarget> timerTargets = new Long2ObjectHashMap<>();
-    private final ManyToOneConcurrentArrayQueue<Runnable> commands;
-    /** The control thread's commands (reload, stop): few, and never refused, so a change is never half-applied. */
-    private final ConcurrentLinkedQueue<Runnable> controlCommands = new ConcurrentLinkedQueue<>();
-    private final Consumer<SelectionKey> onSelected = this::onSelected;
-    private final DeadlineTimerWheel.TimerHandler onTimerExpiry = this::onTimerExpiry;
-    private final Consumer<Runnable> runCommand = Runnable::run;
+    private final LoopSelector selector;
+    private final LoopTimers timers;
+    private final LoopCommands commands;
     private final LoopCounters counters = new LoopCounters(INITIAL_COUNTER_SLOTS);
     private final LoopSessions sessions = new LoopSessions(this);
     private final LivenessChecks livenessChecks = new LivenessChecks(this, LIVENESS_CHECK_NS);
-
-    private final DeadlineTimerWheel.TimerConsumer earliestFinder = this::noteDeadline;
-    /** A lower bound of the earliest pending deadline: exact after a rescan, possibly early after a cancel. */
-    private long nextDeadlineNs = Long.MAX_VALUE;
-    private long scannedEarliestNs;
-    private volatile boolean selecting;
-    /** Set while blocked in select: the first key it dispatches must see the time after the wait, not before. */
-    private boolean clockStale;
-    /** The blocking select just ran (and dispatched what was ready): the next duty cycle needs no selectNow. */
-    private boolean justSelected;
-    /** Null unless -Dvigil.loop.histograms=true. */
-    private final LoopHistograms histograms = LoopHistograms.ENABLED ? new LoopHistograms() : null;
     private volatile boolean terminating;
     private long nowNs;
     /** Written only by the loop (release), read by the watchdog (acquire): a plain store on x86. */
@@ -102,15 +77,15 @@ public final class EventLoop implements Agent
         this.index = index;
         try
         {
-            this.selector = Selector.open();
+            this.selector = new LoopSelector(this, Selector.open());
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot open selector for loop " + index, ex);
         }
         this.nowNs = System.nanoTime();
-        this.timers = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, nowNs, TICK_NS, TICKS_PER_WHEEL);
-        this.commands = new ManyToOneConcurrentArrayQueue<>(commandCapacity);
+        this.timers = new LoopTimers(this, nowNs);
+        this.commands = new LoopCommands(commandCapacity);
     }
 
     @Override
@@ -140,7 +115,7 @@ public final class EventLoop implements Agent
      */
     public Selector selector()
     {
-        return selector;
+        return selector.selector();
     }
 
     /**
@@ -149,6 +124,12 @@ public final class EventLoop implements Agent
     public long nowNs()
     {
         return nowNs;
+    }
+
+    /** Read the clock again: a blocking select's first key comes after a wait that may have lasted seconds. */
+    void refreshClock()
+    {
+        nowNs = System.nanoTime();
     }
 
     @Override
@@ -160,29 +141,16 @@ public final class EventLoop implements Agent
         }
         nowNs = System.nanoTime();
         DUTY_CYCLES.setRelease(this, dutyCycles + 1);
-        int work = commands.drain(runCommand, COMMAND_LIMIT);
-        if (!controlCommands.isEmpty())
-        {
-            work += runControlCommands();
-        }
+        int work = commands.run();
         try
         {
-            // after a blocking select a selectNow would find nothing but cost an epoll_wait per wake-up: when it
-            // is skipped and nothing else is due, the idle strategy's select sees whatever became ready since
-            if (justSelected)
-            {
-                justSelected = false;
-            }
-            else
-            {
-                work += selector.selectNow(onSelected);
-            }
+            work += selector.selectNow();
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("selectNow failed on " + roleName(), ex);
         }
-        work += pollTimers();
+        work += timers.poll(nowNs);
         return work;
     }
 
@@ -192,126 +160,27 @@ public final class EventLoop implements Agent
     void blockInSelect()
     {
         final long timeoutMs;
-        if (timers.timerCount() == 0)
+        if (timers.count() == 0)
         {
             timeoutMs = 0; // no timers: wait for I/O or a command
         }
         else
         {
             // sleep until the next deadline, not every wheel tick: an idle loop then wakes about once a second
-            final long untilNs = nextDeadlineNs - System.nanoTime();
+            final long untilNs = timers.nextDeadlineNs() - System.nanoTime();
             if (untilNs <= 0)
             {
                 return; // a timer is due: poll it on the next duty cycle
             }
             timeoutMs = Math.max(1, (untilNs + 999_999) / 1_000_000);
         }
-        selecting = true;
         try
         {
-            if (commands.isEmpty() && controlCommands.isEmpty())
-            {
-                clockStale = true;
-                final long startNs = histograms == null ? 0 : System.nanoTime();
-                final int keys = selector.select(onSelected, timeoutMs);
-                if (histograms != null)
-                {
-                    // the first dispatched key set nowNs to the wake-up time (clockStale), before handling it
-                    histograms.selected(startNs, keys > 0 ? nowNs : System.nanoTime(), keys);
-                }
-                clockStale = false;
-                justSelected = true;
-            }
+            selector.select(timeoutMs, commands);
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("select failed on " + roleName(), ex);
-        }
-        finally
-        {
-            selecting = false;
-        }
-    }
-
-    private int pollTimers()
-    {
-        if (timers.timerCount() == 0)
-        {
-            // nothing pending: jump the wheel to now so a new timer does not wait for it to catch up
-            timers.currentTickTime(nowNs);
-            nextDeadlineNs = Long.MAX_VALUE;
-            return 0;
-        }
-        int expired = 0;
-        int rounds = 0;
-        do
-        {
-            expired += timers.poll(nowNs, onTimerExpiry, TIMER_LIMIT);
-        }
-        while (timers.currentTickTime() <= nowNs && ++rounds < TICKS_PER_WHEEL && expired < TIMER_LIMIT);
-        if (timers.timerCount() == 0)
-        {
-            nextDeadlineNs = Long.MAX_VALUE;
-        }
-        else if (nextDeadlineNs <= nowNs)
-        {
-            // the bound was used up (expired or cancelled timers): find the real earliest deadline once
-            scannedEarliestNs = Long.MAX_VALUE;
-            timers.forEach(earliestFinder);
-            nextDeadlineNs = scannedEarliestNs;
-        }
-        return expired;
-    }
-
-    private void noteDeadline(final long deadlineNs, final long timerId)
-    {
-        scannedEarliestNs = Math.min(scannedEarliestNs, deadlineNs);
-    }
-
-    private boolean onTimerExpiry(final TimeUnit unit, final long now, final long timerId)
-    {
-        final TimerTarget target = timerTargets.remove(timerId);
-        if (target != null)
-        {
-            try
-            {
-                target.onTimer(timerId, nowNs);
-            }
-            catch (final RuntimeException ex)
-            {
-                countHandlerFailure();
-                if (target instanceof SelectHandler)
-                {
-                    ((SelectHandler)target).onFailure(ex);
-                }
-            }
-        }
-        return true;
-    }
-
-    private void onSelected(final SelectionKey key)
-    {
-        if (clockStale)
-        {
-            // the wait may have lasted seconds: deadlines scheduled from here (connect-timeout, HTTP timeouts)
-            // and durations measured from here would otherwise start in the past
-            nowNs = System.nanoTime();
-            clockStale = false;
-            selecting = false; // handling keys now, not waiting: the watchdog must see a handler that never returns
-        }
-        final SelectHandler handler = (SelectHandler)key.attachment();
-        try
-        {
-            if (key.isValid())
-            {
-                handler.onSelect(key);
-            }
-        }
-        catch (final Exception ex)
-        {
-            // one failing session never stops the loop
-            countHandlerFailure();
-            handler.onFailure(ex);
         }
     }
 
@@ -322,10 +191,7 @@ public final class EventLoop implements Agent
      */
     public long schedule(final long deadlineNs, final TimerTarget target)
     {
-        final long timerId = timers.scheduleTimer(deadlineNs);
-        timerTargets.put(timerId, target);
-        nextDeadlineNs = Math.min(nextDeadlineNs, deadlineNs);
-        return timerId;
+        return timers.schedule(deadlineNs, target);
     }
 
     /**
@@ -333,11 +199,7 @@ public final class EventLoop implements Agent
      */
     public void cancel(final long timerId)
     {
-        if (timerId != DeadlineTimerWheel.NULL_DEADLINE)
-        {
-            timers.cancelTimer(timerId);
-            timerTargets.remove(timerId);
-        }
+        timers.cancel(timerId);
     }
 
     /**
@@ -364,10 +226,7 @@ public final class EventLoop implements Agent
         {
             return false;
         }
-        if (selecting)
-        {
-            selector.wakeup();
-        }
+        selector.wakeIfBlocked();
         return true;
     }
 
@@ -380,23 +239,8 @@ public final class EventLoop implements Agent
      */
     public void executeControl(final Runnable command)
     {
-        controlCommands.add(command);
-        if (selecting)
-        {
-            selector.wakeup();
-        }
-    }
-
-    private int runControlCommands()
-    {
-        int ran = 0;
-        Runnable command;
-        while (ran < COMMAND_LIMIT && (command = controlCommands.poll()) != null)
-        {
-            ran++;
-            command.run();
-        }
-        return ran;
+        commands.offerControl(command);
+        selector.wakeIfBlocked();
     }
 
     /**
@@ -405,7 +249,7 @@ public final class EventLoop implements Agent
     public void terminate()
     {
         terminating = true;
-        selector.wakeup();
+        selector.wakeUp();
     }
 
     /**
@@ -467,7 +311,7 @@ public final class EventLoop implements Agent
      */
     public boolean waiting()
     {
-        return selecting;
+        return selector.waiting();
     }
 
     /**
@@ -495,18 +339,7 @@ public final class EventLoop implements Agent
     @Override
     public void onClose()
     {
-        if (histograms != null)
-        {
-            histograms.print(roleName, System.err);
-        }
         shutdownSessions();
-        try
-        {
-            selector.close();
-        }
-        catch (final IOException ex)
-        {
-            // closing anyway
-        }
+        selector.close();
     }
 }

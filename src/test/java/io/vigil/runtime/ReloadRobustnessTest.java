@@ -66,6 +66,13 @@ class ReloadRobustnessTest
         f.set(owner, value);
     }
 
+    /** A field of the loop's timers (EventLoop.timers, a LoopTimers: "wheel", "targets"). */
+    private static <T> T timersField(final EventLoop loop, final String name) throws Exception
+    {
+        final Object timers = field(loop, EventLoop.class, "timers");
+        return field(timers, timers.getClass(), name);
+    }
+
     private static EventLoop[] loops(final VigilServer server) throws Exception
     {
         return field(server, VigilServer.class, "loops");
@@ -114,10 +121,11 @@ class ReloadRobustnessTest
         {
             try
             {
-                final Long2ObjectHashMap<Object> old = field(loop, EventLoop.class, "timerTargets");
+                final Long2ObjectHashMap<Object> old = timersField(loop, "targets");
                 recorder.putAll(old);
                 recorder.loopThread = Thread.currentThread();
-                setField(loop, EventLoop.class, "timerTargets", recorder);
+                final Object timers = field(loop, EventLoop.class, "timers");
+                setField(timers, timers.getClass(), "targets", recorder);
             }
             catch (final Exception ex)
             {
@@ -457,8 +465,8 @@ class ReloadRobustnessTest
             {
                 try
                 {
-                    final org.agrona.DeadlineTimerWheel wheel = field(loop, EventLoop.class, "timers");
-                    final Long2ObjectHashMap<?> targets = field(loop, EventLoop.class, "timerTargets");
+                    final org.agrona.DeadlineTimerWheel wheel = timersField(loop, "wheel");
+                    final Long2ObjectHashMap<?> targets = timersField(loop, "targets");
                     final long[] inWheel = {0};
                     wheel.forEach((deadline, id) -> inWheel[0]++);
                     if (inWheel[0] != wheel.timerCount())

@@ -30,6 +30,8 @@ final class ConfigPage
             .field("event_loops", config.eventLoops())
             .field("shutdown_timeout_ms", ms(config.shutdownTimeoutNs()))
             .field("loop_stall_timeout_ms", ms(config.loopStallTimeoutNs()))
+            .field("idle_strategy", config.idle().strategy().name().toLowerCase())
+            .field("idle_spin_us", TimeUnit.NANOSECONDS.toMicros(config.idle().spinNs()))
             .name("kernel_keepalive_defaults").beginObject()
             .field("idle_s", system.idleSec()).field("intvl_s", system.intervalSec()).field("cnt", system.count())
             .endObject()

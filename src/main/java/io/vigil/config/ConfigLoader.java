@@ -118,6 +118,7 @@ public final class ConfigLoader
         final long shutdownTimeoutNs = root.durationNs("shutdown-timeout", 0);
         final boolean watchConfig = root.bool("watch-config");
         final long loopStallTimeoutNs = root.durationNs("loop-stall-timeout", 0);
+        final IdleConfig idle = idle(root);
         final LogFormat logFormat = ConfigValues.format(root, "log-format");
         final AdminConfig admin = admin(root);
 
@@ -126,7 +127,7 @@ public final class ConfigLoader
         final Map<String, UpstreamConfig> upstreams = UpstreamsLoader.upstreams(root, upstreamDefaults, lookup);
         final List<ListenerConfig> listeners = ListenersLoader.listeners(root, listenerDefaults, upstreams, lookup);
         return new VigilConfig(source, eventLoops, shutdownDelayNs, shutdownTimeoutNs, watchConfig,
-            loopStallTimeoutNs, logFormat, admin, List.copyOf(listeners), Map.copyOf(upstreams));
+            loopStallTimeoutNs, idle, logFormat, admin, List.copyOf(listeners), Map.copyOf(upstreams));
     }
 
     /**
@@ -138,6 +139,17 @@ public final class ConfigLoader
         final ConfigOrigin origin = ex.origin();
         return new ConfigError(origin != null && origin.lineNumber() > 0 ? ex.getMessage() :
             source + ": " + ex.getMessage());
+    }
+
+    private static IdleConfig idle(final ConfigNode root)
+    {
+        final IdleConfig.Strategy strategy = ConfigValues.choice(root, "idle-strategy", IdleConfig.Strategy.class);
+        final long spinNs = root.durationNs("idle-spin", Long.MIN_VALUE);
+        if (spinNs < IdleConfig.MIN_SPIN_NS || spinNs > IdleConfig.MAX_SPIN_NS)
+        {
+            throw root.error("idle-spin", "must be 1us..1s");
+        }
+        return new IdleConfig(strategy, spinNs);
     }
 
     private static AdminConfig admin(final ConfigNode root)

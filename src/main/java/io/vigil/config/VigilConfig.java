@@ -13,6 +13,7 @@ import java.util.Map;
  * @param watchConfig       reload when the file (or its ConfigMap directory) changes.
  * @param loopStallTimeoutNs how long a loop may go without a duty cycle while not waiting before it is
  *                          reported as stuck; 0 = never.
+ * @param idle              how the event loops wait when they have nothing to do (restart-only).
  * @param logFormat         how notices and errors are written.
  * @param admin             the admin listener.
  * @param listeners         listeners in the order written.
@@ -25,6 +26,7 @@ public record VigilConfig(
     long shutdownTimeoutNs,
     boolean watchConfig,
     long loopStallTimeoutNs,
+    IdleConfig idle,
     LogFormat logFormat,
     AdminConfig admin,
     List<ListenerConfig> listeners,

@@ -1,12 +1,15 @@
 package io.vigil.runtime;
 
+import io.vigil.config.IdleConfig;
 import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopStalledException;
 import io.vigil.loop.LoopWatchdog;
 import io.vigil.loop.SelectorIdleStrategy;
+import io.vigil.loop.SpinThenBlockIdleStrategy;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -38,12 +41,15 @@ final class LoopRunners
      * Start a thread per loop, and the watchdog unless the stall timeout is 0.
      *
      * @param stallTimeoutNs loop-stall-timeout.
+     * @param idle           idle-strategy and idle-spin.
      */
-    void start(final long stallTimeoutNs)
+    void start(final long stallTimeoutNs, final IdleConfig idle)
     {
         for (final EventLoop loop : loops)
         {
-            final AgentRunner runner = new AgentRunner(new SelectorIdleStrategy(loop), this::onLoopError, null, loop);
+            final IdleStrategy idleStrategy = idle.strategy() == IdleConfig.Strategy.SPIN ?
+                new SpinThenBlockIdleStrategy(loop, idle.spinNs()) : new SelectorIdleStrategy(loop);
+            final AgentRunner runner = new AgentRunner(idleStrategy, this::onLoopError, null, loop);
             runners.add(runner);
             AgentRunner.startOnThread(runner);
         }

@@ -28,6 +28,10 @@ final class RestartOnlyKeys
         {
             changed.add("loop-stall-timeout");
         }
+        if (!running.idle().equals(next.idle()))
+        {
+            changed.add("idle-strategy/idle-spin");
+        }
         if (running.watchConfig() != next.watchConfig())
         {
             changed.add("watch-config");

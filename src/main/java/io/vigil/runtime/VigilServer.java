@@ -96,7 +96,7 @@ public final class VigilServer implements AutoCloseable
             throw ex;
         }
         server.generations.startFirst();
-        server.runners.start(config.loopStallTimeoutNs());
+        server.runners.start(config.loopStallTimeoutNs(), config.idle());
         return server;
     }
 

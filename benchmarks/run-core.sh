@@ -16,6 +16,8 @@
 #   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-core.sh   also an older build ("base", ports +400),
 #                                           interleaved with the current one; the table adds vigil/base
 #   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
+#   TARGETS="vigil vigil-spin" ...          also (only when named) this build with idle-strategy = spin and
+#                                           idle-spin = IDLE_SPIN (default 50us), ports +500: block vs spin, interleaved
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
@@ -24,6 +26,7 @@ IDLE_CONNS=${IDLE_CONNS:-9500}
 DEAD_PEER_RUNS=${DEAD_PEER_RUNS:-3}
 FIXED_RATE=${FIXED_RATE:-20000}
 BASELINE_JAR=${BASELINE_JAR:-}
+IDLE_SPIN=${IDLE_SPIN:-50us}
 [ -z "$BASELINE_JAR" ] || [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR: no such file" >&2; exit 1; }
 read -r -a targets <<<"${TARGETS:-direct vigil ${BASELINE_JAR:+base} nginx haproxy}"
 out="benchmarks/out/$(date +%Y%m%d-%H%M%S)"
@@ -38,7 +41,8 @@ bin/vigil --version >/dev/null   # builds the jar if needed
 
 # ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy), +400 (base)
 IPERF=15201; HTTP=18080; SINK=19000; ECHO=17000
-declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300 [base]=400)
+declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300 [base]=400 [vigil-spin]=500)
+spin=""; for t in "${targets[@]}"; do [ "$t" != vigil-spin ] || spin=1; done
 
 # --- upstreams, CPU 0
 bg taskset -c 0 iperf3 -s -p $IPERF
@@ -53,11 +57,12 @@ bg taskset -c 0 java benchmarks/IdleConnections.java sink 127.0.0.1:$SINK
 bg taskset -c 0 bin/vigil-bench echo --listen 127.0.0.1:$ECHO
 
 # --- proxies, CPU 1
-vigil_conf() { # vigil_conf OFFSET: the same configuration for the current and the baseline build
+vigil_conf() { # vigil_conf OFFSET [ROOT_KEYS]: the same configuration for the current and the baseline build
   local o=$1
   cat <<CONF
 vigil {
   event-loops = 1
+  ${2:-}
   listeners = [
     { name = iperf, listen = "127.0.0.1:$((IPERF+o))", upstream = iperf }
     { name = http,  listen = "127.0.0.1:$((HTTP+o))",  upstream = http }
@@ -75,6 +80,11 @@ CONF
 }
 vigil_conf 100 >"$out/vigil.conf"
 JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
+if [ -n "$spin" ]; then
+  vigil_conf 500 "idle-strategy = spin, idle-spin = $IDLE_SPIN" >"$out/vigil-spin.conf"
+  JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil-spin.conf" >"$out/vigil-spin.log" 2>&1 &
+  pids+=($!)
+fi
 if [ -n "$BASELINE_JAR" ]; then
   vigil_conf 400 >"$out/base.conf"
   java_vigil 1 "$BASELINE_JAR" run -c "$out/base.conf" >"$out/base.log" 2>&1 & pids+=($!)
@@ -120,18 +130,19 @@ listen echo
 HAP
 bg taskset -c 1 haproxy -f "$out/haproxy.cfg"
 
-for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300 ${BASELINE_JAR:+400}; do wait_port $((p+o)); done; done
+for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300 ${BASELINE_JAR:+400} ${spin:+500}; do wait_port $((p+o)); done; done
 
 proxy_pids() { # pids whose CPU and memory count for a proxy
   case $1 in
     vigil) pgrep -f "vigil.jar run -c $out/vigil.conf" ;;
+    vigil-spin) pgrep -f "vigil.jar run -c $out/vigil-spin.conf" ;;
     base) pgrep -f "jar $BASELINE_JAR run -c $out/base.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
     direct) ;;
   esac
 }
-heap_used_kib() { # heap_used_kib vigil|base: live Java heap after a full GC (RSS growth hides it when the heap grew)
+heap_used_kib() { # heap_used_kib vigil|base|vigil-spin: live Java heap after a full GC (RSS growth hides it when the heap grew)
   local pid; pid=$(proxy_pids "$1" | head -1)
   jcmd "$pid" GC.run >/dev/null
   jcmd "$pid" GC.heap_info | python3 -c 'import re,sys
@@ -168,8 +179,13 @@ print(f"{sys.argv[4]}\t{sys.argv[5]}\tcpu_us_per_req\t{t / hz * 1e6 / max(1, n):
 
     port=$((ECHO + OFFSET[$target]))
     rig="$out/rig-$target-$round"
+    before=$(cpu_ticks "$target")
     taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:$port" --rate "$FIXED_RATE" --duration "${DURATION}s" \
       --warmup 1s --connections 32 --size 64 --quiet --out "$rig-fixed" >"$rig-fixed.txt"
+    after=$(cpu_ticks "$target")
+    # warm-up included: the proxy's CPU % of its core over the whole fixed-rate run (idle-strategy = spin shows here)
+    [ "$target" = direct ] ||
+      echo -e "$round\t$target\tfixed_cpu%\t$(( (after - before) * 100 / hz / (DURATION + 1) ))" | tee -a "$results"
     before=$(cpu_ticks "$target")
     taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:$port" --new-connection --max --duration 5s \
       --warmup 0s --connections 16 --size 64 --quiet --out "$rig-setup" >"$rig-setup.txt"
@@ -196,7 +212,7 @@ done
 for target in "${targets[@]}"; do
   [ "$target" != direct ] || continue
   port=$((SINK + OFFSET[$target]))
-  case $target in vigil|base) heap0=$(heap_used_kib "$target") ;; esac
+  case $target in vigil|base|vigil-spin) heap0=$(heap_used_kib "$target") ;; esac
   base=$(rss_kib "$target")
   fifo="$out/hold-$target.out"
   taskset -c 0 java benchmarks/IdleConnections.java hold "127.0.0.1:$port" "$IDLE_CONNS" 20 >"$fifo" 2>&1 &
@@ -207,7 +223,7 @@ for target in "${targets[@]}"; do
   held=$(rss_kib "$target")
   per=$(python3 -c "print(round(($held - $base) / $IDLE_CONNS, 2))")
   echo -e "1\t$target\tidle_kib_per_conn\t$per\n1\t$target\tidle_rss_mib\t$((held / 1024))" | tee -a "$results"
-  if [ "$target" = vigil ] || [ "$target" = base ]; then
+  if [ "$target" = vigil ] || [ "$target" = base ] || [ "$target" = vigil-spin ]; then
     heap1=$(heap_used_kib "$target")
     echo -e "1\t$target\tidle_heap_kib_per_conn\t$(python3 -c "print(round(($heap1 - $heap0) / $IDLE_CONNS, 2))")" |
       tee -a "$results"
@@ -236,7 +252,7 @@ NGX
     [nginx]="nginx -c $PWD/$out/lab-nginx.conf -p $PWD/$out" [haproxy]="haproxy -f $PWD/$out/lab-haproxy.cfg")
   for i in $(seq "$DEAD_PEER_RUNS"); do
     for target in "${targets[@]}"; do
-      [ "$target" != direct ] || continue
+      case $target in direct|vigil-spin) continue ;; esac   # the idle strategy does not change keepalive
       bin/vigil-bench deadpeer --proxy-cmd "${LAB[$target]}" --connections 20 --budget 4s --wait 30s \
         --out "$out/lab-$target-$i" >"$out/lab-$target-$i.txt" 2>&1 || true
       python3 - "$out/lab-$target-$i/deadpeer.json" "$i" "$target" <<'PY' | tee -a "$results"

@@ -8,13 +8,15 @@ import csv
 import statistics
 import sys
 
-NAMES = {"direct": "direct", "vigil": "vigil", "base": "vigil (baseline)", "nginx": "nginx", "haproxy": "haproxy"}
+NAMES = {"direct": "direct", "vigil": "vigil", "base": "vigil (baseline)", "nginx": "nginx", "haproxy": "haproxy",
+         "vigil-spin": "vigil idle-strategy=spin"}
 TESTS = {
     "core": (("gbps", "iperf3 Gbit/s"), ("rps", "wrk req/s"), ("p50", "wrk p50 ms"), ("p99", "wrk p99 ms"),
              ("cpu%", "proxy CPU % of its core (wrk)"), ("cpu_us_per_req", "proxy CPU us per request (wrk)"),
              ("fixed_p50", "fixed-rate p50 ms"), ("fixed_p90", "fixed-rate p90 ms"),
              ("fixed_p99", "fixed-rate p99 ms"), ("fixed_p99_9", "fixed-rate p99.9 ms"),
-             ("fixed_max", "fixed-rate max ms"), ("setup_rate", "connection setups/s"),
+             ("fixed_max", "fixed-rate max ms"), ("fixed_cpu%", "proxy CPU % of its core (fixed rate)"),
+             ("setup_rate", "connection setups/s"),
              ("setup_cpu_us", "proxy CPU us per connection setup"),
              ("idle_kib_per_conn", "KiB RSS growth per idle proxied conn"),
              ("idle_heap_kib_per_conn", "KiB live Java heap per idle conn (Vigil)"),
@@ -44,6 +46,7 @@ def main():
         vals.setdefault((r["target"], r["test"]), []).append(num(r["value"]))
     med = {k: statistics.median(v) for k, v in vals.items()}
     ratios = [b for b in ("direct", "nginx", "base") if b in targets and "vigil" in targets]
+    spin = "vigil-spin" in targets and "vigil" in targets
 
     def cell(t, test):
         return "{:.2f}".format(med[(t, test)]) if (t, test) in med else "-"
@@ -53,14 +56,20 @@ def main():
             return "-"
         return "{:.2f}".format(med[("vigil", test)] / med[(base, test)])
 
-    head = ["metric"] + [NAMES.get(t, t) for t in targets] + [f"vigil/{b}" for b in ratios]
+    def spin_ratio(test):
+        if ("vigil-spin", test) not in med or not med.get(("vigil", test)):
+            return "-"
+        return "{:.2f}".format(med[("vigil-spin", test)] / med[("vigil", test)])
+
+    head = ["metric"] + [NAMES.get(t, t) for t in targets] + [f"vigil/{b}" for b in ratios] + \
+        (["spin/block"] if spin else [])
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for test, label in TESTS[kind]:
         if not any((t, test) in med for t in targets):
             continue
-        print("| " + " | ".join([label] + [cell(t, test) for t in targets] + [ratio(test, b) for b in ratios]) +
-              " |")
+        print("| " + " | ".join([label] + [cell(t, test) for t in targets] + [ratio(test, b) for b in ratios] +
+                                ([spin_ratio(test)] if spin else [])) + " |")
     print()
     for test in ("rps", "cpu_us_per_req", "fixed_p99"):
         spread = [f"{t} {min(vals[(t, test)]):g}-{max(vals[(t, test)]):g}" for t in targets if (t, test) in vals]

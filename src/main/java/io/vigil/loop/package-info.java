@@ -1,7 +1,8 @@
 /**
  * The event loop: one {@link java.nio.channels.Selector}, one Agrona timer wheel and lock-free command queues per
  * thread ({@link io.vigil.loop.EventLoop}, joining {@code LoopSelector}: dispatch and wake-up, {@code LoopTimers}
- * and {@code LoopCommands}), idled by blocking in select until the next deadline, its sessions and their periodic
+ * and {@code LoopCommands}), idled by blocking in select until the next deadline (or, with {@code idle-strategy =
+ * spin}, after polling for a bound: {@link io.vigil.loop.SpinThenBlockIdleStrategy}), its sessions and their periodic
  * sweep ({@link io.vigil.loop.LoopSessions}), its buffer pool, and the watchdog that notices a stuck loop. Nothing
  * here is shared between loops.
  */

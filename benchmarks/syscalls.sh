@@ -6,6 +6,7 @@
 #   benchmarks/syscalls.sh                       REQUESTS=20000 WARMUP=20000 CONNS="1 16"
 #   VIGIL_JAR=/tmp/old.jar benchmarks/syscalls.sh   another build of Vigil (default target/vigil.jar)
 #   TARGETS="vigil-tcp vigil-http"                only these
+#   VIGIL_ROOT_KEYS="idle-strategy = spin"        extra root keys for Vigil (here: count what the spin polls cost)
 # Output: benchmarks/out/syscalls-<timestamp>/ with each strace summary and summary.md (calls per request).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,7 @@ bg taskset -c 0 nginx -c "$PWD/$out/origin.conf" -p "$PWD/$out"
 cat >"$out/vigil.conf" <<CONF
 vigil {
   event-loops = 1
+  ${VIGIL_ROOT_KEYS:-}
   listeners = [
     { name = tcp, listen = "127.0.0.1:${PORT[vigil-tcp]}", mode = tcp, upstream = origin, access-log = false }
     { name = web, listen = "127.0.0.1:${PORT[vigil-http]}", mode = http, upstream = origin, access-log = false }

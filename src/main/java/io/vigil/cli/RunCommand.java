@@ -4,6 +4,7 @@ import io.vigil.admin.AdminResponseView;
 import io.vigil.admin.AdminServer;
 import io.vigil.config.ConfigError;
 import io.vigil.config.ConfigLoader;
+import io.vigil.config.IdleConfig;
 import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.config.VigilConfig;
@@ -190,8 +191,10 @@ final class RunCommand
     private static void announce(
         final PrintStream out, final VigilConfig config, final VigilServer server, final AdminServer admin)
     {
-        out.println("vigil " + Vigil.version() + " started: " + config.eventLoops() + " event loop(s), config " +
-            config.source());
+        final String spin = config.idle().strategy() != IdleConfig.Strategy.SPIN ? "" :
+            " (idle-strategy spin: " + TimeUnit.NANOSECONDS.toMicros(config.idle().spinNs()) + "us before blocking)";
+        out.println("vigil " + Vigil.version() + " started: " + config.eventLoops() + " event loop(s)" + spin +
+            ", config " + config.source());
         for (final ListenerConfig listener : config.listeners())
         {
             out.println("listening " + listener.name() + " " + HostPort.format(server.boundAddress(listener.name())) +

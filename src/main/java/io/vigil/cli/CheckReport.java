@@ -35,8 +35,6 @@ final class CheckReport
                 seconds(listener.proxyTimeoutNs()));
             out.println("  client so-keepalive=" + describe(listener.soKeepalive(), system));
             out.println("  client user-timeout=" + describe(listener.userTimeout(), listener.soKeepalive(), system) +
-                (listener.http() != null && UserTimeouts.mechanism() == UserTimeouts.Mechanism.WRITE_STALL &&
-                listener.userTimeout().mode() != UserTimeout.Mode.OFF ? " (http: send-timeout stands in)" : "") +
                 "  max-connections=" + limit(listener.limits().maxConnections()) + " max-connections-per-client=" +
                 limit(listener.limits().maxPerClient()));
             if (listener.routes() != null)

@@ -51,6 +51,7 @@ public final class HttpConnection extends Session implements Relay.Owner
     private final RequestForwarder forwarder;
     private final ResponseRelay response;
     private final HttpTimeouts timeouts;
+    private final HttpUserTimeouts userTimeouts;
     private final HttpAccessLog accessLog;
     private final RequestIntake intake;
     /** The closing phase. */
@@ -85,7 +86,8 @@ public final class HttpConnection extends Session implements Relay.Owner
         final GatherWrite gather = new GatherWrite();
         this.forwarder = new RequestForwarder(this, ex, in, lease, headWriter, gather);
         this.response = new ResponseRelay(this, ex, lease, headWriter, gather);
-        this.timeouts = new HttpTimeouts(this, in, ex, forwarder, response, lease);
+        this.userTimeouts = new HttpUserTimeouts(this, listener, ex, forwarder, response, lease);
+        this.timeouts = new HttpTimeouts(this, in, ex, forwarder, response, lease, userTimeouts);
         this.accessLog = new HttpAccessLog(shard.logLine(), listener.name(), client.text(),
             listener.config().accessLog(), listener.config().accessLogFormat() == LogFormat.JSON);
         this.intake = new RequestIntake(this, in, ex, lease, response, forwarder);
@@ -235,6 +237,7 @@ public final class HttpConnection extends Session implements Relay.Owner
         lease.handOverToTunnel(); // never pooled again; the socket is closed with the session
         interest.stop();
         tunnel = new HttpTunnel(this, group);
+        userTimeouts.configure(tunnel.relay);
         tunnel.start(clientKey, in, response, forwarder, lease);
     }
 
@@ -301,16 +304,17 @@ public final class HttpConnection extends Session implements Relay.Owner
     /**
      * The one teardown: log an unfinished request, close the upstream (never pooled), return buffers, close.
      *
-     * @param reason why.
-     * @param side   whose doing.
+     * @param closeReason why.
+     * @param side        whose doing.
      */
     @Override
-    protected void close(final CloseReason reason, final Side side)
+    protected void close(final CloseReason closeReason, final Side side)
     {
         if (phase == CLOSED)
         {
             return;
         }
+        final CloseReason reason = userTimeouts.closing(closeReason, side);
         final boolean midExchange = phase == EXCHANGE;
         final boolean tunnelled = phase == TUNNEL;
         phase = CLOSED;
@@ -320,8 +324,7 @@ public final class HttpConnection extends Session implements Relay.Owner
             accessLog.request(ex, lease, loop.nowNs());
         }
         interest.stop();
-        final boolean peerDied = side == Side.UPSTREAM &&
-            (reason == CloseReason.KEEPALIVE_TIMEOUT || reason == CloseReason.PEER_TIMEOUT);
+        final boolean peerDied = side == Side.UPSTREAM && reason.deadPeer();
         long fromClient = in.bytes;
         if (tunnelled)
         {
@@ -365,6 +368,11 @@ public final class HttpConnection extends Session implements Relay.Owner
     HttpUpstreamConfig upstreamConfig()
     {
         return group.config().http();
+    }
+
+    HttpUserTimeouts userTimeouts()
+    {
+        return userTimeouts;
     }
 
     long nowNs()

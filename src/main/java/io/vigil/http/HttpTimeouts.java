@@ -23,10 +23,11 @@ final class HttpTimeouts
     private final RequestForwarder forwarder;
     private final ResponseRelay response;
     private final UpstreamLease lease;
+    private final HttpUserTimeouts userTimeouts;
 
     HttpTimeouts(
         final HttpConnection connection, final ClientInput in, final Exchange ex, final RequestForwarder forwarder,
-        final ResponseRelay response, final UpstreamLease lease)
+        final ResponseRelay response, final UpstreamLease lease, final HttpUserTimeouts userTimeouts)
     {
         this.connection = connection;
         this.config = connection.config();
@@ -36,6 +37,7 @@ final class HttpTimeouts
         this.forwarder = forwarder;
         this.response = response;
         this.lease = lease;
+        this.userTimeouts = userTimeouts;
     }
 
     /**
@@ -72,6 +74,10 @@ final class HttpTimeouts
      */
     void exchange(final long nowNs)
     {
+        if (userTimeouts.exchange(nowNs))
+        {
+            return; // user-timeout's write-stall fallback (Java 17): usually shorter than send-timeout
+        }
         if (response.pending() && !response.clientWritable && nowNs - ex.lastClientWriteNs >= config.sendTimeoutNs())
         {
             connection.close(CloseReason.TIMEOUT, Side.CLIENT);

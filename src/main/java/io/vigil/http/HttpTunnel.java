@@ -63,7 +63,8 @@ final class HttpTunnel
     }
 
     /**
-     * From the sweep: proxy-timeout, no bytes moved either way for that long.
+     * From the sweep: proxy-timeout, no bytes moved either way for that long; else user-timeout's write-stall
+     * fallback (Java 17), as in tcp mode.
      *
      * @param nowNs the loop's time.
      */
@@ -72,6 +73,12 @@ final class HttpTunnel
         if (nowNs - relay.lastActivityNs() >= connection.listener().config().proxyTimeoutNs())
         {
             connection.close(CloseReason.IDLE_TIMEOUT, Side.PROXY);
+            return;
+        }
+        final Side stalled = relay.writeStalledSide(nowNs);
+        if (stalled != null)
+        {
+            connection.close(CloseReason.USER_TIMEOUT, stalled);
         }
     }
 }

@@ -152,7 +152,11 @@ final class RequestForwarder
                 ex.upstreamReusable = false;
                 return true;
             }
-            lease.failed(CloseReason.of(ex2, connection.idleKeepAlive(Side.UPSTREAM)));
+            final CloseReason reason = CloseReason.of(ex2, connection.idleKeepAlive(Side.UPSTREAM));
+            if (!connection.userTimeouts().onUpstreamWriteFailed(reason))
+            {
+                lease.failed(reason);
+            }
             return true;
         }
         if (moved)

@@ -36,9 +36,9 @@ public final class UserTimeoutScenarios
     static final long TIMEOUT_MS = 3000;
     private static final int CHUNK = 64 * 1024;
     /** Bytes that must have crossed before the blackhole: the transfer is under way. */
-    private static final long UNDER_WAY = 4L * 1024 * 1024;
+    static final long UNDER_WAY = 4L * 1024 * 1024;
     /** Upper bound on what a pushing side writes: every loop is bounded. */
-    private static final long PUSH_LIMIT = 4L * 1024 * 1024 * 1024;
+    static final long PUSH_LIMIT = 4L * 1024 * 1024 * 1024;
 
     /** The scenarios, by name. */
     enum Scenario
@@ -141,7 +141,7 @@ public final class UserTimeoutScenarios
     }
 
     /** Reads on the survivor until EOF or reset (its writes may also fail first); ms since the blackhole. */
-    private static long awaitEnd(final Socket survivor, final long sinceNs) throws IOException
+    static long awaitEnd(final Socket survivor, final long sinceNs) throws IOException
     {
         final InputStream in = survivor.getInputStream();
         final byte[] buffer = new byte[CHUNK];
@@ -163,7 +163,7 @@ public final class UserTimeoutScenarios
         return Duration.ofNanos(System.nanoTime() - sinceNs).toMillis();
     }
 
-    private static void drain(final Socket socket, final AtomicLong received)
+    static void drain(final Socket socket, final AtomicLong received)
     {
         final byte[] buffer = new byte[CHUNK];
         try
@@ -181,7 +181,7 @@ public final class UserTimeoutScenarios
         }
     }
 
-    private static void push(final Socket socket)
+    static void push(final Socket socket)
     {
         final byte[] chunk = new byte[CHUNK];
         try
@@ -198,14 +198,14 @@ public final class UserTimeoutScenarios
         }
     }
 
-    private static void daemon(final Runnable body)
+    static void daemon(final Runnable body)
     {
         final Thread thread = new Thread(body, "user-timeout-scenario");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static void check(final boolean condition, final String what)
+    static void check(final boolean condition, final String what)
     {
         if (!condition)
         {

@@ -305,16 +305,17 @@ public final class HttpConnection extends Session implements Relay.Owner
      * The one teardown: log an unfinished request, close the upstream (never pooled), return buffers, close.
      *
      * @param closeReason why.
-     * @param side        whose doing.
+     * @param closeSide   whose doing.
      */
     @Override
-    protected void close(final CloseReason closeReason, final Side side)
+    protected void close(final CloseReason closeReason, final Side closeSide)
     {
         if (phase == CLOSED)
         {
             return;
         }
-        final CloseReason reason = userTimeouts.closing(closeReason, side);
+        final CloseReason reason = userTimeouts.closing(closeReason, closeSide);
+        final Side side = userTimeouts.closingSide(closeSide);
         final boolean midExchange = phase == EXCHANGE;
         final boolean tunnelled = phase == TUNNEL;
         phase = CLOSED;

@@ -30,6 +30,8 @@ final class HttpUserTimeouts
     private final long clientNs;
     private final long upstreamNs;
     private final boolean writeStall;
+    /** The upstream timed out and the client got a 504: that is why the connection ends, whenever it does. */
+    private boolean upstreamVerdict;
 
     HttpUserTimeouts(
         final HttpConnection connection, final Listener listener, final Exchange ex,
@@ -102,7 +104,8 @@ final class HttpUserTimeouts
 
     /**
      * The connection is closing: a kernel retransmission timeout on a side with a user-timeout is that timeout's
-     * verdict; a side that timed out is reset rather than left retransmitting what it never took.
+     * verdict; a side that timed out is reset rather than left retransmitting what it never took. After an
+     * upstream verdict (504) the connection's end is recorded as that verdict.
      *
      * @param reason why it closes.
      * @param side   whose doing.
@@ -110,6 +113,10 @@ final class HttpUserTimeouts
      */
     CloseReason closing(final CloseReason reason, final Side side)
     {
+        if (upstreamVerdict)
+        {
+            return CloseReason.USER_TIMEOUT; // the first cause is the one recorded
+        }
         final long sideNs = side == Side.CLIENT ? clientNs : side == Side.UPSTREAM ? upstreamNs : 0;
         final CloseReason verdict = reason == CloseReason.PEER_TIMEOUT && sideNs > 0 && !writeStall ?
             CloseReason.USER_TIMEOUT : reason;
@@ -120,11 +127,22 @@ final class HttpUserTimeouts
         return verdict;
     }
 
+    /**
+     * @param side the side the closing code names.
+     * @return the side to record: the upstream once it timed out (the connection closes after the 504 for it).
+     */
+    Side closingSide(final Side side)
+    {
+        return upstreamVerdict ? Side.UPSTREAM : side;
+    }
+
     private void upstreamTimedOut()
     {
         abortOnClose(lease.channel);
         lease.drop(true); // a dead server: counts against it, like a keepalive verdict
-        connection.respondError(HttpStatus.GATEWAY_TIMEOUT, true, CloseReason.USER_TIMEOUT, Side.UPSTREAM);
+        // no keep-alive after it: the request was cut short, and the connection's close then records this cause
+        upstreamVerdict = true;
+        connection.respondError(HttpStatus.GATEWAY_TIMEOUT, false, CloseReason.USER_TIMEOUT, Side.UPSTREAM);
     }
 
     private static void abortOnClose(final SocketChannel channel)

@@ -17,7 +17,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.vigil.scenario.UserTimeoutScenarios.PUSH_LIMIT;
@@ -172,6 +171,11 @@ public final class HttpUserTimeoutScenarios
             Await.until(() -> endedNs.get() != 0, Duration.ofMillis(BUDGET_MS + 10_000), "the client connection ends");
             checkNoVigilSockets();
             vigil.awaitAccessLog("status=504");
+            // the connection's end is recorded as the upstream's verdict (after the linger the 504 started)
+            final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(15)).get(0);
+            check(closed.reason() == CloseReason.USER_TIMEOUT && closed.side() == Side.UPSTREAM,
+                "recorded as user_timeout side=upstream, got " + closed);
+            checkCounted(vigil, Side.UPSTREAM);
             System.out.printf("http upstream blackholed after %d request bytes; Vigil (%s) dropped it and " +
                 "answered 504 %d ms later (user-timeout %d ms)%n", received.get(), UserTimeouts.mechanism().label(),
                 answeredMs, TIMEOUT_MS);
@@ -187,12 +191,17 @@ public final class HttpUserTimeoutScenarios
         check(closed.reason() == CloseReason.USER_TIMEOUT, "reason user_timeout, got " + closed);
         check(closed.side() == side, "side, got " + closed);
         checkWithin(closedMs, "closed");
+        checkCounted(vigil, side);
+        return closedMs;
+    }
+
+    private static void checkCounted(final VigilHarness vigil, final Side side) throws IOException
+    {
         final String sideName = side.name().toLowerCase();
         vigil.awaitAccessLog("reason=user_timeout side=" + sideName);
         final String series = "vigil_sessions_closed_total{listener=\"pub\",reason=\"user_timeout\",side=\"" +
             sideName + "\"}";
         check(Admin.metric(vigil.adminAddress(), series) == 1, series + " rose by the one connection");
-        return closedMs;
     }
 
     private static void checkWithin(final long ms, final String what)
@@ -209,11 +218,15 @@ public final class HttpUserTimeoutScenarios
             page.contains("\"mode\":\"http\""), "/connections names the mechanism for the http connection: " + page);
     }
 
+    /**
+     * A channel closed while registered is closed for real at the loop's next select, which may come a moment
+     * after the peer saw the other leg end: wait for it, briefly.
+     */
     private static void checkNoVigilSockets()
     {
-        final List<String> left = Netns.establishedSockets(
-            "( sport = :" + PROXY_PORT + " or dport = :" + UPSTREAM_PORT + " )");
-        check(left.isEmpty(), "Vigil's sockets left ESTABLISHED: " + left);
+        final String filter = "( sport = :" + PROXY_PORT + " or dport = :" + UPSTREAM_PORT + " )";
+        Await.until(() -> Netns.establishedSockets(filter).isEmpty(), Duration.ofSeconds(2),
+            () -> "no Vigil socket left ESTABLISHED, still: " + Netns.establishedSockets(filter));
     }
 
     private static ServerSocket bindUpstream() throws IOException

@@ -173,21 +173,25 @@ final class AdminConnection extends LoopSession implements SelectHandler
 
     private void respond(final AdminResponse response, final boolean headOnly) throws IOException
     {
-        final byte[] headBytes = ("HTTP/1.1 " + response.status() + " " + reason(response.status()) + "\r\n" +
+        final ByteBuffer headBytes = ByteBuffer.wrap(("HTTP/1.1 " + response.status() + " " +
+            reason(response.status()) + "\r\n" +
             "Content-Type: " + response.contentType() + "\r\n" +
-            "Content-Length: " + response.body().length + "\r\n" +
-            "Cache-Control: no-store\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        out = ByteBuffer.allocate(headBytes.length + (headOnly ? 0 : response.body().length));
-        out.put(headBytes);
-        if (!headOnly)
-        {
-            out.put(response.body());
-        }
-        out.flip();
+            "Content-Length: " + response.length() + "\r\n" +
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        final ByteBuffer body = ByteBuffer.wrap(response.body(), 0, headOnly ? 0 : response.length());
         phase = WRITE;
         phaseStartNs = loop.nowNs();
-        key.interestOps(SelectionKey.OP_WRITE);
-        write();
+        // the body may be the metrics renderer's reused buffer, valid only now: write what the socket takes at
+        // once (all of it, usually) and keep a copy of the rest for a client that reads slowly
+        channel.write(new ByteBuffer[] {headBytes, body});
+        if (headBytes.hasRemaining() || body.hasRemaining())
+        {
+            out = ByteBuffer.allocate(headBytes.remaining() + body.remaining());
+            out.put(headBytes).put(body).flip();
+            key.interestOps(SelectionKey.OP_WRITE);
+            return;
+        }
+        written();
     }
 
     private void write() throws IOException
@@ -198,6 +202,11 @@ final class AdminConnection extends LoopSession implements SelectHandler
             return;
         }
         out = null;
+        written();
+    }
+
+    private void written() throws IOException
+    {
         // half-close and read until the client closes: closing with unread input would reset the connection and
         // could cost the client the end of the answer
         channel.shutdownOutput();

@@ -1,12 +1,10 @@
 package io.vigil.admin;
 
-import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.vigil.admin.MetricFamily.HistogramSlots;
+import io.vigil.admin.MetricFamily.Reading;
+import io.vigil.admin.MetricFamily.Series;
+import io.vigil.admin.MetricFamily.Type;
 import io.vigil.runtime.VigilServer;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
@@ -16,7 +14,6 @@ import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.RejectReason;
 import io.vigil.stats.ServerCounters;
 import io.vigil.stats.StatsLayout;
-import io.vigil.stats.StatsSnapshot;
 import io.vigil.stats.UpstreamCounters;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.UpstreamGroup;
@@ -26,9 +23,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Vigil's metric families, built at scrape time from one {@link StatsSnapshot} (the loops' counters summed
- * without locks) and the live state of the current upstream groups. Names are a contract (README): base units,
- * {@code _total} on counters (the client adds it), low-cardinality labels, nothing per connection.
+ * Vigil's metric families: which series exist for the current stats blocks and upstream groups, and where each
+ * one's value is read from at scrape time (the loops' counters summed without locks, or the live state of a
+ * server). Names are a contract (README): base units, {@code _total} on counters (the client adds it),
+ * low-cardinality labels, nothing per connection. Describing allocates; it runs when the label sets change, not
+ * per scrape.
  */
 final class MetricFamilies
 {
@@ -45,40 +44,35 @@ final class MetricFamilies
         this.version = version;
     }
 
-    MetricSnapshots collect()
+    /**
+     * @param blocks the stats blocks now (a snapshot's).
+     * @param groups the upstream groups now.
+     * @return every family with its series.
+     */
+    List<MetricFamily> describe(final List<StatsLayout.Block> blocks, final Map<String, UpstreamGroup> groups)
     {
-        final StatsSnapshot stats = server.stats();
-        final List<MetricSnapshot> families = new ArrayList<>();
-        families.add(GaugeSnapshot.builder().name("vigil_build_info").help("Vigil's version (always 1)")
-            .dataPoint(gauge(Labels.of("version", version), 1)).build());
-        listeners(stats, families);
-        upstreams(stats, families);
-        process(stats, families);
-        return new MetricSnapshots(families);
+        final List<MetricFamily> families = new ArrayList<>();
+        families.add(new MetricFamily("vigil_build_info", "Vigil's version (always 1)", Type.GAUGE,
+            List.of(new Series(Labels.of("version", version), now -> 1, null))));
+        listeners(blocks, families);
+        upstreams(blocks, groups, families);
+        process(blocks.get(0), families);
+        return families;
     }
 
-    private void listeners(final StatsSnapshot stats, final List<MetricSnapshot> families)
+    private static void listeners(final List<StatsLayout.Block> blocks, final List<MetricFamily> families)
     {
-        final CounterSnapshot.Builder accepted = counter("vigil_listener_connections_accepted",
-            "Connections accepted and handed to an event loop");
-        final GaugeSnapshot.Builder active = GaugeSnapshot.builder().name("vigil_listener_connections_active")
-            .help("Sessions open now");
-        final CounterSnapshot.Builder rejected = counter("vigil_listener_connections_rejected",
-            "Accepted connections closed at once, by reason");
-        final CounterSnapshot.Builder closed = counter("vigil_sessions_closed",
-            "Sessions ended, by close reason and the side it came from (proxy: Vigil's own decision)");
-        final CounterSnapshot.Builder dead = counter("vigil_dead_peers",
-            "Sessions ended because the kernel declared a peer dead (keepalive verdict or retransmission timeout)");
-        final CounterSnapshot.Builder received = counter("vigil_received_bytes", "Bytes read, by side");
-        final CounterSnapshot.Builder sent = counter("vigil_sent_bytes", "Bytes written, by side");
-        final CounterSnapshot.Builder requests = counter("vigil_http_requests",
-            "HTTP requests answered, by status class");
-        final HistogramSnapshot.Builder durations = HistogramSnapshot.builder()
-            .name("vigil_session_duration_seconds").help("How long sessions lasted");
-        final HistogramSnapshot.Builder responses = HistogramSnapshot.builder()
-            .name("vigil_http_upstream_response_duration_seconds")
-            .help("HTTP: from the request fully sent to the upstream's response head");
-        for (final StatsLayout.Block block : stats.blocks())
+        final List<Series> accepted = new ArrayList<>();
+        final List<Series> active = new ArrayList<>();
+        final List<Series> rejected = new ArrayList<>();
+        final List<Series> closed = new ArrayList<>();
+        final List<Series> dead = new ArrayList<>();
+        final List<Series> received = new ArrayList<>();
+        final List<Series> sent = new ArrayList<>();
+        final List<Series> requests = new ArrayList<>();
+        final List<Series> durations = new ArrayList<>();
+        final List<Series> responses = new ArrayList<>();
+        for (final StatsLayout.Block block : blocks)
         {
             if (block.kind() != StatsLayout.Kind.LISTENER)
             {
@@ -86,188 +80,183 @@ final class MetricFamilies
             }
             final String name = block.labels().get(0);
             final Labels listener = Labels.of("listener", name);
-            accepted.dataPoint(count(listener, stats.get(block, ListenerCounters.ACCEPTED)));
-            active.dataPoint(gauge(listener, stats.get(block, ListenerCounters.ACTIVE)));
+            accepted.add(slot(listener, block, ListenerCounters.ACCEPTED));
+            active.add(slot(listener, block, ListenerCounters.ACTIVE));
             for (final RejectReason reason : RejectReason.values())
             {
-                rejected.dataPoint(count(Labels.of("listener", name, "reason", reason.label()),
-                    stats.get(block, ListenerCounters.REJECTED + reason.ordinal())));
+                rejected.add(slot(Labels.of("listener", name, "reason", reason.label()), block,
+                    ListenerCounters.REJECTED + reason.ordinal()));
             }
             for (final Side side : SIDES)
             {
-                long deaths = 0;
+                final List<Integer> deaths = new ArrayList<>();
                 for (final CloseReason reason : REASONS)
                 {
-                    final long n = stats.get(block, ListenerCounters.closed(reason.ordinal(), side.ordinal()));
-                    closed.dataPoint(count(Labels.of("listener", name, "reason", reason.logName(), "side",
-                        side.logName()), n));
+                    final int offset = ListenerCounters.closed(reason.ordinal(), side.ordinal());
+                    closed.add(slot(Labels.of("listener", name, "reason", reason.logName(), "side", side.logName()),
+                        block, offset));
                     if (reason.deadPeer())
                     {
-                        deaths += n;
+                        deaths.add(offset);
                     }
                 }
                 if (side != Side.PROXY)
                 {
-                    dead.dataPoint(count(Labels.of("listener", name, "side", side.logName()), deaths));
+                    dead.add(new Series(Labels.of("listener", name, "side", side.logName()), sum(block, deaths),
+                        null));
                 }
             }
-            bytes(received, name, "client", stats.get(block, ListenerCounters.BYTES_FROM_CLIENT));
-            bytes(received, name, "upstream", stats.get(block, ListenerCounters.BYTES_FROM_UPSTREAM));
-            bytes(sent, name, "client", stats.get(block, ListenerCounters.BYTES_TO_CLIENT));
-            bytes(sent, name, "upstream", stats.get(block, ListenerCounters.BYTES_TO_UPSTREAM));
+            received.add(slot(Labels.of("listener", name, "side", "client"), block,
+                ListenerCounters.BYTES_FROM_CLIENT));
+            received.add(slot(Labels.of("listener", name, "side", "upstream"), block,
+                ListenerCounters.BYTES_FROM_UPSTREAM));
+            sent.add(slot(Labels.of("listener", name, "side", "client"), block, ListenerCounters.BYTES_TO_CLIENT));
+            sent.add(slot(Labels.of("listener", name, "side", "upstream"), block,
+                ListenerCounters.BYTES_TO_UPSTREAM));
             for (int c = 0; c < STATUS_CLASSES.length; c++)
             {
-                requests.dataPoint(count(Labels.of("listener", name, "code", STATUS_CLASSES[c]),
-                    stats.get(block, ListenerCounters.HTTP_REQUESTS + c)));
+                requests.add(slot(Labels.of("listener", name, "code", STATUS_CLASSES[c]), block,
+                    ListenerCounters.HTTP_REQUESTS + c));
             }
-            durations.dataPoint(histogram(listener, Histogram.SESSION_SECONDS, stats, block,
-                ListenerCounters.SESSION_DURATION));
-            responses.dataPoint(histogram(listener, Histogram.RESPONSE_SECONDS, stats, block,
-                ListenerCounters.HTTP_RESPONSE_DURATION));
+            durations.add(new Series(listener, null, new HistogramSlots(Histogram.SESSION_SECONDS, block,
+                ListenerCounters.SESSION_DURATION)));
+            responses.add(new Series(listener, null, new HistogramSlots(Histogram.RESPONSE_SECONDS, block,
+                ListenerCounters.HTTP_RESPONSE_DURATION)));
         }
-        families.add(accepted.build());
-        families.add(active.build());
-        families.add(rejected.build());
-        families.add(closed.build());
-        families.add(dead.build());
-        families.add(received.build());
-        families.add(sent.build());
-        families.add(requests.build());
-        families.add(durations.build());
-        families.add(responses.build());
+        families.add(counter("vigil_listener_connections_accepted", "Connections accepted and handed to an event loop",
+            accepted));
+        families.add(gauge("vigil_listener_connections_active", "Sessions open now", active));
+        families.add(counter("vigil_listener_connections_rejected", "Accepted connections closed at once, by reason",
+            rejected));
+        families.add(counter("vigil_sessions_closed",
+            "Sessions ended, by close reason and the side it came from (proxy: Vigil's own decision)", closed));
+        families.add(counter("vigil_dead_peers",
+            "Sessions ended because the kernel declared a peer dead (keepalive verdict or retransmission timeout)",
+            dead));
+        families.add(counter("vigil_received_bytes", "Bytes read, by side", received));
+        families.add(counter("vigil_sent_bytes", "Bytes written, by side", sent));
+        families.add(counter("vigil_http_requests", "HTTP requests answered, by status class", requests));
+        families.add(new MetricFamily("vigil_session_duration_seconds", "How long sessions lasted", Type.HISTOGRAM,
+            durations));
+        families.add(new MetricFamily("vigil_http_upstream_response_duration_seconds",
+            "HTTP: from the request fully sent to the upstream's response head", Type.HISTOGRAM, responses));
     }
 
-    private void upstreams(final StatsSnapshot stats, final List<MetricSnapshot> families)
+    private static void upstreams(final List<StatsLayout.Block> blocks, final Map<String, UpstreamGroup> groups,
+        final List<MetricFamily> families)
     {
-        final CounterSnapshot.Builder attempts = counter("vigil_upstream_connect_attempts",
-            "Connects to an upstream server");
-        final CounterSnapshot.Builder failures = counter("vigil_upstream_connect_failures",
-            "Failed connects, by reason (local: this host's failure, not counted against the server)");
-        final CounterSnapshot.Builder checks = counter("vigil_health_checks", "Active health checks, by result");
-        final GaugeSnapshot.Builder up = GaugeSnapshot.builder().name("vigil_upstream_server_up")
-            .help("1 while new sessions may go to the server: not down, healthy, not failed recently");
-        final GaugeSnapshot.Builder sessions = GaugeSnapshot.builder().name("vigil_upstream_sessions_active")
-            .help("Sessions (and HTTP exchanges) open to the server now, across loops");
-        final GaugeSnapshot.Builder idle = GaugeSnapshot.builder().name("vigil_upstream_pool_idle_connections")
-            .help("Idle pooled HTTP connections to the upstream, all loops");
-        final CounterSnapshot.Builder reuses = counter("vigil_upstream_pool_reuses",
-            "HTTP requests sent over a pooled connection");
-        final HistogramSnapshot.Builder connects = HistogramSnapshot.builder()
-            .name("vigil_upstream_connect_duration_seconds").help("From connect() to connected");
-        for (final StatsLayout.Block block : stats.blocks())
+        final List<Series> attempts = new ArrayList<>();
+        final List<Series> failures = new ArrayList<>();
+        final List<Series> checks = new ArrayList<>();
+        final List<Series> up = new ArrayList<>();
+        final List<Series> sessions = new ArrayList<>();
+        final List<Series> idle = new ArrayList<>();
+        final List<Series> reuses = new ArrayList<>();
+        final List<Series> connects = new ArrayList<>();
+        for (final StatsLayout.Block block : blocks)
         {
             if (block.kind() == StatsLayout.Kind.UPSTREAM)
             {
                 final Labels upstream = Labels.of("upstream", block.labels().get(0));
-                idle.dataPoint(gauge(upstream, stats.get(block, UpstreamCounters.POOL_IDLE)));
-                reuses.dataPoint(count(upstream, stats.get(block, UpstreamCounters.POOL_REUSES)));
-                connects.dataPoint(histogram(upstream, Histogram.CONNECT_SECONDS, stats, block,
-                    UpstreamCounters.CONNECT_DURATION));
+                idle.add(slot(upstream, block, UpstreamCounters.POOL_IDLE));
+                reuses.add(slot(upstream, block, UpstreamCounters.POOL_REUSES));
+                connects.add(new Series(upstream, null, new HistogramSlots(Histogram.CONNECT_SECONDS, block,
+                    UpstreamCounters.CONNECT_DURATION)));
             }
             else if (block.kind() == StatsLayout.Kind.SERVER)
             {
                 final String group = block.labels().get(0);
                 final String server = block.labels().get(1);
-                attempts.dataPoint(count(Labels.of("upstream", group, "server", server),
-                    stats.get(block, ServerCounters.CONNECT_ATTEMPTS)));
+                attempts.add(slot(Labels.of("upstream", group, "server", server), block,
+                    ServerCounters.CONNECT_ATTEMPTS));
                 for (final ServerCounters.ConnectFailure why : ServerCounters.ConnectFailure.values())
                 {
-                    failures.dataPoint(count(Labels.of("upstream", group, "server", server, "reason", why.label()),
-                        stats.get(block, ServerCounters.CONNECT_FAILURES + why.ordinal())));
+                    failures.add(slot(Labels.of("upstream", group, "server", server, "reason", why.label()), block,
+                        ServerCounters.CONNECT_FAILURES + why.ordinal()));
                 }
                 for (final ServerCounters.HealthResult result : ServerCounters.HealthResult.values())
                 {
-                    checks.dataPoint(count(Labels.of("upstream", group, "server", server, "result", result.label()),
-                        stats.get(block, ServerCounters.HEALTH_CHECKS + result.ordinal())));
+                    checks.add(slot(Labels.of("upstream", group, "server", server, "result", result.label()), block,
+                        ServerCounters.HEALTH_CHECKS + result.ordinal()));
                 }
             }
         }
-        final long nowNs = System.nanoTime();
-        for (final Map.Entry<String, UpstreamGroup> entry : server.upstreams().entrySet())
+        for (final Map.Entry<String, UpstreamGroup> entry : groups.entrySet())
         {
             for (final Peer peer : entry.getValue().peers())
             {
                 final Labels labels = Labels.of("upstream", entry.getKey(), "server", peer.name());
-                up.dataPoint(gauge(labels, peer.available(nowNs) ? 1 : 0));
-                sessions.dataPoint(gauge(labels, peer.conns()));
+                up.add(new Series(labels, now -> peer.available(now.nowNs) ? 1 : 0, null));
+                sessions.add(new Series(labels, now -> peer.conns(), null));
             }
         }
-        families.add(attempts.build());
-        families.add(failures.build());
-        families.add(checks.build());
-        families.add(up.build());
-        families.add(sessions.build());
-        families.add(idle.build());
-        families.add(reuses.build());
-        families.add(connects.build());
+        families.add(counter("vigil_upstream_connect_attempts", "Connects to an upstream server", attempts));
+        families.add(counter("vigil_upstream_connect_failures",
+            "Failed connects, by reason (local: this host's failure, not counted against the server)", failures));
+        families.add(counter("vigil_health_checks", "Active health checks, by result", checks));
+        families.add(gauge("vigil_upstream_server_up",
+            "1 while new sessions may go to the server: not down, healthy, not failed recently", up));
+        families.add(gauge("vigil_upstream_sessions_active",
+            "Sessions (and HTTP exchanges) open to the server now, across loops", sessions));
+        families.add(gauge("vigil_upstream_pool_idle_connections", "Idle pooled HTTP connections to the upstream, " +
+            "all loops", idle));
+        families.add(counter("vigil_upstream_pool_reuses", "HTTP requests sent over a pooled connection", reuses));
+        families.add(new MetricFamily("vigil_upstream_connect_duration_seconds", "From connect() to connected",
+            Type.HISTOGRAM, connects));
     }
 
-    private void process(final StatsSnapshot stats, final List<MetricSnapshot> families)
+    private void process(final StatsLayout.Block global, final List<MetricFamily> families)
     {
-        final StatsLayout.Block global = stats.blocks().get(0);
-        families.add(counter("vigil_loop_handler_failures", "Exceptions an event loop caught from a handler (bugs)")
-            .dataPoint(count(Labels.EMPTY, stats.get(global, GlobalCounters.HANDLER_FAILURES))).build());
-        families.add(counter("vigil_accept_failures", "accept(2) calls that failed (EMFILE and the like)")
-            .dataPoint(count(Labels.EMPTY, stats.get(global, GlobalCounters.ACCEPT_FAILURES))).build());
-        families.add(counter("vigil_socket_option_failures", "Socket options that failed at runtime")
-            .dataPoint(count(Labels.EMPTY, server.socketOptionFailures())).build());
-        families.add(counter("vigil_access_log_dropped_lines", "Access-log lines dropped (the ring was full)")
-            .dataPoint(count(Labels.EMPTY, server.accessLogDropped())).build());
-        families.add(GaugeSnapshot.builder().name("vigil_config_generation")
-            .help("The configuration generation new connections join")
-            .dataPoint(gauge(Labels.EMPTY, server.generation())).build());
-        families.add(GaugeSnapshot.builder().name("vigil_config_generations")
-            .help("Configuration generations alive: the current one and those whose sessions still run")
-            .dataPoint(gauge(Labels.EMPTY, server.liveGenerations())).build());
-        families.add(counter("vigil_config_reloads", "Configuration reloads, by result")
-            .dataPoint(count(Labels.of("result", "success"), server.reloadSuccesses()))
-            .dataPoint(count(Labels.of("result", "failure"), server.reloadFailures())).build());
-        families.add(GaugeSnapshot.builder().name("vigil_config_last_reload_success_timestamp_seconds")
-            .help("When the configuration was last loaded successfully (start or reload), seconds since the epoch")
-            .dataPoint(gauge(Labels.EMPTY, server.lastReloadSuccessMs() / 1000.0)).build());
+        families.add(counter("vigil_loop_handler_failures", "Exceptions an event loop caught from a handler (bugs)",
+            List.of(slot(Labels.EMPTY, global, GlobalCounters.HANDLER_FAILURES))));
+        families.add(counter("vigil_accept_failures", "accept(2) calls that failed (EMFILE and the like)",
+            List.of(slot(Labels.EMPTY, global, GlobalCounters.ACCEPT_FAILURES))));
+        families.add(counter("vigil_socket_option_failures", "Socket options that failed at runtime",
+            List.of(new Series(Labels.EMPTY, now -> server.socketOptionFailures(), null))));
+        families.add(counter("vigil_access_log_dropped_lines", "Access-log lines dropped (the ring was full)",
+            List.of(new Series(Labels.EMPTY, now -> server.accessLogDropped(), null))));
+        families.add(gauge("vigil_config_generation", "The configuration generation new connections join",
+            List.of(new Series(Labels.EMPTY, now -> server.generation(), null))));
+        families.add(gauge("vigil_config_generations",
+            "Configuration generations alive: the current one and those whose sessions still run",
+            List.of(new Series(Labels.EMPTY, now -> server.liveGenerations(), null))));
+        families.add(counter("vigil_config_reloads", "Configuration reloads, by result", List.of(
+            new Series(Labels.of("result", "success"), now -> server.reloadSuccesses(), null),
+            new Series(Labels.of("result", "failure"), now -> server.reloadFailures(), null))));
+        families.add(gauge("vigil_config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully (start or reload), seconds since the epoch",
+            List.of(new Series(Labels.EMPTY, now -> server.lastReloadSuccessMs() / 1000.0, null))));
         families.add(counter("vigil_keepalive_retuned_sockets",
-            "Open sockets given a changed so-keepalive by a reload, without restarting their session")
-            .dataPoint(count(Labels.EMPTY, server.retunedSockets())).build());
+            "Open sockets given a changed so-keepalive by a reload, without restarting their session",
+            List.of(new Series(Labels.EMPTY, now -> server.retunedSockets(), null))));
     }
 
-    private static CounterSnapshot.Builder counter(final String name, final String help)
+    private static MetricFamily counter(final String name, final String help, final List<Series> series)
     {
-        return CounterSnapshot.builder().name(name).help(help);
+        return new MetricFamily(name, help, Type.COUNTER, series);
     }
 
-    private static void bytes(final CounterSnapshot.Builder family, final String listener, final String side,
-        final long value)
+    private static MetricFamily gauge(final String name, final String help, final List<Series> series)
     {
-        family.dataPoint(count(Labels.of("listener", listener, "side", side), value));
+        return new MetricFamily(name, help, Type.GAUGE, series);
     }
 
-    private static CounterSnapshot.CounterDataPointSnapshot count(final Labels labels, final long value)
+    private static Series slot(final Labels labels, final StatsLayout.Block block, final int offset)
     {
-        return CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(value).build();
+        return new Series(labels, now -> now.stats.get(block, offset), null);
     }
 
-    private static GaugeSnapshot.GaugeDataPointSnapshot gauge(final Labels labels, final double value)
+    private static Reading sum(final StatsLayout.Block block, final List<Integer> offsets)
     {
-        return GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build();
-    }
-
-    private static HistogramSnapshot.HistogramDataPointSnapshot histogram(
-        final Labels labels, final Histogram histogram, final StatsSnapshot stats, final StatsLayout.Block block,
-        final int base)
-    {
-        final double[] finite = histogram.bounds();
-        final double[] bounds = new double[finite.length + 1];
-        System.arraycopy(finite, 0, bounds, 0, finite.length);
-        bounds[finite.length] = Double.POSITIVE_INFINITY;
-        final long[] counts = new long[bounds.length];
-        for (int i = 0; i < counts.length; i++)
+        final int[] slots = offsets.stream().mapToInt(Integer::intValue).toArray();
+        return now ->
         {
-            counts[i] = stats.get(block, base + i);
-        }
-        return HistogramSnapshot.HistogramDataPointSnapshot.builder()
-            .labels(labels)
-            .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
-            .sum(stats.get(block, base + histogram.sumSlot()) / 1e6)
-            .build();
+            long total = 0;
+            for (final int offset : slots)
+            {
+                total += now.stats.get(block, offset);
+            }
+            return total;
+        };
     }
 }

@@ -39,19 +39,30 @@ final class AdminConnection extends LoopSession implements SelectHandler
     private final EventLoop loop;
     private final SocketChannel channel;
     private final AdminRoutes routes;
-    private final ByteBuffer in = ByteBuffer.allocate(MAX_HEAD);
-    private final HttpHead head = new HttpHead(true, MAX_HEAD / 2, MAX_HEAD);
+    private final RequestBuffers buffers;
+    private final ByteBuffer in;
+    private final HttpHead head;
     private final long startNs;
     private SelectionKey key;
     private ByteBuffer out;
     private int phase = READ_HEAD;
     private long phaseStartNs;
 
-    AdminConnection(final EventLoop loop, final SocketChannel channel, final AdminRoutes routes)
+    /**
+     * @param loop     the admin loop.
+     * @param channel  the accepted client.
+     * @param routes   what answers.
+     * @param buffers  the request-head buffers this connection uses until it closes, then gives back.
+     */
+    AdminConnection(final EventLoop loop, final SocketChannel channel, final AdminRoutes routes,
+        final RequestBuffers buffers)
     {
         this.loop = loop;
         this.channel = channel;
         this.routes = routes;
+        this.buffers = buffers;
+        this.in = buffers.in();
+        this.head = buffers.head();
         this.startNs = loop.nowNs();
         this.phaseStartNs = startNs;
     }
@@ -260,6 +271,7 @@ final class AdminConnection extends LoopSession implements SelectHandler
         phase = CLOSED;
         CloseHelper.quietClose(channel);
         loop.remove(this);
+        buffers.release();
     }
 
     private static String reason(final int status)

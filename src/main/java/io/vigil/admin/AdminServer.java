@@ -34,6 +34,7 @@ public final class AdminServer implements AutoCloseable, SelectHandler
     private final AdminRoutes routes;
     private final AgentRunner runner;
     private final InetSocketAddress address;
+    private final RequestBuffers.Pool buffers = new RequestBuffers.Pool(MAX_CONNECTIONS);
 
     private AdminServer(final ServerSocketChannel server, final AdminRoutes routes) throws IOException
     {
@@ -101,7 +102,7 @@ public final class AdminServer implements AutoCloseable, SelectHandler
                     continue;
                 }
                 channel.configureBlocking(false);
-                final AdminConnection connection = new AdminConnection(loop, channel, routes);
+                final AdminConnection connection = new AdminConnection(loop, channel, routes, buffers.take());
                 try
                 {
                     connection.start();

@@ -105,6 +105,14 @@ final class Metrics
         return whole.toByteArray();
     }
 
+    /**
+     * @return whether scrapes render through templates (false once the client's output did not fit one).
+     */
+    boolean rendersWithTemplates()
+    {
+        return !templatesFailed;
+    }
+
     /** Sums the counters now, and describes the families again when the label sets changed. */
     private void read()
     {

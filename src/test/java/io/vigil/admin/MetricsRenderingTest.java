@@ -116,6 +116,7 @@ class MetricsRenderingTest
         assertArrayEquals(client, Arrays.copyOfRange(scrape, jvm, scrape.length), () ->
             "ours:\n" + new String(scrape, jvm, client.length, StandardCharsets.UTF_8) + "\nthe client's:\n" +
             new String(client, StandardCharsets.UTF_8));
+        assertTrue(metrics.rendersWithTemplates(), "the template was built, not the client's fallback");
         final String jvmPart = new String(scrape, 0, jvm, StandardCharsets.UTF_8);
         assertTrue(jvmPart.startsWith("# ") && jvmPart.contains("\njvm_memory_used_bytes{area=\"heap\"} "), jvmPart);
         assertFalse(jvmPart.contains("vigil_") || jvmPart.contains("# EOF"), jvmPart);

@@ -23,6 +23,7 @@ final class JvmMetricsBlock
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Rendered text = new Rendered();
     private final Rendered openMetrics = new Rendered();
+    private int renders;
 
     JvmMetricsBlock()
     {
@@ -57,8 +58,17 @@ final class JvmMetricsBlock
             rendered.length = ScrapeTemplate.lengthWithoutEnd(rendered.bytes(), rendered.size());
             rendered.atNs = nowNs;
             rendered.valid = true;
+            renders++;
         }
         out.append(rendered.bytes(), 0, rendered.length);
+    }
+
+    /**
+     * @return how many times the JVM's metrics were collected and rendered so far.
+     */
+    int renders()
+    {
+        return renders;
     }
 
     /** One format's rendering, its array reused from one refresh to the next. */

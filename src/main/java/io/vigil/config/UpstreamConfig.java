@@ -64,7 +64,6 @@ public record UpstreamConfig(
         CLIENT_ADDRESS_PORT
     }
 
-    /** Reaction to a server going down under active health checks. */
     /** What a reload that removes a server does to its open sessions. */
     public enum OnServerRemoved
     {

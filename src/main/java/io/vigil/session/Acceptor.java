@@ -2,6 +2,7 @@ package io.vigil.session;
 
 import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
+import io.vigil.loop.FreedDescriptors;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
 import io.vigil.net.SocketTuning;
@@ -9,12 +10,14 @@ import io.vigil.stats.GlobalCounters;
 import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.RejectReason;
 import org.agrona.CloseHelper;
+import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Accepts on one listening socket registered with one loop, tunes each accepted socket (keepalive, nodelay)
@@ -22,14 +25,20 @@ import java.util.concurrent.TimeUnit;
  * own loop for a per-loop SO_REUSEPORT socket. Socket options sit on the listening socket where they can, inherited
  * by each accepted one; the first accepted socket of each configuration is read back to make sure, and from then on
  * only what the listener could not take is set per accept ({@link SocketTuning#applyAccepted}). When accept
- * fails (e.g. EMFILE: out of file descriptors) it stops accepting for a moment instead of spinning, as nginx does.
+ * fails (e.g. EMFILE: out of file descriptors) it stops accepting instead of spinning, as nginx does, until a socket
+ * is closed anywhere in the process ({@link FreedDescriptors}) or, at the latest, for {@link #PAUSE_FALLBACK_NS}.
  * The shards it hands to can be replaced while it runs (a new configuration generation takes over the same
  * socket).
  */
 public final class Acceptor implements SelectHandler, TimerTarget
 {
     private static final int ACCEPTS_PER_WAKEUP = 64;
-    private static final long ACCEPT_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    /**
+     * A paused acceptor tries again after this long even when no close was seen (descriptors freed by something
+     * else, e.g. a health check or an admin connection). {@code -Dvigil.accept.pause-ms} changes it (tests).
+     */
+    public static final long PAUSE_FALLBACK_NS =
+        TimeUnit.MILLISECONDS.toNanos(Long.getLong("vigil.accept.pause-ms", 500));
     /** Accepted sockets read back before giving up on inheritance for a configuration. */
     private static final int INHERITANCE_CHECKS = 3;
 
@@ -45,6 +54,14 @@ public final class Acceptor implements SelectHandler, TimerTarget
     private int carried;
     private int inherited;
     private int inheritanceChecks;
+    /** Not accepting after a failure; loop thread only. */
+    private boolean paused;
+    private long retryTimerId = DeadlineTimerWheel.NULL_DEADLINE;
+    /** A resume command is queued on the loop: closes elsewhere need not queue another. */
+    private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    /** Made once: the wake-up must not need a new class or much memory while the process is out of descriptors. */
+    private final Runnable resumeOnFree = this::resumeOnFree;
+    private final Runnable wakeFromPause = this::wakeFromPause;
 
     /**
      * @param loop   the loop this acceptor's socket is registered with.
@@ -163,16 +180,50 @@ public final class Acceptor implements SelectHandler, TimerTarget
         {
             failureLogged = true;
             lastFailureLogNs = loop.nowNs();
-            Log.warn("listener " + listener().name() + ": accept failed, pausing accepts for " +
-                TimeUnit.NANOSECONDS.toMillis(ACCEPT_RETRY_NS) + "ms: " + ex);
+            Log.warn("listener " + listener().name() + ": accept failed, pausing accepts until a socket closes " +
+                "(at most " + TimeUnit.NANOSECONDS.toMillis(PAUSE_FALLBACK_NS) + "ms): " + ex);
         }
         key.interestOps(0);
-        loop.schedule(loop.nowNs() + ACCEPT_RETRY_NS, this);
+        paused = true;
+        retryTimerId = loop.schedule(loop.nowNs() + PAUSE_FALLBACK_NS, this);
+        FreedDescriptors.await(wakeFromPause);
+    }
+
+    /**
+     * A socket was closed somewhere (any thread): accept again on this acceptor's loop. Queues at most one command.
+     */
+    private void wakeFromPause()
+    {
+        if (wakeQueued.compareAndSet(false, true) && !loop.execute(resumeOnFree))
+        {
+            wakeQueued.set(false); // the loop's queue is full: the fallback timer resumes
+        }
+    }
+
+    private void resumeOnFree()
+    {
+        wakeQueued.set(false);
+        if (paused)
+        {
+            loop.cancel(retryTimerId);
+            resume();
+        }
     }
 
     @Override
     public void onTimer(final long timerId, final long nowNs)
     {
+        if (paused && timerId == retryTimerId)
+        {
+            resume();
+        }
+    }
+
+    private void resume()
+    {
+        paused = false;
+        retryTimerId = DeadlineTimerWheel.NULL_DEADLINE;
+        FreedDescriptors.stopWaiting(wakeFromPause);
         if (key.isValid())
         {
             key.interestOps(SelectionKey.OP_ACCEPT);
@@ -216,6 +267,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
      */
     public void close()
     {
+        FreedDescriptors.stopWaiting(wakeFromPause);
         CloseHelper.quietClose(server);
     }
 

@@ -3,6 +3,7 @@ package io.vigil.session;
 import io.vigil.log.LogLine;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
+import io.vigil.loop.FreedDescriptors;
 import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.RejectReason;
 import io.vigil.stats.LoopCounters;
@@ -161,6 +162,7 @@ public final class ListenerShard
     {
         onRejected(reason.ordinal());
         CloseHelper.quietClose(client.channel());
+        FreedDescriptors.descriptorsFreed();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.vigil.session;
 
 import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
+import io.vigil.loop.FreedDescriptors;
 import io.vigil.loop.LoopSession;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
@@ -115,6 +116,7 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
         counters.increment(stats + ListenerCounters.closed(reason.ordinal(), side.ordinal()));
         Histogram.SESSION_SECONDS.record(counters, stats + ListenerCounters.SESSION_DURATION, loop.nowNs() - startNs);
         listener.observer().onClosed(listener.name(), reason, side);
+        FreedDescriptors.descriptorsFreed();
     }
 
     /**

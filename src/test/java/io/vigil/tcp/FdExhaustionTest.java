@@ -204,6 +204,74 @@ class FdExhaustionTest
     }
 
     @Test
+    void shouldResumeAcceptingAsSoonAsASessionClosesNotAfterTheFallbackPause() throws Exception
+    {
+        try (TestOrigin origin = TestOrigin.start())
+        {
+            final File conf = TempFiles.write("vigil-fd", ".conf",
+                "vigil { event-loops = 1, listeners = [{ name = web," +
+                " listen = \"127.0.0.1:0\", mode = http, upstream = up }], upstreams { up { servers = [\"" +
+                origin.hostPort() + "\"] } } }");
+            // the fallback pause is 60 s: within the bound below only the resume on a close lets a client in
+            final List<String> java = new ArrayList<>(VigilProcess.javaCommand("io.vigil.cli.Vigil"));
+            java.add(1, "-Dvigil.accept.pause-ms=60000");
+            final List<String> command = List.of("sh", "-c",
+                "ulimit -n 64 && exec " + String.join(" ", java) + " run -c " + conf.getPath());
+            final List<RawHttp> held = new ArrayList<>();
+            try (VigilProcess vigil = VigilProcess.startCommand(command))
+            {
+                final java.net.InetSocketAddress address = new java.net.InetSocketAddress("127.0.0.1",
+                    vigil.port("web"));
+                Await.until(() -> answers(address.getPort()), Duration.ofSeconds(5), "a first request is answered");
+                // keep-alive clients one by one, each answered once and then held (one descriptor each), until one
+                // is not answered: Vigil ran out of descriptors, paused accepting and left that one in the backlog
+                RawHttp queued = null;
+                for (int i = 0; i < 80 && queued == null; i++)
+                {
+                    final RawHttp client = new RawHttp(address);
+                    held.add(client);
+                    client.socket().setSoTimeout(1000);
+                    client.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+                    try
+                    {
+                        client.read(false);
+                    }
+                    catch (final java.net.SocketTimeoutException ex)
+                    {
+                        queued = client;
+                    }
+                }
+                assertTrue(queued != null, "the descriptor limit was reached\n" + vigil.output());
+                vigil.awaitOutput("accept failed, pausing accepts", Duration.ofSeconds(10));
+
+                // one held client leaves: its session closes, and the descriptor it frees lets the queued one in
+                held.remove(0).close();
+                final long startNs = System.nanoTime();
+                queued.socket().setSoTimeout(20_000);
+                final RawHttp.Response response;
+                try
+                {
+                    response = queued.read(false);
+                }
+                catch (final java.net.SocketTimeoutException ex)
+                {
+                    throw new AssertionError("the queued client waited for the fallback pause, not for the " +
+                        "close\n" + vigil.output(), ex);
+                }
+                final long waitedMs = (System.nanoTime() - startNs) / 1_000_000;
+                assertTrue(response.status() > 0, "answered after " + waitedMs + " ms");
+            }
+            finally
+            {
+                for (final RawHttp client : held)
+                {
+                    client.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldNotTakeServersDownWhenAHealthCheckCannotOpenASocket() throws Exception
     {
         try (TestOrigin origin = TestOrigin.start())

@@ -1,0 +1,57 @@
+package io.vigil.loop;
+
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Who waits for a file descriptor (an acceptor paused by EMFILE), told as soon as any loop closes a socket, so that
+ * accepting resumes when a descriptor is free rather than after a fixed pause. Descriptors are per process, so a
+ * close on any loop may let every waiter go on. While nothing waits a close costs one volatile read here.
+ */
+public final class FreedDescriptors
+{
+    private static final CopyOnWriteArrayList<Runnable> WAITERS = new CopyOnWriteArrayList<>();
+    /** WAITERS.size(), readable without touching the list: the common case (nobody waits) reads only this. */
+    private static volatile int waiting;
+
+    private FreedDescriptors()
+    {
+    }
+
+    /**
+     * @param waker run (on the closing thread, so it should only queue work for its own loop) after each close
+     *              until {@link #stopWaiting}.
+     */
+    public static void await(final Runnable waker)
+    {
+        if (WAITERS.addIfAbsent(waker))
+        {
+            waiting = WAITERS.size();
+        }
+    }
+
+    /**
+     * @param waker as given to {@link #await}.
+     */
+    public static void stopWaiting(final Runnable waker)
+    {
+        if (WAITERS.remove(waker))
+        {
+            waiting = WAITERS.size();
+        }
+    }
+
+    /**
+     * Sockets were closed (any loop, any thread): tell whoever waits for a descriptor.
+     */
+    public static void descriptorsFreed()
+    {
+        if (waiting == 0)
+        {
+            return;
+        }
+        for (final Runnable waker : WAITERS)
+        {
+            waker.run();
+        }
+    }
+}

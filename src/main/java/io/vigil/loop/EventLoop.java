@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -47,6 +48,7 @@ public final class EventLoop implements Agent
     private final int index;
     private final LoopSelector selector;
     private final LoopTimers timers;
+    private final DeferredCloses deferredCloses = new DeferredCloses();
     private final LoopCommands commands;
     private final LoopCounters counters = new LoopCounters(INITIAL_COUNTER_SLOTS);
     private final LoopSessions sessions = new LoopSessions(this);
@@ -144,14 +146,20 @@ public final class EventLoop implements Agent
         int work = commands.run();
         try
         {
-            work += selector.selectNow();
+            deferredCloses.beforeSelect();
+            work += selector.selectNow(deferredCloses.pending());
+            if (deferredCloses.afterSelect() > 0)
+            {
+                FreedDescriptors.descriptorsFreed();
+            }
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("selectNow failed on " + roleName(), ex);
         }
         work += timers.poll(nowNs);
-        return work;
+        // sockets wait for the next select to deregister them: do not block in select before they are closed
+        return deferredCloses.pending() ? work + 1 : work;
     }
 
     /**
@@ -200,6 +208,20 @@ public final class EventLoop implements Agent
     public void cancel(final long timerId)
     {
         timers.cancel(timerId);
+    }
+
+    /**
+     * Close a socket once this loop's next select has deregistered its key: cheaper than closing it while registered
+     * (see {@link DeferredCloses}). The peer sees the FIN one duty cycle later. Loop thread only.
+     *
+     * @param channel a socket registered with this loop (else it is closed at once), or null.
+     */
+    public void closeSoon(final SocketChannel channel)
+    {
+        if (channel != null)
+        {
+            deferredCloses.add(selector.selector(), channel);
+        }
     }
 
     /**
@@ -341,5 +363,6 @@ public final class EventLoop implements Agent
     {
         shutdownSessions();
         selector.close();
+        deferredCloses.closeAll();
     }
 }

@@ -39,17 +39,20 @@ final class LoopSelector
     /**
      * Dispatch what is ready without waiting, unless a blocking select just did.
      *
+     * @param mustSelect select even right after a blocking select.
      * @return keys dispatched.
      */
-    int selectNow() throws IOException
+    int selectNow(final boolean mustSelect) throws IOException
     {
         // after a blocking select a selectNow would find nothing but cost an epoll_wait per wake-up: when it
         // is skipped and nothing else is due, the idle strategy's select sees whatever became ready since
-        if (justSelected)
+        // (mustSelect: cancelled keys wait to be deregistered, see DeferredCloses)
+        if (justSelected && !mustSelect)
         {
             justSelected = false;
             return 0;
         }
+        justSelected = false;
         return selector.selectNow(onSelected);
     }
 

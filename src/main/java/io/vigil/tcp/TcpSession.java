@@ -21,7 +21,6 @@ import io.vigil.session.UpstreamConnector;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
-import org.agrona.CloseHelper;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -299,8 +298,10 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             // the peer is gone: reset instead of leaving an orphan that retransmits the unsent bytes for minutes
             abortOnClose(side == Side.CLIENT ? client.channel() : upstream);
         }
-        CloseHelper.quietClose(client.channel());
-        CloseHelper.quietClose(upstream);
+        // after the select that deregisters their keys: the JDK then closes with close() alone (no SO_LINGER read
+        // and shutdown first)
+        loop.closeSoon(client.channel());
+        loop.closeSoon(upstream);
         writeAccessLog(reason, side, relaying);
         ended(reason, side);
     }

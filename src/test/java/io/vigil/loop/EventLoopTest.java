@@ -233,4 +233,59 @@ class EventLoopTest
             throw new IllegalStateException(ex);
         }
     }
+
+    @Test
+    void shouldCloseASocketSoonEvenWhenTheLoopWouldOtherwiseBlock() throws Exception
+    {
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open())
+        {
+            server.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            final java.nio.channels.SocketChannel peer = java.nio.channels.SocketChannel.open(server.getLocalAddress());
+            final java.nio.channels.SocketChannel accepted = server.accept();
+            accepted.configureBlocking(false);
+            // closed by a handler the blocking select dispatched, on a loop with no timers and nothing else to do: it
+            // must select again at once (not block, forever) so that the deferred close happens
+            final SelectHandler closeOnRead = new SelectHandler()
+            {
+                @Override
+                public void onSelect(final java.nio.channels.SelectionKey key)
+                {
+                    loop.closeSoon(accepted);
+                }
+
+                @Override
+                public void onFailure(final Exception ex)
+                {
+                }
+            };
+            final CountDownLatch registered = new CountDownLatch(1);
+            loop.execute(() ->
+            {
+                try
+                {
+                    accepted.register(loop.selector(), java.nio.channels.SelectionKey.OP_READ, closeOnRead);
+                }
+                catch (final java.io.IOException ex)
+                {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+                registered.countDown();
+            });
+            registered.await();
+            Await.until(loop::waiting, Duration.ofSeconds(5), "the loop blocks in select");
+            peer.write(java.nio.ByteBuffer.wrap(new byte[] {1}));
+            peer.socket().setSoTimeout(5000);
+            // the byte it sent was never read, so the close resets: either way the peer learns of it, not by timeout
+            try
+            {
+                assertTrue(peer.socket().getInputStream().read() < 0, "the peer saw the FIN");
+            }
+            catch (final java.net.SocketException ex)
+            {
+                assertTrue(ex.getMessage().contains("reset"), ex.toString());
+            }
+            Await.until(() -> !accepted.isOpen(), Duration.ofSeconds(5), "the socket is closed");
+            peer.close();
+        }
+    }
 }

@@ -269,7 +269,16 @@ class SniRoutingTest
             {
                 client.setSoTimeout(20_000);
                 client.getOutputStream().write(hello.array());
-                assertEquals(-1, client.getInputStream().read(), "closed");
+                // closed with our unread bytes still in Vigil's receive queue: the kernel answers the close with
+                // a reset, and a FIN comes first only if Vigil shut its side down before closing; either is closed
+                try
+                {
+                    assertEquals(-1, client.getInputStream().read(), "closed");
+                }
+                catch (final java.net.SocketException reset)
+                {
+                    assertTrue(String.valueOf(reset.getMessage()).contains("reset"), reset.toString());
+                }
             }
             final List<VigilHarness.Closed> closed = vigil.awaitClosed(1, Duration.ofSeconds(10));
             assertEquals(CloseReason.PROTOCOL_ERROR, closed.get(0).reason());

@@ -99,7 +99,7 @@ final class HttpTimeouts
         {
             return;
         }
-        if (forwarder.pending() && !lease.writable && nowNs - lease.lastWriteNs >= upstream.sendTimeoutNs())
+        if (userTimeouts.upstreamWriteStalled(nowNs, upstream.sendTimeoutNs()))
         {
             lease.gatewayTimeout();
             connection.drive();

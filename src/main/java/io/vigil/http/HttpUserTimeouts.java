@@ -32,6 +32,8 @@ final class HttpUserTimeouts
     private final boolean writeStall;
     /** The upstream timed out and the client got a 504: that is why the connection ends, whenever it does. */
     private boolean upstreamVerdict;
+    /** When a sweep last found Vigil not reading the upstream because the client left its response unread. */
+    private long heldBackNs = Long.MIN_VALUE / 2;
 
     HttpUserTimeouts(
         final HttpConnection connection, final Listener listener, final Exchange ex,
@@ -65,14 +67,39 @@ final class HttpUserTimeouts
             connection.close(CloseReason.USER_TIMEOUT, Side.CLIENT);
             return true;
         }
-        if (upstreamNs > 0 && lease.state == UpstreamLease.READY && forwarder.pending() && !lease.writable &&
-            nowNs - lease.lastWriteNs >= upstreamNs)
+        if (upstreamNs > 0 && lease.state == UpstreamLease.READY && upstreamWriteStalled(nowNs, upstreamNs))
         {
             upstreamTimedOut();
             connection.drive();
             return true;
         }
         return false;
+    }
+
+    /**
+     * Whether the request's bytes waited for the upstream, with no write progress, for {@code limitNs} - counting
+     * only time in which Vigil was taking the upstream's response. While the response buffer is full because the
+     * client does not read, Vigil stops reading the upstream, an upstream that streams its answer then blocks on
+     * writing and stops reading the request: a stall the client caused, which must never count against the
+     * server (a client could otherwise get every server marked down). Sweep granularity: a hold-back between two
+     * sweeps that the second no longer sees is not noticed.
+     *
+     * @param nowNs   the loop's clock.
+     * @param limitNs the stall that condemns the upstream (user-timeout or send-timeout).
+     * @return true when the upstream itself stopped taking the request.
+     */
+    boolean upstreamWriteStalled(final long nowNs, final long limitNs)
+    {
+        if (!forwarder.pending() || lease.writable)
+        {
+            return false;
+        }
+        if (!response.hasRoom())
+        {
+            heldBackNs = nowNs;
+            return false;
+        }
+        return nowNs - Math.max(lease.lastWriteNs, heldBackNs) >= limitNs;
     }
 
     /**

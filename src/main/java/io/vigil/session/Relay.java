@@ -54,6 +54,8 @@ public final class Relay implements LivenessCheck
     private long clientUserTimeoutNs;
     private long upstreamUserTimeoutNs;
     private boolean writeStallTimer;
+    /** When a sweep last found bytes waiting for the client (Vigil then does not read the upstream). */
+    private long upstreamHeldBackNs = Long.MIN_VALUE / 2;
 
     /**
      * @param owner          told when the relay ends.
@@ -114,7 +116,15 @@ public final class Relay implements LivenessCheck
         {
             return Side.CLIENT;
         }
-        if (upstreamUserTimeoutNs > 0 && toUpstream.writeStalled(nowNs, upstreamUserTimeoutNs))
+        // while bytes wait for the client, Vigil reads nothing more from the upstream, which may then block on
+        // writing and stop reading: a stall the client caused must never count against the server, so only the
+        // time since the client last held the upstream back counts (at sweep granularity)
+        if (toClient.pending())
+        {
+            upstreamHeldBackNs = nowNs;
+        }
+        else if (upstreamUserTimeoutNs > 0 && toUpstream.writeStalled(nowNs, upstreamUserTimeoutNs) &&
+            nowNs - upstreamHeldBackNs >= upstreamUserTimeoutNs)
         {
             return Side.UPSTREAM;
         }

@@ -6,6 +6,7 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.http.codec.HeadWriter;
 import io.vigil.http.codec.HttpStatus;
+import io.vigil.loop.FreedDescriptors;
 import io.vigil.net.Sockets;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
@@ -338,6 +339,7 @@ public final class HttpConnection extends Session implements Relay.Owner
         forwarder.release();
         in.release();
         CloseHelper.quietClose(client.channel());
+        FreedDescriptors.descriptorsFreed(); // closed at once (not deferred like a tcp session's sockets)
         accessLog.connection(startNs, startEpochMs, loop.nowNs(), requestsServed, fromClient, toClient, reason, side);
         ended(reason, side);
     }

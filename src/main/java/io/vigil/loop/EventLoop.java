@@ -361,8 +361,14 @@ public final class EventLoop implements Agent
     @Override
     public void onClose()
     {
-        shutdownSessions();
-        selector.close();
-        deferredCloses.closeAll();
+        try
+        {
+            shutdownSessions();
+        }
+        finally
+        {
+            selector.close();
+            deferredCloses.closeAll(); // even when a session's shutdown threw: no socket left open
+        }
     }
 }

@@ -9,9 +9,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class FreedDescriptors
 {
+    /** isEmpty() is one volatile read of the list's array: the common case (nobody waits) costs only that. */
     private static final CopyOnWriteArrayList<Runnable> WAITERS = new CopyOnWriteArrayList<>();
-    /** WAITERS.size(), readable without touching the list: the common case (nobody waits) reads only this. */
-    private static volatile int waiting;
 
     private FreedDescriptors()
     {
@@ -23,10 +22,7 @@ public final class FreedDescriptors
      */
     public static void await(final Runnable waker)
     {
-        if (WAITERS.addIfAbsent(waker))
-        {
-            waiting = WAITERS.size();
-        }
+        WAITERS.addIfAbsent(waker);
     }
 
     /**
@@ -34,10 +30,7 @@ public final class FreedDescriptors
      */
     public static void stopWaiting(final Runnable waker)
     {
-        if (WAITERS.remove(waker))
-        {
-            waiting = WAITERS.size();
-        }
+        WAITERS.remove(waker);
     }
 
     /**
@@ -45,7 +38,7 @@ public final class FreedDescriptors
      */
     public static void descriptorsFreed()
     {
-        if (waiting == 0)
+        if (WAITERS.isEmpty())
         {
             return;
         }

@@ -2,7 +2,6 @@ package io.vigil.session;
 
 import io.vigil.log.Log;
 import io.vigil.loop.EventLoop;
-import io.vigil.loop.FreedDescriptors;
 import io.vigil.loop.LoopSession;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
@@ -116,7 +115,8 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
         counters.increment(stats + ListenerCounters.closed(reason.ordinal(), side.ordinal()));
         Histogram.SESSION_SECONDS.record(counters, stats + ListenerCounters.SESSION_DURATION, loop.nowNs() - startNs);
         listener.observer().onClosed(listener.name(), reason, side);
-        FreedDescriptors.descriptorsFreed();
+        // no FreedDescriptors here: a tcp session's sockets close after the loop's next select (closeSoon), which
+        // tells waiting acceptors then; a session that closes its sockets at once tells them itself
     }
 
     /**

@@ -121,14 +121,16 @@ final class Metrics
         final Map<String, UpstreamGroup> groups = server.upstreams();
         if (families == null || labelSetsChanged(now.stats.blocks(), groups))
         {
-            families = describer.describe(now.stats.blocks(), groups);
-            describedBlocks = now.stats.blocks();
+            // peers first: a resolver that swaps a group's peers while the families are described then leaves
+            // the older list recorded, and the next scrape describes again instead of keeping a stale server set
             final List<Object> described = new ArrayList<>();
             for (final UpstreamGroup group : groups.values())
             {
                 described.add(group);
                 described.add(group.peers());
             }
+            families = describer.describe(now.stats.blocks(), groups);
+            describedBlocks = now.stats.blocks();
             describedGroups = described.toArray();
             text = null;
             openMetrics = null;

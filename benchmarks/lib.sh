@@ -25,8 +25,9 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 # utime + stime of a proxy's processes, in clock ticks
 cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 
-# java_vigil CPU JAR ARGS...: run a Vigil jar pinned to CPU the way bin/vigil runs it (same JVM flags; JAVA_OPTS
-# from VIGIL_JAVA_OPTS). Call it in the background (it execs): BASELINE_JAR, an older build (e.g. from
+# java_vigil CPU JAR ARGS...: run a Vigil jar pinned to CPU with the JVM's own defaults plus VIGIL_JAVA_OPTS - NOT
+# bin/vigil's defaults (Serial GC, small heap, ...): for a fair before/after, give both the same flags through
+# VIGIL_JAVA_OPTS (RESULTS.md, "HTTP mode before/after tonight's work"). Call it in the background (it execs): BASELINE_JAR, an older build (e.g. from
 # `git worktree add /tmp/base COMMIT`), runs through this beside the current one.
 java_vigil() {
   local cpu=$1 jar=$2; shift 2

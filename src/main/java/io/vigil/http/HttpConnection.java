@@ -6,7 +6,6 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.http.codec.HeadWriter;
 import io.vigil.http.codec.HttpStatus;
-import io.vigil.loop.FreedDescriptors;
 import io.vigil.net.Sockets;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
@@ -18,7 +17,6 @@ import io.vigil.session.Side;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
-import org.agrona.CloseHelper;
 
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
@@ -338,8 +336,7 @@ public final class HttpConnection extends Session implements Relay.Owner
         response.release();
         forwarder.release();
         in.release();
-        CloseHelper.quietClose(client.channel());
-        FreedDescriptors.descriptorsFreed(); // closed at once (not deferred like a tcp session's sockets)
+        loop.closeSoon(client.channel()); // its descriptor is free (and acceptors told) after the next select
         accessLog.connection(startNs, startEpochMs, loop.nowNs(), requestsServed, fromClient, toClient, reason, side);
         ended(reason, side);
     }

@@ -214,13 +214,17 @@ public final class EventLoop implements Agent
      * Close a socket once this loop's next select has deregistered its key: cheaper than closing it while registered
      * (see {@link DeferredCloses}). The peer sees the FIN one duty cycle later. Loop thread only.
      *
+     * Acceptors paused for want of a descriptor hear of it once the socket is really closed: a socket closed while
+     * still registered keeps its descriptor until the next select deregisters it, so telling them at the close
+     * itself would let them retry (and fail, and wait again) before the descriptor is free.
+     *
      * @param channel a socket registered with this loop (else it is closed at once), or null.
      */
     public void closeSoon(final SocketChannel channel)
     {
-        if (channel != null)
+        if (channel != null && !deferredCloses.add(selector.selector(), channel))
         {
-            deferredCloses.add(selector.selector(), channel);
+            FreedDescriptors.descriptorsFreed();
         }
     }
 

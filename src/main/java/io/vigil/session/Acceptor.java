@@ -41,6 +41,12 @@ public final class Acceptor implements SelectHandler, TimerTarget
         TimeUnit.MILLISECONDS.toNanos(Long.getLong("vigil.accept.pause-ms", 500));
     /** Accepted sockets read back before giving up on inheritance for a configuration. */
     private static final int INHERITANCE_CHECKS = 3;
+    /**
+     * First wait after an accept that a close's wake-up let through failed again: something else took the freed
+     * descriptor first (the JVM itself opens cgroup files now and then), so the next try comes soon, doubling up
+     * to {@link #PAUSE_FALLBACK_NS} while that keeps happening.
+     */
+    private static final long QUICK_RETRY_NS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final EventLoop loop;
     private final ServerSocketChannel server;
@@ -57,6 +63,9 @@ public final class Acceptor implements SelectHandler, TimerTarget
     /** Not accepting after a failure; loop thread only. */
     private boolean paused;
     private long retryTimerId = DeadlineTimerWheel.NULL_DEADLINE;
+    /** Accepting resumed because a socket was closed, and nothing was accepted since. Loop thread only. */
+    private boolean resumedByClose;
+    private long quickRetryNs = QUICK_RETRY_NS;
     /** A resume command is queued on the loop: closes elsewhere need not queue another. */
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
     /** Made once: the wake-up must not need a new class or much memory while the process is out of descriptors. */
@@ -74,6 +83,8 @@ public final class Acceptor implements SelectHandler, TimerTarget
         this.server = server;
         this.shards = shards;
         tuneListener();
+        // loaded now, not on the first EMFILE: loading a class from a directory needs a descriptor
+        FreedDescriptors.stopWaiting(wakeFromPause);
     }
 
     private void tuneListener()
@@ -132,6 +143,8 @@ public final class Acceptor implements SelectHandler, TimerTarget
             {
                 return;
             }
+            resumedByClose = false;
+            quickRetryNs = QUICK_RETRY_NS;
             handOff(channel);
         }
     }
@@ -185,7 +198,15 @@ public final class Acceptor implements SelectHandler, TimerTarget
         }
         key.interestOps(0);
         paused = true;
-        retryTimerId = loop.schedule(loop.nowNs() + PAUSE_FALLBACK_NS, this);
+        long pauseNs = PAUSE_FALLBACK_NS;
+        if (resumedByClose)
+        {
+            // the quick retries go on (through the timer) until one accepts or they have grown to the full pause
+            pauseNs = Math.min(quickRetryNs, PAUSE_FALLBACK_NS);
+            quickRetryNs = quickRetryNs * 2;
+            resumedByClose = quickRetryNs < PAUSE_FALLBACK_NS;
+        }
+        retryTimerId = loop.schedule(loop.nowNs() + pauseNs, this);
         FreedDescriptors.await(wakeFromPause);
     }
 
@@ -206,6 +227,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
         if (paused)
         {
             loop.cancel(retryTimerId);
+            resumedByClose = true;
             resume();
         }
     }

@@ -115,8 +115,8 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
         counters.increment(stats + ListenerCounters.closed(reason.ordinal(), side.ordinal()));
         Histogram.SESSION_SECONDS.record(counters, stats + ListenerCounters.SESSION_DURATION, loop.nowNs() - startNs);
         listener.observer().onClosed(listener.name(), reason, side);
-        // no FreedDescriptors here: a tcp session's sockets close after the loop's next select (closeSoon), which
-        // tells waiting acceptors then; a session that closes its sockets at once tells them itself
+        // no FreedDescriptors here: both modes close their sockets after the loop's next select (closeSoon), which
+        // tells waiting acceptors once the descriptors are really free
     }
 
     /**

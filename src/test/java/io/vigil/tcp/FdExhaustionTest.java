@@ -198,7 +198,8 @@ class FdExhaustionTest
                 {
                     client.close();
                 }
-                Await.until(() -> answers(port), Duration.ofSeconds(10), "accepting resumes once descriptors are free");
+                Await.until(() -> answers(port), Duration.ofSeconds(10),
+                    () -> "accepting resumes once descriptors are free\n" + vigil.output());
             }
         }
     }

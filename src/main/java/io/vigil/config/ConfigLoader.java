@@ -94,6 +94,10 @@ public final class ConfigLoader
         {
             merged = user.withFallback(reference).resolve();
         }
+        catch (final ConfigException.BugOrBroken ex)
+        {
+            throw UnresolvableSubstitution.refusal(user.root(), source, ex);
+        }
         catch (final ConfigException ex)
         {
             throw refusal(ex, source);

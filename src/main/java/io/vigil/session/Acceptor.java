@@ -5,6 +5,7 @@ import io.vigil.loop.EventLoop;
 import io.vigil.loop.FreedDescriptors;
 import io.vigil.loop.SelectHandler;
 import io.vigil.loop.TimerTarget;
+import io.vigil.net.KernelAccept;
 import io.vigil.net.SocketTuning;
 import io.vigil.stats.GlobalCounters;
 import io.vigil.stats.ListenerCounters;
@@ -50,6 +51,8 @@ public final class Acceptor implements SelectHandler, TimerTarget
 
     private final EventLoop loop;
     private final ServerSocketChannel server;
+    /** accept4 with the socket born non-blocking on Java 22+, the JDK's accept before. */
+    private final KernelAccept accepts;
     private ListenerShard[] shards;
     private SelectionKey key;
     private int nextShard;
@@ -81,6 +84,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
     {
         this.loop = loop;
         this.server = server;
+        this.accepts = new KernelAccept(server);
         this.shards = shards;
         tuneListener();
         // loaded now, not on the first EMFILE: loading a class from a directory needs a descriptor
@@ -132,7 +136,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
             final SocketChannel channel;
             try
             {
-                channel = server.accept();
+                channel = accepts.accept();
             }
             catch (final IOException ex)
             {
@@ -269,7 +273,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
             final SocketChannel channel;
             try
             {
-                channel = server.accept();
+                channel = accepts.accept();
             }
             catch (final IOException ex)
             {

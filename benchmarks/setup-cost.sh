@@ -7,6 +7,8 @@
 #   BEFORE_JAR=path/vigil.jar   also run that build of Vigil (target "before") side by side
 #   KEEPALIVE=120:30:5          client-side keepalive on every proxy (Vigil so-keepalive, nginx so_keepalive=)
 #   STRACE=1                    then one run per proxy under `strace -c -f`: syscalls per connection
+#   PROXY_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java   the JVM of both Vigil builds (default: java on the PATH;
+#                               Java 22+ accepts with accept4, issue 14)
 #   ROUNDS=3 SECONDS_PER_RUN=5 benchmarks/setup-cost.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -38,7 +40,7 @@ vigil {
   upstreams { echo { servers = ["127.0.0.1:$ECHO"] } }
 }
 CONF
-  LC_ALL=C.UTF-8 taskset -c 1 java ${VIGIL_JAVA_OPTS:-} --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+  LC_ALL=C.UTF-8 taskset -c 1 "${PROXY_JAVA:-java}" ${VIGIL_JAVA_OPTS:-} --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar "${JAR[$t]}" run -c "$out/$t.conf" >"$out/$t.log" 2>&1 &
   pids+=($!)
 done

@@ -8,9 +8,10 @@ import java.nio.channels.SocketChannel;
 
 /**
  * The client side of a session as every layer sees it: the accepted socket and the client's address, formatted
- * once for logs. The address is the socket's peer, or the one a PROXY protocol header names once that is read;
- * everything that identifies a client (logs, balancer hash, X-Forwarded-For) uses this and not the socket.
- * Owned by the session's loop.
+ * for logs when one first asks (a tcp listener without access log never does: no string per connection). The
+ * address is the socket's peer, or the one a PROXY protocol header names once that is read; everything that
+ * identifies a client (logs, balancer hash, X-Forwarded-For) uses this and not the socket. Owned by the session's
+ * loop.
  */
 public final class Downstream
 {
@@ -54,7 +55,7 @@ public final class Downstream
     public void address(final InetSocketAddress client)
     {
         this.address = client;
-        this.text = client == null ? "-" : HostPort.format(client);
+        this.text = null;
     }
 
     /**
@@ -87,6 +88,10 @@ public final class Downstream
      */
     public String text()
     {
+        if (text == null)
+        {
+            text = address == null ? "-" : HostPort.format(address);
+        }
         return text;
     }
 }

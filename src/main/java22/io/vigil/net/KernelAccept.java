@@ -46,6 +46,7 @@ public final class KernelAccept
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
     private static final int ECONNABORTED = 103;
+    private static final int EMFILE = 24;
     private static final int AF_INET = 2;
     private static final int AF_INET6 = 10;
     /** sizeof(struct sockaddr_storage). */
@@ -111,6 +112,16 @@ public final class KernelAccept
         NEW_CHANNEL = usable ? newChannel : null;
         SERVER_FAMILY = usable ? serverFamily : null;
         UNAVAILABLE_REASON = reason;
+    }
+
+    static
+    {
+        if (UNAVAILABLE_REASON == null)
+        {
+            // load what an error message needs now, not when the process is out of descriptors (class loading
+            // from a directory needs one)
+            strerror(EMFILE);
+        }
     }
 
     private final ServerSocketChannel server;

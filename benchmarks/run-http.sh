@@ -6,7 +6,7 @@
 # Also latency at a fixed rate below saturation: bin/vigil-bench http, open loop at FIXED_RATE req/s, corrected
 # for coordinated omission (where a tail comparison means something: every proxy has spare CPU).
 #   benchmarks/run-http.sh
-#   ROUNDS=1 DURATION=5 WARMUP=5 benchmarks/run-http.sh      quicker
+#   ROUNDS=1 DURATION=5 WARMUP=5 WARMUP_FIXED=2 benchmarks/run-http.sh      quicker
 #   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-http.sh   also an older build ("base", port 18880),
 #                                           interleaved with the current one; the table adds vigil/base
 #   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
@@ -47,7 +47,10 @@ vigil_conf() { # vigil_conf PORT: the same configuration for the current and the
   cat <<CONF
 vigil {
   event-loops = 1
-  listeners = [{ name = web, listen = "127.0.0.1:$1", mode = http, upstream = origin, access-log = false }]
+  # keepalive-requests as the nginx proxy's keepalive_requests below (HAProxy has no limit): with Vigil's default
+  # (1000) every wrk connection reconnected each 1000 requests in Vigil alone (an accept and a session's setup)
+  listeners = [{ name = web, listen = "127.0.0.1:$1", mode = http, upstream = origin, access-log = false,
+    keepalive-requests = 1000000 }]
   upstreams { origin { servers = ["127.0.0.1:$ORIGIN"], keepalive { idle = 32 } } }
 }
 CONF
@@ -103,6 +106,10 @@ echo -e "round\ttarget\ttest\tvalue" >"$results"
 hz=$(getconf CLK_TCK)
 for target in "${targets[@]}"; do   # warm-up (JIT for Vigil; the same for all)
   taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP:-20}s" "http://127.0.0.1:${PORT[$target]}/" >/dev/null
+  # and at the fixed rate: a loop that idles between requests runs other code (blocking selects) than a saturated
+  # one, and without this the JIT compiled it during the first measured fixed-rate run, on the proxy's core
+  taskset -c 0 bin/vigil-bench http --url "http://127.0.0.1:${PORT[$target]}/" --rate "$FIXED_RATE" \
+    --duration "${WARMUP_FIXED:-5}s" --warmup 1s --connections "$CONNS" --quiet --out "$out/warmup-$target" >/dev/null
 done
 for round in $(seq "$ROUNDS"); do
   for target in "${targets[@]}"; do

@@ -39,7 +39,8 @@ vigil {
   ${VIGIL_ROOT_KEYS:-}
   listeners = [
     { name = tcp, listen = "127.0.0.1:${PORT[vigil-tcp]}", mode = tcp, upstream = origin, access-log = false }
-    { name = web, listen = "127.0.0.1:${PORT[vigil-http]}", mode = http, upstream = origin, access-log = false }
+    { name = web, listen = "127.0.0.1:${PORT[vigil-http]}", mode = http, upstream = origin, access-log = false,
+      keepalive-requests = 1000000 }
   ]
   upstreams { origin { servers = ["127.0.0.1:$ORIGIN"], keepalive { idle = 32 } } }
 }

@@ -96,11 +96,12 @@ for r in csv.DictReader(open(os.path.join(out, "windows.tsv")), delimiter="\t"):
         "loop_us_per_req": int(r["loop_ns"]) / 1e3 / n,
         "admin_ms": int(r["admin_ns"]) / 1e6,
         "admin_ms_per_scrape": int(r["admin_ns"]) / 1e6 / scrapes if scrapes else None,
+        "loop_bytes": loop_bytes,
         "loop_B_per_req": None if loop_bytes is None else loop_bytes / n,
         "loop_B_per_req_steady": steady_bytes_per_request("vigil-loop-0", start, end, n),
         "admin_kB": None if admin_bytes is None else admin_bytes / 1e3,
-        "gc_per_1M_req_jfr": sum(1 for t in gc_jfr if start <= t <= end) * 1e6 / n,
-        "gc_per_1M_req_log": sum(1 for t in gc_log if start <= t <= end) * 1e6 / n,
+        "gcs_jfr": sum(1 for t in gc_jfr if start <= t <= end),
+        "gcs_log": sum(1 for t in gc_log if start <= t <= end),
     })
 
 LABELS = [("rps", "wrk req/s", "{:,.0f}"), ("p99_ms", "wrk p99 ms", "{:.2f}"),
@@ -112,14 +113,22 @@ LABELS = [("rps", "wrk req/s", "{:,.0f}"), ("p99_ms", "wrk p99 ms", "{:.2f}"),
           ("admin_kB", "admin thread kB allocated in the window (JFR)", "{:.1f}"),
           ("loop_B_per_req", "loop thread bytes allocated per request (JFR, whole window)", "{:.3f}"),
           ("loop_B_per_req_steady", "the same without wrk's connection set-up and close", "{:.3f}"),
-          ("gc_per_1M_req_jfr", "young GCs per 1M requests (JFR)", "{:.2f}"),
-          ("gc_per_1M_req_log", "young GCs per 1M requests (-Xlog:gc)", "{:.2f}")]
+          ("gc_per_1M_req_jfr", "young GCs per 1M requests, all windows pooled (JFR)", "{:.2f}"),
+          ("gc_per_1M_req_log", "young GCs per 1M requests, all windows pooled (-Xlog:gc)", "{:.2f}"),
+          ("loop_B_per_req_pooled", "loop thread bytes per request, all windows pooled (JFR)", "{:.3f}")]
+POOLED = {"gc_per_1M_req_jfr": ("gcs_jfr", 1e6), "gc_per_1M_req_log": ("gcs_log", 1e6),
+          "loop_B_per_req_pooled": ("loop_bytes", 1)}  # sums over windows / their requests: GCs are rare events
 RATIOS = ("rps", "cpu_us_per_req", "loop_us_per_req", "loop_B_per_req", "loop_B_per_req_steady")
 
 
 def med(values):
     values = [v for v in values if v is not None]
     return statistics.median(values) if values else None
+
+
+def pooled(windows, key, scale):
+    windows = [r for r in windows if r[key] is not None]
+    return sum(r[key] for r in windows) * scale / sum(r["requests"] for r in windows) if windows else None
 
 
 def fmt(value, pattern):
@@ -134,8 +143,12 @@ for mode in dict.fromkeys(r["mode"] for r in rows):
     for r in mine:
         pairs.setdefault(r["round"], {})[r["window"]] = r
     for key, label, pattern in LABELS:
-        off = med([r[key] for r in mine if r["window"] == "off"])
-        on = med([r[key] for r in mine if r["window"] == "on"])
+        if key in POOLED:
+            total, scale = POOLED[key]
+            off, on = (pooled([r for r in mine if r["window"] == w], total, scale) for w in ("off", "on"))
+        else:
+            off = med([r[key] for r in mine if r["window"] == "off"])
+            on = med([r[key] for r in mine if r["window"] == "on"])
         ratio = "-"
         if key in RATIOS:
             ratios = [p["on"][key] / p["off"][key] for p in pairs.values()

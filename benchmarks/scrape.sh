@@ -13,19 +13,23 @@
 # and, from one JFR recording spanning all windows, the loop thread's bytes allocated per request
 # (jdk.ThreadAllocationStatistics every 0.5 s, read in the idle gaps around each window) and young GCs per 1M
 # requests (jdk.GarbageCollection, and -Xlog:gc in gc.log).
-#   benchmarks/scrape.sh                                   curl once a second, 6 pairs x 2 modes x 8 s (~4.5 min)
-#   SCRAPER=prometheus benchmarks/scrape.sh                a real Prometheus (scrape_interval 1s, file_sd target)
+#   benchmarks/scrape.sh                                   curl once a second, 5 pairs x 2 modes x 8 s (~4.5 min)
+#   SCRAPER=prometheus benchmarks/scrape.sh                a real Prometheus (scrape_interval 1s, file_sd target;
+#                                                          6.5 s between windows for its discovery: ~6.5 min)
 #   AA=1 benchmarks/scrape.sh                              A/A: "on" windows scrape the decoy too (the noise floor)
 #   ROUNDS=2 DURATION=5 WARMUP=5 MODES=tcp benchmarks/scrape.sh     quick check
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROUNDS=${ROUNDS:-6}
+ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-15}
 CONNS=${CONNS:-64}
 SCRAPER=${SCRAPER:-curl}
 MODES=${MODES:-http tcp}
 AA=${AA:-0}
+# how long before a window the scraper is moved: curl reads its target before each scrape; Prometheus' discovery
+# hands file_sd changes to its scrape manager at most every 5 s
+SETTLE=${SETTLE:-$([ "$SCRAPER" = prometheus ] && echo 6.5 || echo 1.5)}
 out="benchmarks/out/scrape-ab-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -135,7 +139,7 @@ raw="$out/windows.tsv"
 echo -e "mode\tround\twindow\tstart_ms\tend_ms\trequests\trps\tp99\tproc_ticks\tloop_ns\tadmin_ns\tload1" >"$raw"
 window() { # window MODE ROUND on|off
   local f="$out/wrk-$1-$2-$3.txt" p0 l0 a0 t0
-  point_scraper "$3"; sleep 1.5   # the scraper's next scrape goes to the new target; the loop idles in between
+  point_scraper "$3"; sleep "$SETTLE"   # the scraper's next scrapes go to the new target; the loop idles meanwhile
   p0=$(ticks); l0=$(ns_on_cpu "$loop_tid"); a0=$(ns_on_cpu "$admin_tid"); t0=$(date +%s%3N)
   taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$(url "$1")" >"$f"
   echo -e "$1\t$2\t$3\t$t0\t$(date +%s%3N)\t$(wrk_requests "$f")\t$(awk '/Requests\/sec/{print $2}' "$f")\t$(awk '$1=="99%"{print $2}' "$f")\t$(( $(ticks) - p0 ))\t$(( $(ns_on_cpu "$loop_tid") - l0 ))\t$(( $(ns_on_cpu "$admin_tid") - a0 ))\t$(cut -d' ' -f1 /proc/loadavg)" |

@@ -74,7 +74,8 @@ cat >"$out/alloc.jfc" <<'JFC'
 JFC
 # bin/vigil's own defaults (Serial GC, -Xms8m: a young GC every few MB allocated, so GC counts show garbage), but
 # no class archive: JFR is disabled while one is being dumped
-VIGIL_CDS=off JAVA_OPTS="-Xlog:gc:file=$PWD/$out/gc.log:timemillis -XX:StartFlightRecording:name=ab,settings=$PWD/$out/alloc.jfc ${VIGIL_JAVA_OPTS:-}" \
+jfr_opts="-XX:StartFlightRecording:name=ab,settings=$PWD/$out/alloc.jfc"
+VIGIL_CDS=off JAVA_OPTS="-Xlog:gc:file=$PWD/$out/gc.log:timemillis $jfr_opts ${VIGIL_JAVA_OPTS:-}" \
   taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
 for p in $ORIGIN $ADMIN $PORT_HTTP $PORT_TCP; do wait_port "$p"; done
 vigil=$(pgrep -f "vigil.jar run -c $out/vigil.conf")
@@ -92,14 +93,16 @@ ns_on_cpu() { cut -d' ' -f1 "/proc/$vigil/task/$1/schedstat"; }   # a thread's t
 url() { if [ "$1" = http ]; then echo "http://127.0.0.1:$PORT_HTTP/"; else echo "http://127.0.0.1:$PORT_TCP/"; fi; }
 
 # the decoy: the same bytes Vigil serves to this scraper (Prometheus asks for OpenMetrics), from nginx on CPU 0
-accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,'
+accept+='text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
 [ "$SCRAPER" = prometheus ] || accept='*/*'
 ctype=$(curl -s -H "Accept: $accept" -o "$out/decoy-metrics.txt" -w '%{content_type}' "http://127.0.0.1:$ADMIN/metrics")
 cat >"$out/decoy.conf" <<NGX
 worker_processes 1; daemon off; pid $PWD/$out/decoy.pid; error_log $PWD/$out/decoy.err;
 events { worker_connections 64; }
 http { access_log off;
-  server { listen 127.0.0.1:$DECOY; location = /metrics { default_type "$ctype"; alias $PWD/$out/decoy-metrics.txt; } } }
+  server { listen 127.0.0.1:$DECOY;
+    location = /metrics { default_type "$ctype"; alias $PWD/$out/decoy-metrics.txt; } } }
 NGX
 bg taskset -c 0 nginx -c "$PWD/$out/decoy.conf" -p "$PWD/$out"
 wait_port $DECOY
@@ -142,7 +145,10 @@ window() { # window MODE ROUND on|off
   point_scraper "$3"; sleep "$SETTLE"   # the scraper's next scrapes go to the new target; the loop idles meanwhile
   p0=$(ticks); l0=$(ns_on_cpu "$loop_tid"); a0=$(ns_on_cpu "$admin_tid"); t0=$(date +%s%3N)
   taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$(url "$1")" >"$f"
-  echo -e "$1\t$2\t$3\t$t0\t$(date +%s%3N)\t$(wrk_requests "$f")\t$(awk '/Requests\/sec/{print $2}' "$f")\t$(awk '$1=="99%"{print $2}' "$f")\t$(( $(ticks) - p0 ))\t$(( $(ns_on_cpu "$loop_tid") - l0 ))\t$(( $(ns_on_cpu "$admin_tid") - a0 ))\t$(cut -d' ' -f1 /proc/loadavg)" |
+  local t1=$(date +%s%3N) p=$(( $(ticks) - p0 )) l=$(( $(ns_on_cpu "$loop_tid") - l0 ))
+  local a=$(( $(ns_on_cpu "$admin_tid") - a0 ))
+  local rps=$(awk '/Requests\/sec/{print $2}' "$f") p99=$(awk '$1=="99%"{print $2}' "$f")
+  echo -e "$1\t$2\t$3\t$t0\t$t1\t$(wrk_requests "$f")\t$rps\t$p99\t$p\t$l\t$a\t$(cut -d' ' -f1 /proc/loadavg)" |
     tee -a "$raw"
   grep -h 'Non-2xx\|Socket errors' "$f" | sed "s/^/$1 $2 $3: /" | tee -a "$out/errors.txt" || true
   sleep 1   # an idle gap after the window too, so a JFR sample falls between windows

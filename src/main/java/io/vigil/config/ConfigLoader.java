@@ -111,7 +111,9 @@ public final class ConfigLoader
             final String holder = ConfigNode.describe(written != null ? written.origin() : user.root().origin());
             throw new ConfigError(ConfigNode.describe(vigil.origin(), holder), "vigil", "expected an object");
         }
-        final ConfigNode root = new ConfigNode(((ConfigObject)vigil).toConfig(), "vigil", vigil.origin());
+        final ConfigValue writtenVigil = user.root().get("vigil");
+        final ConfigNode root = new ConfigNode(((ConfigObject)vigil).toConfig(), "vigil", vigil.origin(),
+            ConfigNode.describe(writtenVigil != null ? writtenVigil.origin() : user.root().origin()));
         // every key the reference has is known, so the unknown ones are the user's
         root.rejectUnknownKeys((ConfigObject)vigil, reference.getObject("vigil").keySet());
 
@@ -159,7 +161,8 @@ public final class ConfigLoader
     private static AdminConfig admin(final ConfigNode root)
     {
         final ConfigObject written = root.object("admin");
-        final ConfigNode node = new ConfigNode(root.config().getConfig("admin"), root.key("admin"), written.origin());
+        final ConfigNode node = new ConfigNode(root.config().getConfig("admin"), root.key("admin"), written.origin(),
+            root.location());
         node.rejectUnknownKeys(written, ADMIN_KEYS);
         final String listen = node.string("listen");
         if (listen.equals("off") || listen.equals("false"))

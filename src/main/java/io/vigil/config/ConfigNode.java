@@ -20,12 +20,24 @@ final class ConfigNode
     private final Config config;
     private final String path;
     private final ConfigOrigin origin;
+    /**
+     * Where the nearest enclosing value stands in the user's file, for a node whose own value came from elsewhere
+     * (a substitution of a system property or environment variable has no line): errors still name file and line.
+     */
+    private final String enclosing;
 
-    ConfigNode(final Config config, final String path, final ConfigOrigin origin)
+    /**
+     * @param config    the node's values, defaults merged in.
+     * @param path      the node's full key.
+     * @param origin    where the node's own value comes from.
+     * @param enclosing {@link #location()} of the node that holds this one.
+     */
+    ConfigNode(final Config config, final String path, final ConfigOrigin origin, final String enclosing)
     {
         this.config = config;
         this.path = path;
         this.origin = origin;
+        this.enclosing = enclosing;
     }
 
     String path()
@@ -49,12 +61,12 @@ final class ConfigNode
      */
     String location(final String name)
     {
-        return config.hasPath(name) ? describe(config.getValue(name).origin(), describe(origin)) : describe(origin);
+        return config.hasPath(name) ? describe(config.getValue(name).origin(), location()) : location();
     }
 
     String location()
     {
-        return describe(origin);
+        return describe(origin, enclosing);
     }
 
     ConfigError error(final String name, final String problem)
@@ -68,7 +80,7 @@ final class ConfigNode
         {
             if (!known.contains(name))
             {
-                throw new ConfigError(describe(written.get(name).origin(), describe(written.origin())), key(name),
+                throw new ConfigError(describe(written.get(name).origin(), location()), key(name),
                     "unknown key (known keys: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
             }
         }
@@ -212,7 +224,12 @@ final class ConfigNode
      */
     static String describe(final ConfigOrigin value, final String holder)
     {
-        return value.lineNumber() > 0 ? describe(value) : holder + " (value from " + value.description() + ")";
+        if (value.lineNumber() > 0)
+        {
+            return describe(value);
+        }
+        // a holder that is itself substituted already says where from
+        return holder.endsWith(")") ? holder : holder + " (value from " + value.description() + ")";
     }
 
     static String describe(final ConfigOrigin origin)

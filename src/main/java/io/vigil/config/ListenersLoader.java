@@ -64,7 +64,8 @@ final class ListenersLoader
                     "expected an object { name = ..., listen = ..., upstream = ... }");
             }
             final ConfigObject object = (ConfigObject)value;
-            final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
+            final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin(),
+                root.location("listeners"));
             node.rejectUnknownKeys(object, known);
             final ListenerConfig listener = listener(node, upstreams, lookup);
             refuseProxyHeaderOnPool(root, node, listener, upstreams.get(listener.upstream()));

@@ -51,7 +51,8 @@ final class UpstreamsLoader
                     "expected an object { servers = [...] }");
             }
             final ConfigObject object = (ConfigObject)value;
-            final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin());
+            final ConfigNode node = new ConfigNode(object.toConfig().withFallback(defaults), path, value.origin(),
+                root.location("upstreams"));
             node.rejectUnknownKeys(object, known);
             result.put(name, upstream(name, node, lookup));
         }
@@ -118,7 +119,7 @@ final class UpstreamsLoader
     {
         final ConfigObject written = upstream.object("keepalive");
         final ConfigNode keepalive = new ConfigNode(upstream.config().getConfig("keepalive"),
-            upstream.key("keepalive"), written.origin());
+            upstream.key("keepalive"), written.origin(), upstream.location());
         keepalive.rejectUnknownKeys(written, UPSTREAM_KEEPALIVE_KEYS);
         return new HttpUpstreamConfig(
             upstream.durationNs("read-timeout", MIN_TIMEOUT_NS),
@@ -133,8 +134,7 @@ final class UpstreamsLoader
     {
         final ConfigObject written = upstream.object("health-check");
         final ConfigNode node = new ConfigNode(upstream.config().getConfig("health-check"),
-            upstream.key("health-check"),
-            written.origin());
+            upstream.key("health-check"), written.origin(), upstream.location());
         node.rejectUnknownKeys(written, HEALTH_CHECK_KEYS);
         final String expect = node.string("expect-status");
         final int dash = expect.indexOf('-');

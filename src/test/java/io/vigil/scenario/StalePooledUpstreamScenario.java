@@ -20,11 +20,13 @@ import static io.vigil.scenario.UserTimeoutScenarios.check;
 /**
  * A pooled upstream connection whose server vanished while it sat idle (a partition that drops only that
  * connection's packets: the server itself is fine) is picked for the next GET. The request goes into the socket,
- * nothing is acknowledged, and after {@code user-timeout} the kernel declares the connection dead (ETIMEDOUT).
+ * nothing is acknowledged, and after {@code user-timeout} the kernel declares the connection dead (ETIMEDOUT; on
+ * Java 17 the write-stall timer does, as the head the connection never takes waits).
  * That is a reused connection failing before any response byte, the classic case for sending an idempotent
  * request again on a fresh connection (nginx proxy_next_upstream, HAProxy retry-on conn-failure): the client must
  * get the server's 200, not a 504, and the server must not be counted as failed. Runs in a private network
- * namespace on the newer JDK, where the kernel enforces the user-timeout ({@link StalePooledUpstreamScenarioTest}).
+ * namespace, on the newer JDK (the kernel's verdict) and on Java 17 (the write-stall timer's), started by
+ * {@link StalePooledUpstreamScenarioTest}.
  */
 public final class StalePooledUpstreamScenario
 {
@@ -41,7 +43,7 @@ public final class StalePooledUpstreamScenario
     }
 
     /**
-     * @param args the expected user-timeout mechanism label (kernel).
+     * @param args the expected user-timeout mechanism label (kernel or write-stall).
      */
     public static void main(final String[] args)
     {
@@ -66,7 +68,7 @@ public final class StalePooledUpstreamScenario
 
     private static String config()
     {
-        // read-timeout far beyond the user-timeout: only the kernel's verdict can end the stale connection; the
+        // read-timeout far beyond the user-timeout: only the user-timeout's verdict can end the stale connection; the
         // buffers hold the whole large request, so it can be sent again
         return "vigil { event-loops = 1, admin { listen = \"127.0.0.1:0\" }, listeners = [{ name = pub, " +
             "listen = \"" + PROXY_IP + ":" + PROXY_PORT + "\", mode = http, upstream = up, buffer-size = 1m, " +
@@ -114,7 +116,7 @@ public final class StalePooledUpstreamScenario
             {
                 second.socket().setSoTimeout((int)(TIMEOUT_MS + 15_000));
                 // a GET whose head is larger than the send buffer: part of it waits for a window that never opens,
-                // so the kernel's verdict comes to the write as well as to the read
+                // so the verdict comes to the write (on Java 17, only there)
                 second.send("GET /second HTTP/1.1\r\nHost: scenario\r\n" + LARGE_FIELDS + "\r\n");
                 final RawHttp.Response response = second.read(false);
                 final long answeredMs = Duration.ofNanos(System.nanoTime() - sentNs).toMillis();

@@ -1,5 +1,6 @@
 package io.vigil.scenario;
 
+import io.vigil.test.VigilProcess;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs {@link StalePooledUpstreamScenario} in a private network namespace on the newer JDK under /usr/lib/jvm,
- * where the kernel enforces the upstream's user-timeout (TCP_USER_TIMEOUT through FFM). On Java 17 the write-stall
- * timer only sees a request that cannot be written, not one written into a connection that never acknowledges it,
- * so the scenario is the newer JDK's. Needs root (unshare -n, nft).
+ * where the kernel enforces the upstream's user-timeout (TCP_USER_TIMEOUT through FFM), and on this JVM (Java 17),
+ * where the write-stall timer gives the verdict on the request head the dead connection never takes. Needs root
+ * (unshare -n, nft).
  */
 class StalePooledUpstreamScenarioTest
 {
@@ -41,9 +42,23 @@ class StalePooledUpstreamScenarioTest
     {
         Assumptions.assumeTrue(new File(UserTimeoutScenariosTest.NEWER_JDK, "bin/java").canExecute(),
             "no JDK at " + UserTimeoutScenariosTest.NEWER_JDK);
+        run(UserTimeoutScenariosTest.newerJdkCommand(StalePooledUpstreamScenario.class.getName()), "kernel");
+    }
+
+    @Test
+    @Timeout(90)
+    void shouldSendAGetAgainOnAFreshConnectionWhenTheWriteStallTimerDeclaresThePooledOneDead() throws Exception
+    {
+        assertTrue(Runtime.version().feature() < 22, "this run proves the Java 17 fallback; the build JDK is " +
+            Runtime.version());
+        run(VigilProcess.javaCommand(StalePooledUpstreamScenario.class.getName()), "write-stall");
+    }
+
+    private static void run(final List<String> java, final String mechanism) throws Exception
+    {
         final List<String> command = new ArrayList<>(List.of("unshare", "-n", "--"));
-        command.addAll(UserTimeoutScenariosTest.newerJdkCommand(StalePooledUpstreamScenario.class.getName()));
-        command.add("kernel");
+        command.addAll(java);
+        command.add(mechanism);
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         final String output;
         try
@@ -55,7 +70,7 @@ class StalePooledUpstreamScenarioTest
         {
             process.destroyForcibly();
         }
-        System.out.println("--- stale pooled upstream (kernel)\n" + output);
+        System.out.println("--- stale pooled upstream (" + mechanism + ")\n" + output);
         assertEquals(0, process.exitValue(), output);
     }
 }

@@ -16,9 +16,10 @@ import java.nio.channels.SocketChannel;
  * it does not (Java 17), it is the write-stall fallback, checked by the loop's sweep: response bytes waiting for a
  * client whose last write left them pending, with no progress since, for the client's user-timeout, close the
  * connection and its upstream; request bytes waiting for an upstream that long drop the upstream (a server
- * failure) and answer 504, or close when the response already started. The timestamps are the ones send-timeout
- * uses (the last write progress); nothing is allocated. The tunnel after an upgrade is a {@link Relay}, which
- * has its own check ({@link HttpTunnel#sweep}). Owned by the connection's loop.
+ * failure) and answer 504, or close when the response already started; on a reused connection before any response
+ * byte either verdict sends an idempotent request again on a fresh connection instead. The timestamps are the ones
+ * send-timeout uses (the last write progress); nothing is allocated. The tunnel after an upgrade is a
+ * {@link Relay}, which has its own check ({@link HttpTunnel#sweep}). Owned by the connection's loop.
  */
 final class HttpUserTimeouts
 {
@@ -166,6 +167,11 @@ final class HttpUserTimeouts
     private void upstreamTimedOut()
     {
         abortOnClose(lease.channel);
+        if (lease.retriesOnFresh())
+        {
+            lease.failed(CloseReason.USER_TIMEOUT); // a stale pooled connection: sent again on a fresh one
+            return;
+        }
         lease.drop(true); // a dead server: counts against it, like a keepalive verdict
         // no keep-alive after it: the request was cut short, and the connection's close then records this cause
         upstreamVerdict = true;

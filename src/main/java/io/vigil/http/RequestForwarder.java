@@ -153,7 +153,8 @@ final class RequestForwarder
                 return true;
             }
             final CloseReason reason = CloseReason.of(ex2, connection.idleKeepAlive(Side.UPSTREAM));
-            if (!connection.userTimeouts().onUpstreamWriteFailed(reason))
+            // a reused connection dead before answering is sent again on a fresh one, whatever the verdict's kind
+            if (lease.retriesOnFresh() || !connection.userTimeouts().onUpstreamWriteFailed(reason))
             {
                 lease.failed(reason);
             }

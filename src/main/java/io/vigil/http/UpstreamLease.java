@@ -191,9 +191,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
         final Peer failedPeer = connector.peer();
         // a pooled connection closed under us is the idle-close race, not a sign the server is failing
         drop(!wasReused);
-        // a client's FIN does not stop a replay: a half-closed client still reads the answers it asked for
-        final boolean canReplay = !ex.responseStarted && ex.replayable && ex.method != null &&
-            ex.method.idempotent();
+        final boolean canReplay = canReplay();
         if (canReplay && wasReused && !reuseRetried)
         {
             reuseRetried = true;
@@ -208,6 +206,26 @@ final class UpstreamLease implements UpstreamConnector.Owner
             return;
         }
         connection.respondError(HttpStatus.BAD_GATEWAY, true, reason, Side.UPSTREAM);
+    }
+
+    /**
+     * Whether a failure of the upstream connection now, whatever its kind (EOF, reset, or the kernel's or the
+     * write-stall timer's user-timeout verdict), would send the request again on a fresh connection: the connection
+     * was reused (a stale pooled connection is the idle-close race, not the server failing), it is the first retry,
+     * and the request can be replayed, before any response byte. nginx's proxy_next_upstream and HAProxy's
+     * retry-on conn-failure/empty-response make the same call.
+     *
+     * @return true when {@link #failed} would replay rather than answer.
+     */
+    boolean retriesOnFresh()
+    {
+        return reused && !reuseRetried && !ex.responseAnyByte && canReplay();
+    }
+
+    private boolean canReplay()
+    {
+        // a client's FIN does not stop a replay: a half-closed client still reads the answers it asked for
+        return !ex.responseStarted && ex.replayable && ex.method != null && ex.method.idempotent();
     }
 
     /**

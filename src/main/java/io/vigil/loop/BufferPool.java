@@ -1,6 +1,7 @@
 package io.vigil.loop;
 
 import org.agrona.BufferUtil;
+import org.agrona.collections.LongHashSet;
 
 import java.nio.ByteBuffer;
 
@@ -8,13 +9,23 @@ import java.nio.ByteBuffer;
  * Direct buffers of one size, owned by one loop: borrowed while data is in flight and given back when drained,
  * so an idle session holds none. A burst (thousands of stalled sessions) may leave thousands of buffers here;
  * {@link #trim(int)}, called periodically by the owner, frees those that no one borrowed during the last period,
- * so the burst's native memory goes back to the system instead of staying for good. Not thread safe: only the
- * owning loop uses it.
+ * so the burst's native memory goes back to the system instead of staying for good.
+ *
+ * <p>A buffer given back twice would sit twice among the free ones, and two connections would then share it (one
+ * could read the other's bytes). The pool knows which buffers are out (their native addresses, in a primitive set
+ * that grows only with the number lent at once, so steady traffic allocates nothing): giving back a buffer that
+ * is not out is refused (never pooled, counted in {@link #refusedReleases()}) and, where assertions are on (the
+ * tests), fails loudly. Not thread safe: only the owning loop uses it.
  */
 public final class BufferPool
 {
     private final int bufferSize;
+    private static final boolean FAIL_LOUDLY = BufferPool.class.desiredAssertionStatus();
+
     private final ByteBuffer[] free;
+    /** Native addresses of the buffers lent and not yet given back. */
+    private final LongHashSet lent = new LongHashSet();
+    private long refusedReleases;
     private int freeCount;
     /** The fewest free buffers since the last trim: that many sat unused for the whole period. */
     private int lowWater;
@@ -44,26 +55,42 @@ public final class BufferPool
      */
     public ByteBuffer acquire()
     {
+        final ByteBuffer buffer;
         if (freeCount > 0)
         {
-            final ByteBuffer buffer = free[--freeCount];
+            buffer = free[--freeCount];
             free[freeCount] = null;
             if (freeCount < lowWater)
             {
                 lowWater = freeCount;
             }
-            return buffer;
         }
-        lowWater = 0;
-        allocated++;
-        return ByteBuffer.allocateDirect(bufferSize);
+        else
+        {
+            lowWater = 0;
+            allocated++;
+            buffer = ByteBuffer.allocateDirect(bufferSize);
+        }
+        lent.add(BufferUtil.address(buffer));
+        return buffer;
     }
 
     /**
      * @param buffer a buffer from {@link #acquire()}, no longer used by the caller.
+     * @throws IllegalStateException when assertions are on and the buffer is not out (given back twice, or never
+     *                               lent by this pool).
      */
     public void release(final ByteBuffer buffer)
     {
+        if (!lent.remove(BufferUtil.address(buffer)))
+        {
+            refusedReleases++; // pooling it would hand one buffer to two owners
+            if (FAIL_LOUDLY)
+            {
+                throw new IllegalStateException("buffer released twice, or not lent by this pool: " + buffer);
+            }
+            return;
+        }
         if (freeCount < free.length)
         {
             buffer.clear();
@@ -108,6 +135,22 @@ public final class BufferPool
     public long freed()
     {
         return freed;
+    }
+
+    /**
+     * @return releases refused because the buffer was not out (a double release): each one a bug.
+     */
+    public long refusedReleases()
+    {
+        return refusedReleases;
+    }
+
+    /**
+     * @return buffers lent and not yet given back.
+     */
+    public int lentCount()
+    {
+        return lent.size();
     }
 
     /**

@@ -9,10 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A pool frees only what sat unused for a whole trim period, keeps a floor, and really gives the memory back.
+ * A pool frees only what sat unused for a whole trim period, keeps a floor, and really gives the memory back; a
+ * buffer given back twice is refused, so two borrowers never share one; lending and taking back allocate nothing.
  */
 class BufferPoolTest
 {
@@ -52,6 +55,76 @@ class BufferPoolTest
         pool.trim(0);
         final long left = direct.getMemoryUsed() - before;
         assertTrue(left < 10L * SIZE, "freed at once, not when a GC gets to them: " + left + " bytes left");
+    }
+
+    @Test
+    void shouldRefuseASecondReleaseSoTwoBorrowersNeverShareABuffer()
+    {
+        final BufferPool pool = new BufferPool(SIZE, 16);
+        final ByteBuffer buffer = pool.acquire();
+        pool.release(buffer);
+        final IllegalStateException failure = assertThrows(IllegalStateException.class, () -> pool.release(buffer),
+            "tests run with assertions on: a double release fails loudly");
+        assertTrue(failure.getMessage().contains("released twice"), failure.getMessage());
+        assertEquals(1, pool.refusedReleases());
+        assertEquals(1, pool.freeCount(), "the buffer sits once among the free ones");
+        final ByteBuffer first = pool.acquire();
+        final ByteBuffer second = pool.acquire();
+        assertNotSame(first, second, "two borrowers, two buffers");
+        assertEquals(2, pool.lentCount());
+    }
+
+    @Test
+    void shouldRefuseABufferItNeverLent()
+    {
+        final BufferPool pool = new BufferPool(SIZE, 16);
+        assertThrows(IllegalStateException.class, () -> pool.release(ByteBuffer.allocateDirect(SIZE)));
+        assertEquals(0, pool.freeCount(), "a stranger's buffer is not pooled");
+    }
+
+    @Test
+    void shouldRefuseADoubleReleaseEvenAfterTheFirstWasLeftToTheGc()
+    {
+        final BufferPool pool = new BufferPool(SIZE, 1);
+        final ByteBuffer kept = pool.acquire();
+        final ByteBuffer dropped = pool.acquire();
+        pool.release(kept);
+        pool.release(dropped); // the pool is full: left to the GC, no longer out
+        assertThrows(IllegalStateException.class, () -> pool.release(dropped));
+        assertEquals(1, pool.freeCount());
+        assertEquals(0, pool.lentCount());
+    }
+
+    @Test
+    void shouldAllocateNothingToLendAndTakeBackOnceWarm()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final BufferPool pool = new BufferPool(SIZE, 1024);
+        final ByteBuffer[] out = new ByteBuffer[64];
+        cycle(pool, out, 1000); // warm: the buffers exist and the lent set has grown to 64
+        final long thread = Thread.currentThread().getId();
+        final long before = threads.getThreadAllocatedBytes(thread);
+        cycle(pool, out, 10_000);
+        final long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        assertTrue(allocated < 64 * 1024, allocated + " bytes allocated for 640,000 loans (a byte per loan would " +
+            "be 640,000)");
+        assertEquals(64, pool.allocated(), "the 64 buffers of the first round, reused since");
+    }
+
+    private static void cycle(final BufferPool pool, final ByteBuffer[] out, final int rounds)
+    {
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int i = 0; i < out.length; i++)
+            {
+                out[i] = pool.acquire();
+            }
+            for (int i = out.length - 1; i >= 0; i--)
+            {
+                pool.release(out[i]);
+            }
+        }
     }
 
     private static List<ByteBuffer> borrow(final BufferPool pool, final int count)

@@ -44,6 +44,17 @@ final class Netns
         nft("add element " + TABLE + " blackhole { " + ip + " }");
     }
 
+    /**
+     * Drop every packet of the connections that use this local port (one connection vanishes, its server stays).
+     *
+     * @param port the port, on either end.
+     */
+    static void blackholePort(final int port)
+    {
+        nft("add rule " + TABLE + " input tcp sport " + port + " drop");
+        nft("add rule " + TABLE + " input tcp dport " + port + " drop");
+    }
+
     static void restore(final String ip)
     {
         nft("delete element " + TABLE + " blackhole { " + ip + " }");

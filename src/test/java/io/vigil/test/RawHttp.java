@@ -57,6 +57,18 @@ public final class RawHttp implements AutoCloseable
     }
 
     /**
+     * @param socket a connected socket the caller set up (buffer sizes, timeouts).
+     * @throws IOException when its streams cannot be had.
+     */
+    public RawHttp(final Socket socket) throws IOException
+    {
+        this.socket = socket;
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    /**
      * @return the socket.
      */
     public Socket socket()

@@ -30,11 +30,15 @@ final class DiffClient
     private static final long MAX_PAUSE_TOTAL_NS = TimeUnit.MILLISECONDS.toNanos(150);
 
     private static final long CONTINUE_WAIT_MS = 3000;
+    /** Only a bound against a stuck reader: the reader's own read timeout reports a missing response. */
+    private static final long PREVIOUS_RESPONSE_WAIT_MS = 60_000;
 
     private final DiffScript script;
     private final int keepaliveRequests;
     private final List<String> problems = new ArrayList<>();
     private final CountDownLatch[] continued;
+    /** Per request: its response was read (or the reader stopped). */
+    private final CountDownLatch[] responded;
     private int answered;
     private long slowedNs;
     private volatile int failedWriteEnd;
@@ -50,9 +54,11 @@ final class DiffClient
         this.script = script;
         this.keepaliveRequests = keepaliveRequests;
         this.continued = new CountDownLatch[script.requests().size()];
+        this.responded = new CountDownLatch[script.requests().size()];
         for (int i = 0; i < continued.length; i++)
         {
             continued[i] = new CountDownLatch(1);
+            responded[i] = new CountDownLatch(1);
         }
     }
 
@@ -76,9 +82,10 @@ final class DiffClient
             writer.setDaemon(true);
             writer.start();
             final boolean ended = readResponses(http);
-            for (final CountDownLatch latch : continued)
+            for (int i = 0; i < continued.length; i++)
             {
-                latch.countDown(); // a writer still waiting for a 100 gives up
+                continued[i].countDown(); // a writer still waiting for a 100 gives up
+                responded[i].countDown();
             }
             if (problems.isEmpty() && !ended && script.reset())
             {
@@ -150,6 +157,7 @@ final class DiffClient
                 }
                 final RawHttp.Response response = http.read(request.headRequest());
                 answered = i + 1;
+                responded[i].countDown();
                 if (request.kind() == DiffRequest.Kind.HOSTILE)
                 {
                     checkRefusal(request, what, response);
@@ -328,7 +336,14 @@ final class DiffClient
                 final int stop = waitFor < 0 ? bytes.length : script.bodyOffset(script.requests().get(waitFor));
                 if (offset == stop)
                 {
-                    // a client that honours Expect: the body only after the 100 (or after a while without)
+                    // a client that honours Expect: the body only after the 100 (or after a while without). Vigil
+                    // answers pipelined requests in order, so it can send this 100 only once the previous response
+                    // is out: the while starts then, not when the head was sent (under load the earlier requests'
+                    // hundreds of KB took longer than the whole wait, and a correct Vigil was reported)
+                    if (waitFor > 0)
+                    {
+                        responded[waitFor - 1].await(PREVIOUS_RESPONSE_WAIT_MS, TimeUnit.MILLISECONDS);
+                    }
                     if (!continued[waitFor].await(CONTINUE_WAIT_MS, TimeUnit.MILLISECONDS))
                     {
                         continueMissing = script.requests().get(waitFor).id();

@@ -42,7 +42,10 @@ class GeneratorAccuracyTest
     {
         try (EchoServer server = new EchoServer(ANY_PORT, TimeUnit.MILLISECONDS.toNanos(20)))
         {
-            final LoadRun.Result result = LoadRun.run(settings(server, 400, 16, 2000), null);
+            // 64 connections can carry 3,200 requests/s at 20 ms each, 8 times the rate: on a starved machine every
+            // request also waits for a CPU, and with 16 (twice the rate) 20 ms more per request used up the margin,
+            // so requests queued behind busy connections and p50 measured that queue, not the generator
+            final LoadRun.Result result = LoadRun.run(settings(server, 400, 64, 2000), null);
             assertEquals(0, result.errors());
             // bounds are loose on purpose (a loaded 2-core machine): they prove the mechanism; accuracy is benchmarked
             assertTrue(Math.abs(result.completed() - 800) <= 120, "completed " + result.completed() + " of 800");
@@ -87,8 +90,14 @@ class GeneratorAccuracyTest
             // 4 connections, one request each at a time, 20 ms per request: at most 200 requests/s
             final LoadRun.Result result = LoadRun.run(settings(server, 0, 4, 2000), null);
             final double rate = result.achievedRate();
-            assertTrue(rate > 120 && rate <= 200, "closed-loop rate " + rate + "/s, expected just under 200/s");
-            assertTrue(ms(result.corrected().getValueAtPercentile(50)) >= 20);
+            assertTrue(rate > 0 && rate <= 200, "closed-loop rate " + rate + "/s, at most 200/s");
+            final double meanMs = result.corrected().getMean() / 1e6;
+            assertTrue(meanMs >= 20, "mean " + meanMs + " ms for a 20 ms server");
+            // the rate follows from the latency measured (Little's law: 4 in flight / mean latency), whatever the
+            // latency was: a starved machine adds its wait for a CPU to both, so no absolute lower bound on the rate
+            final double expected = 4 * 1000 / meanMs;
+            assertTrue(rate > 0.8 * expected && rate < 1.05 * expected,
+                "closed-loop rate " + rate + "/s, expected about " + expected + "/s from a mean of " + meanMs + " ms");
         }
     }
 

@@ -66,9 +66,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
     /** Not accepting after a failure; loop thread only. */
     private boolean paused;
     private long retryTimerId = DeadlineTimerWheel.NULL_DEADLINE;
-    /** Accepting resumed because a socket was closed, and nothing was accepted since. Loop thread only. */
-    private boolean resumedByClose;
-    private long quickRetryNs = QUICK_RETRY_NS;
+    private final AcceptRetry retry = new AcceptRetry(QUICK_RETRY_NS, PAUSE_FALLBACK_NS);
     /** A resume command is queued on the loop: closes elsewhere need not queue another. */
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
     /** Made once: the wake-up must not need a new class or much memory while the process is out of descriptors. */
@@ -147,8 +145,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
             {
                 return;
             }
-            resumedByClose = false;
-            quickRetryNs = QUICK_RETRY_NS;
+            retry.accepted();
             handOff(channel);
         }
     }
@@ -202,14 +199,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
         }
         key.interestOps(0);
         paused = true;
-        long pauseNs = PAUSE_FALLBACK_NS;
-        if (resumedByClose)
-        {
-            // the quick retries go on (through the timer) until one accepts or they have grown to the full pause
-            pauseNs = Math.min(quickRetryNs, PAUSE_FALLBACK_NS);
-            quickRetryNs = quickRetryNs * 2;
-            resumedByClose = quickRetryNs < PAUSE_FALLBACK_NS;
-        }
+        final long pauseNs = retry.pauseAfterFailure();
         retryTimerId = loop.schedule(loop.nowNs() + pauseNs, this);
         FreedDescriptors.await(wakeFromPause);
     }
@@ -231,7 +221,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
         if (paused)
         {
             loop.cancel(retryTimerId);
-            resumedByClose = true;
+            retry.resumedByClose();
             resume();
         }
     }

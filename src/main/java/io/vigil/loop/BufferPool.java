@@ -1,7 +1,8 @@
 package io.vigil.loop;
 
+import io.vigil.log.Log;
 import org.agrona.BufferUtil;
-import org.agrona.collections.LongHashSet;
+import org.agrona.collections.Long2ObjectHashMap;
 
 import java.nio.ByteBuffer;
 
@@ -23,8 +24,12 @@ public final class BufferPool
     private static final boolean FAIL_LOUDLY = BufferPool.class.desiredAssertionStatus();
 
     private final ByteBuffer[] free;
-    /** Native addresses of the buffers lent and not yet given back. */
-    private final LongHashSet lent = new LongHashSet();
+    /**
+     * The buffers out on loan by native address, and which buffer object holds it: an address alone is not enough,
+     * since a trimmed buffer's memory is freed and the next allocation may get the same address, and a stale
+     * second release of the freed buffer must not pass for the new one's.
+     */
+    private final Long2ObjectHashMap<ByteBuffer> lent = new Long2ObjectHashMap<>();
     private long refusedReleases;
     private int freeCount;
     /** The fewest free buffers since the last trim: that many sat unused for the whole period. */
@@ -71,7 +76,7 @@ public final class BufferPool
             allocated++;
             buffer = ByteBuffer.allocateDirect(bufferSize);
         }
-        lent.add(BufferUtil.address(buffer));
+        lent.put(BufferUtil.address(buffer), buffer);
         return buffer;
     }
 
@@ -82,15 +87,22 @@ public final class BufferPool
      */
     public void release(final ByteBuffer buffer)
     {
-        if (!lent.remove(BufferUtil.address(buffer)))
+        final long address = BufferUtil.address(buffer);
+        if (lent.get(address) != buffer)
         {
             refusedReleases++; // pooling it would hand one buffer to two owners
+            if (refusedReleases == 1)
+            {
+                Log.warn("a buffer was given back twice, or not lent by this pool (a bug: please report" +
+                    " it); it is not pooled again, so no two connections share it");
+            }
             if (FAIL_LOUDLY)
             {
                 throw new IllegalStateException("buffer released twice, or not lent by this pool: " + buffer);
             }
             return;
         }
+        lent.remove(address);
         if (freeCount < free.length)
         {
             buffer.clear();

@@ -96,6 +96,26 @@ class BufferPoolTest
     }
 
     @Test
+    void shouldRefuseAStaleReleaseOfATrimmedBufferWhoseAddressWasReused()
+    {
+        final BufferPool pool = new BufferPool(SIZE, 4);
+        final ByteBuffer trimmed = pool.acquire();
+        final long address = org.agrona.BufferUtil.address(trimmed);
+        pool.release(trimmed);
+        pool.trim(0); // the low-water mark of the period before
+        assertEquals(1, pool.trim(0), "unused for a whole period: freed");
+        // malloc hands freed memory of the same size straight back: the next buffer usually gets the same address
+        final ByteBuffer reused = pool.acquire();
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.agrona.BufferUtil.address(reused) == address,
+            "the allocator did not reuse the address");
+        assertThrows(IllegalStateException.class, () -> pool.release(trimmed), "a stale second release of the " +
+            "freed buffer must not pass for the new buffer at the same address");
+        assertEquals(1, pool.lentCount(), "the new buffer is still out");
+        pool.release(reused);
+        assertEquals(0, pool.lentCount());
+    }
+
+    @Test
     void shouldAllocateNothingToLendAndTakeBackOnceWarm()
     {
         final com.sun.management.ThreadMXBean threads =

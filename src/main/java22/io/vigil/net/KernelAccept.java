@@ -76,6 +76,10 @@ public final class KernelAccept
         {
             reason = "turned off (-Dvigil.accept.kernel=false)";
         }
+        else if (!System.getProperty("os.name", "").startsWith("Linux"))
+        {
+            reason = "not Linux (the flag, errno and sockaddr values here are Linux's)";
+        }
         else
         {
             try
@@ -218,9 +222,13 @@ public final class KernelAccept
             {
                 return null;
             }
-            if ((errno == EINTR || errno == ECONNABORTED) && tries < RETRIES)
+            if (errno == EINTR || errno == ECONNABORTED)
             {
-                continue; // as the JDK: an aborted handshake is not the listener's failure
+                if (tries < RETRIES)
+                {
+                    continue; // as the JDK: an aborted handshake is not the listener's failure
+                }
+                return null; // still readable: the next select tries again, with no pause of the listener
             }
             throw new IOException(strerror(errno)); // the JDK's text, e.g. "Too many open files"
         }

@@ -11,7 +11,7 @@ import com.typesafe.config.ConfigValue;
  * not possible", found by the fuzzer with optional substitutions merged and concatenated across repeated keys). Its
  * message names no line and prints the whole tree being resolved, system properties included. The refusal names
  * the value on the lowest line of the user's file that still holds a substitution instead, and keeps only the
- * library's first words.
+ * library's first words, none of the values it renders after them.
  */
 final class UnresolvableSubstitution
 {
@@ -32,10 +32,21 @@ final class UnresolvableSubstitution
      */
     static ConfigError refusal(final ConfigObject userRoot, final String source, final ConfigException ex)
     {
-        final ConfigOrigin first = firstUnresolved(userRoot, 0);
+        ConfigOrigin first;
+        try
+        {
+            first = firstUnresolved(userRoot, 0);
+        }
+        catch (final RuntimeException walkFailed)
+        {
+            first = null; // the library failed again: the file alone is still named, and nothing of its dump
+        }
         final String where = first != null ? ConfigNode.describe(first) : source;
+        // only the library's own words before it starts rendering values (which may hold substituted ones)
         final String said = String.valueOf(ex.getMessage());
-        final String shortSaid = said.length() > MESSAGE_CHARS ? said.substring(0, MESSAGE_CHARS) + "..." : said;
+        final int values = said.indexOf('(');
+        final String words = (values >= 0 ? said.substring(0, values) : said).trim();
+        final String shortSaid = words.length() > MESSAGE_CHARS ? words.substring(0, MESSAGE_CHARS) + "..." : words;
         return new ConfigError(where + ": substitutions here (or merged with this value) cannot be resolved;" +
             " write each key once, without ${?...} inside concatenations (the HOCON library said: " +
             shortSaid.replace('\n', ' ') + ")");

@@ -53,6 +53,10 @@ public final class ConfigLoader
         {
             throw refusal(ex, file.getPath());
         }
+        catch (final RuntimeException parserFailed)
+        {
+            throw ParserCrash.refusal(readBack(file), file.getPath(), parserFailed);
+        }
         return build(user, file.getPath(), HostPort.SYSTEM_LOOKUP);
     }
 
@@ -82,7 +86,23 @@ public final class ConfigLoader
         {
             throw refusal(ex, description);
         }
+        catch (final RuntimeException parserFailed)
+        {
+            throw ParserCrash.refusal(text, description, parserFailed);
+        }
         return build(user, description, lookup);
+    }
+
+    private static String readBack(final File file)
+    {
+        try
+        {
+            return java.nio.file.Files.readString(file.toPath());
+        }
+        catch (final java.io.IOException | RuntimeException unreadable)
+        {
+            return null;
+        }
     }
 
     private static VigilConfig build(final Config user, final String source, final HostPort.NameLookup lookup)

@@ -177,6 +177,17 @@ class ConfigLoaderTest
     }
 
     @Test
+    void shouldRefuseABrokenUnicodeEscapeNamingFileAndLineInsteadOfCrashingTheParser() throws IOException
+    {
+        // the HOCON library turns this escape into a negative code point and throws IllegalArgumentException
+        final File file = TempFiles.write("vigil-bad", ".conf", "vigil {\n  listeners = [{ name = \"caf\\u-0e9\"," +
+            " listen = \"127.0.0.1:0\", upstream = u }]\n}\n");
+        final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.load(file));
+        assertTrue(error.getMessage().startsWith(file.getPath() + ": 2: invalid \\u escape \\u-0e9"),
+            error.getMessage());
+    }
+
+    @Test
     void shouldLoadHttpModeWithNginxDefaultsAndUserValues()
     {
         final VigilConfig config = ConfigLoader.parse(listener("mode = http, keepalive-requests = 50, " +

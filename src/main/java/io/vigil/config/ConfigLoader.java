@@ -124,16 +124,14 @@ public final class ConfigLoader
         }
         // read from the resolved tree only: the user's own may still hold substitutions, which throw when touched
         final ConfigValue vigil = merged.root().get("vigil");
+        // the user's unresolved tree still knows the line of a substitution
+        final ConfigValue written = user.root().get("vigil");
+        final String holder = ConfigNode.describe(written != null ? written.origin() : user.root().origin());
         if (vigil.valueType() != ConfigValueType.OBJECT)
         {
-            // the user's unresolved tree still knows the line of a substitution
-            final ConfigValue written = user.root().get("vigil");
-            final String holder = ConfigNode.describe(written != null ? written.origin() : user.root().origin());
             throw new ConfigError(ConfigNode.describe(vigil.origin(), holder), "vigil", "expected an object");
         }
-        final ConfigValue writtenVigil = user.root().get("vigil");
-        final ConfigNode root = new ConfigNode(((ConfigObject)vigil).toConfig(), "vigil", vigil.origin(),
-            ConfigNode.describe(writtenVigil != null ? writtenVigil.origin() : user.root().origin()));
+        final ConfigNode root = new ConfigNode(((ConfigObject)vigil).toConfig(), "vigil", vigil.origin(), holder);
         // every key the reference has is known, so the unknown ones are the user's
         root.rejectUnknownKeys((ConfigObject)vigil, reference.getObject("vigil").keySet());
 

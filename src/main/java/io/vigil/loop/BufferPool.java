@@ -13,9 +13,9 @@ import java.nio.ByteBuffer;
  * so the burst's native memory goes back to the system instead of staying for good.
  *
  * <p>A buffer given back twice would sit twice among the free ones, and two connections would then share it (one
- * could read the other's bytes). The pool knows which buffers are out (their native addresses, in a primitive set
- * that grows only with the number lent at once, so steady traffic allocates nothing): giving back a buffer that
- * is not out is refused (never pooled, counted in {@link #refusedReleases()}) and, where assertions are on (the
+ * could read the other's bytes). The pool knows which buffers are out (a primitive-keyed map from native address
+ * to buffer that grows only with the number lent at once, so steady traffic allocates nothing): giving back a buffer
+ * that is not out is refused (never pooled, counted in {@link #refusedReleases()}) and, where assertions are on (the
  * tests), fails loudly. Not thread safe: only the owning loop uses it.
  */
 public final class BufferPool
@@ -88,8 +88,13 @@ public final class BufferPool
     public void release(final ByteBuffer buffer)
     {
         final long address = BufferUtil.address(buffer);
-        if (lent.get(address) != buffer)
+        final ByteBuffer out = lent.remove(address); // one lookup in the common case, on the per-packet path
+        if (out != buffer)
         {
+            if (out != null)
+            {
+                lent.put(address, out); // another buffer holds that address now (a trimmed one's memory reused)
+            }
             refusedReleases++; // pooling it would hand one buffer to two owners
             if (refusedReleases == 1)
             {
@@ -102,7 +107,6 @@ public final class BufferPool
             }
             return;
         }
-        lent.remove(address);
         if (freeCount < free.length)
         {
             buffer.clear();

@@ -3,13 +3,11 @@ package io.vigil.session;
 import io.vigil.log.LogLine;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
-import io.vigil.loop.FreedDescriptors;
 import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.RejectReason;
 import io.vigil.stats.LoopCounters;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PeerPicker;
-import org.agrona.CloseHelper;
 
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicReference;
@@ -161,8 +159,8 @@ public final class ListenerShard
     private void reject(final Downstream client, final RejectReason reason)
     {
         onRejected(reason.ordinal());
-        CloseHelper.quietClose(client.channel());
-        FreedDescriptors.descriptorsFreed();
+        // a preface may have registered it: closeSoon frees the descriptor (and tells paused acceptors) for real
+        loop.closeSoon(client.channel());
     }
 
     /**

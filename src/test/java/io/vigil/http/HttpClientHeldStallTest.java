@@ -3,6 +3,7 @@ package io.vigil.http;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
 import io.vigil.test.Await;
+import io.vigil.test.EndlessWriter;
 import io.vigil.test.Closer;
 import io.vigil.test.RawHttp;
 import io.vigil.test.VigilHarness;
@@ -17,7 +18,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,13 +51,12 @@ class HttpClientHeldStallTest
             final Socket uploader = closer.keep(new Socket());
             uploader.setReceiveBufferSize(4096); // and it never reads: the response backs up into Vigil
             uploader.connect(vigil.address("web"));
-            final AtomicLong sent = new AtomicLong();
-            final Thread upload = new Thread(() -> upload(uploader, sent), "uploader");
-            upload.setDaemon(true);
-            upload.start();
+            final EndlessWriter upload = EndlessWriter.start(uploader,
+                ("POST /stream HTTP/1.1\r\nHost: a\r\nContent-Length: " + BIG + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
 
             // the upload stalls: every buffer between the client and the origin is full
-            Await.until(() -> stalled(sent), Duration.ofSeconds(20), "the upload to stall");
+            Await.until(upload::stalled, Duration.ofSeconds(20), "the upload to stall");
             // three times the timeouts and their sweep: a 504 and a server failure came within ~2 s before the fix
             final long deadline = System.nanoTime() + 3_000_000_000L;
             while (System.nanoTime() < deadline)
@@ -73,42 +72,6 @@ class HttpClientHeldStallTest
             assertFalse(vigil.accessLog().contains("status=504"), vigil.accessLog());
             assertFalse(vigil.closed().stream().anyMatch(c -> c.reason() == CloseReason.USER_TIMEOUT &&
                 c.side() == Side.UPSTREAM), vigil.closed().toString());
-        }
-    }
-
-    /** No progress over half a second (a probe of the condition, polled by Await). */
-    private static boolean stalled(final AtomicLong sent)
-    {
-        final long before = sent.get();
-        try
-        {
-            Thread.sleep(500);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        return before > 0 && sent.get() == before;
-    }
-
-    private static void upload(final Socket client, final AtomicLong sent)
-    {
-        try
-        {
-            final OutputStream out = client.getOutputStream();
-            out.write(("POST /stream HTTP/1.1\r\nHost: a\r\nContent-Length: " + BIG + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-            final byte[] chunk = new byte[16 * 1024];
-            while (true)
-            {
-                out.write(chunk);
-                sent.addAndGet(chunk.length);
-            }
-        }
-        catch (final IOException closed)
-        {
-            // the test closed it
         }
     }
 

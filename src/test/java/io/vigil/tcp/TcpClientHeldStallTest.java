@@ -4,17 +4,15 @@ import io.vigil.net.UserTimeouts;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
 import io.vigil.test.Await;
+import io.vigil.test.EndlessWriter;
 import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,14 +50,11 @@ class TcpClientHeldStallTest
             final Socket uploader = closer.keep(new Socket());
             uploader.setReceiveBufferSize(4096); // and it never reads: the echo backs up into Vigil
             uploader.connect(vigil.address("pub"), 5000);
-            final AtomicLong sent = new AtomicLong();
-            final Thread upload = new Thread(() -> upload(uploader, sent), "uploader");
-            upload.setDaemon(true);
-            upload.start();
+            final EndlessWriter upload = EndlessWriter.start(uploader, new byte[0]);
 
             // every buffer between the client and the echo is full: the upstream has had bytes waiting, with no
             // write progress, from about now on
-            Await.until(() -> stalled(sent), Duration.ofSeconds(20), "the upload to stall");
+            Await.until(upload::stalled, Duration.ofSeconds(20), "the upload to stall");
             // three times the user-timeout plus its sweep: without the guard the session closed as
             // user_timeout side=upstream within ~1.5 s
             final long deadline = System.nanoTime() + 3_000_000_000L;
@@ -90,48 +85,11 @@ class TcpClientHeldStallTest
             final VigilHarness vigil = closer.keep(VigilHarness.start(config(hold)));
 
             final Socket uploader = closer.keep(VigilHarness.connect(vigil.address("pub")));
-            final AtomicLong sent = new AtomicLong();
-            final Thread upload = new Thread(() -> upload(uploader, sent), "uploader");
-            upload.setDaemon(true);
-            upload.start();
+            final EndlessWriter upload = EndlessWriter.start(uploader, new byte[0]);
 
             final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(20)).get(0);
             assertEquals(CloseReason.USER_TIMEOUT, closed.reason(), closed.toString());
             assertEquals(Side.UPSTREAM, closed.side(), closed.toString());
-        }
-    }
-
-    /** No progress over half a second (a probe of the condition, polled by Await). */
-    private static boolean stalled(final AtomicLong sent)
-    {
-        final long before = sent.get();
-        try
-        {
-            Thread.sleep(500);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        return before > 0 && sent.get() == before;
-    }
-
-    private static void upload(final Socket client, final AtomicLong sent)
-    {
-        try
-        {
-            final OutputStream out = client.getOutputStream();
-            final byte[] chunk = new byte[16 * 1024];
-            while (true)
-            {
-                out.write(chunk);
-                sent.addAndGet(chunk.length);
-            }
-        }
-        catch (final IOException closed)
-        {
-            // the test (or Vigil) closed it
         }
     }
 }

@@ -4,8 +4,8 @@
 # same scraper, same rate, polls a decoy: nginx serving a copy of that scrape's bytes) alternate, ROUNDS pairs per
 # mode in ABBA order, each a fresh `wrk -t1 -c64 -dDURATION`. The scraper runs the whole time and only its target
 # moves, so its own CPU (and Prometheus' ingestion) is the same in both windows: what differs is only the work
-# Vigil does for a scrape. (benchmarks/scrape-twins.sh, the earlier method, compared two processes and started
-# Prometheus for the "admin" windows only, on the load generator's saturated core: its 0.92x was that.)
+# Vigil does for a scrape. (The earlier method, `git show 7130505:benchmarks/scrape.sh`, compared two processes
+# and started Prometheus for the "admin" windows only, on the load generator's saturated core: its 0.92x was that.)
 # Pinning: Vigil on CPU 1 (one event loop; its admin thread shares that core), wrk, nginx, decoy and scraper on
 # CPU 0. With 2 cores the scraper cannot have a core of its own, so besides req/s the script reports counts that
 # do not depend on the generator: Vigil's CPU per request (the process' /proc ticks; its event loop and admin

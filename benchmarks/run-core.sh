@@ -15,6 +15,7 @@
 #   ROUNDS=1 DURATION=5 IDLE_CONNS=2000 benchmarks/run-core.sh     quicker
 #   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-core.sh   also an older build ("base", ports +400),
 #                                           interleaved with the current one; the table adds vigil/base
+#                                           (BASELINE_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java: base on that JDK)
 #   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
 #   TARGETS="vigil vigil-spin" ...          also (only when named) this build with idle-strategy = spin and
 #                                           idle-spin = IDLE_SPIN (default 50us), ports +500: block vs spin, interleaved

@@ -11,8 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import static io.vigil.scenario.UserTimeoutScenarios.PUSH_LIMIT;
 import static io.vigil.scenario.UserTimeoutScenarios.TIMEOUT_MS;
 import static io.vigil.scenario.UserTimeoutScenarios.UNDER_WAY;
+import static io.vigil.scenario.UserTimeoutScenarios.awaitUserTimeoutClose;
+import static io.vigil.scenario.UserTimeoutScenarios.bindUpstream;
 import static io.vigil.scenario.UserTimeoutScenarios.check;
+import static io.vigil.scenario.UserTimeoutScenarios.checkCounted;
+import static io.vigil.scenario.UserTimeoutScenarios.checkMechanism;
+import static io.vigil.scenario.UserTimeoutScenarios.checkWithin;
+import static io.vigil.scenario.UserTimeoutScenarios.connectClient;
 import static io.vigil.scenario.UserTimeoutScenarios.daemon;
 
 /**
@@ -65,10 +69,9 @@ public final class HttpUserTimeoutScenarios
     public static void main(final String[] args)
     {
         final Scenario scenario = Scenario.valueOf(args[0]);
-        try
+        ScenarioMain.runAndExit(scenario.name(), () ->
         {
-            check(UserTimeouts.mechanism().label().equals(args[1]), "mechanism " + UserTimeouts.describe() +
-                ", expected " + args[1]);
+            checkMechanism(args[1]);
             Netns.setUp(PROXY_PORT, CLIENT_IP, UPSTREAM_IP, UPSTREAM_PORT);
             if (scenario != Scenario.UPSTREAM_DIES_MID_REQUEST_BODY)
             {
@@ -78,15 +81,7 @@ public final class HttpUserTimeoutScenarios
             {
                 upstreamDiesMidRequestBody();
             }
-            System.out.println("PASS " + scenario + " on Java " + Runtime.version().feature());
-            System.exit(0);
-        }
-        catch (final Throwable ex)
-        {
-            System.out.println("FAIL " + scenario + ": " + ex);
-            ex.printStackTrace(System.out);
-            System.exit(1);
-        }
+        });
     }
 
     private static String config(final boolean clientSide)
@@ -122,7 +117,7 @@ public final class HttpUserTimeoutScenarios
 
             final long blackholedNs = System.nanoTime();
             Netns.blackhole(CLIENT_IP);
-            final long closedMs = awaitUserTimeoutClose(vigil, Side.CLIENT, blackholedNs);
+            final long closedMs = awaitUserTimeoutClose(vigil, Side.CLIENT, blackholedNs, BUDGET_MS);
             // the upstream connection it used is closed, not pooled: its server sees the end
             upstream.setSoTimeout((int)BUDGET_MS);
             final long upstreamSawMs = UserTimeoutScenarios.awaitEnd(upstream, blackholedNs);
@@ -168,7 +163,7 @@ public final class HttpUserTimeoutScenarios
                 head = answer.toString(StandardCharsets.US_ASCII);
             }
             check(head.startsWith("HTTP/1.1 504 "), "504 for the unanswered upload, got: " + head);
-            checkWithin(answeredMs, "answered 504");
+            checkWithin(answeredMs, BUDGET_MS, "answered 504");
             // the upload can never finish: after the answer Vigil ends the client connection too
             Await.until(() -> endedNs.get() != 0, Duration.ofMillis(BUDGET_MS + 10_000), "the client connection ends");
             checkNoVigilSockets();
@@ -183,33 +178,6 @@ public final class HttpUserTimeoutScenarios
                 answeredMs, TIMEOUT_MS);
             upstream.close();
         }
-    }
-
-    private static long awaitUserTimeoutClose(final VigilHarness vigil, final Side side, final long blackholedNs)
-        throws IOException
-    {
-        final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofMillis(TIMEOUT_MS + 10_000)).get(0);
-        final long closedMs = Duration.ofNanos(closed.atNs() - blackholedNs).toMillis();
-        check(closed.reason() == CloseReason.USER_TIMEOUT, "reason user_timeout, got " + closed);
-        check(closed.side() == side, "side, got " + closed);
-        checkWithin(closedMs, "closed");
-        return closedMs;
-    }
-
-    private static void checkCounted(final VigilHarness vigil, final Side side) throws IOException
-    {
-        final String sideName = side.name().toLowerCase();
-        vigil.awaitAccessLog("reason=user_timeout side=" + sideName);
-        final String series = "vigil_sessions_closed_total{listener=\"pub\",reason=\"user_timeout\",side=\"" +
-            sideName + "\"}";
-        check(Admin.metric(vigil.adminAddress(), series) == 1, series + " rose by the one connection");
-    }
-
-    private static void checkWithin(final long ms, final String what)
-    {
-        check(ms <= BUDGET_MS, what + " " + ms + " ms after the blackhole, budget " + BUDGET_MS);
-        check(ms >= TIMEOUT_MS - 500, what + " " + ms + " ms after the blackhole: sooner than the user-timeout, " +
-            "so something else did it");
     }
 
     private static void checkConnectionsPage(final VigilHarness vigil) throws IOException
@@ -228,22 +196,6 @@ public final class HttpUserTimeoutScenarios
         final String filter = "( sport = :" + PROXY_PORT + " or dport = :" + UPSTREAM_PORT + " )";
         Await.until(() -> Netns.establishedSockets(filter).isEmpty(), Duration.ofSeconds(2),
             () -> "no Vigil socket left ESTABLISHED, still: " + Netns.establishedSockets(filter));
-    }
-
-    private static ServerSocket bindUpstream() throws IOException
-    {
-        final ServerSocket server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getByName(UPSTREAM_IP), UPSTREAM_PORT));
-        server.setSoTimeout(10_000); // accept: a request Vigil refused must fail the scenario, not hang it
-        return server;
-    }
-
-    private static Socket connectClient() throws IOException
-    {
-        final Socket client = new Socket();
-        client.bind(new InetSocketAddress(InetAddress.getByName(CLIENT_IP), 0));
-        client.connect(new InetSocketAddress(InetAddress.getByName(PROXY_IP), PROXY_PORT), 5000);
-        return client;
     }
 
     /** Reads up to the end of a request head (the scenario's requests have no body before it answers). */

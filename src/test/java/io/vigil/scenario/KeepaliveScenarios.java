@@ -70,19 +70,11 @@ public final class KeepaliveScenarios
     public static void main(final String[] args)
     {
         final Scenario scenario = Scenario.valueOf(args[0]);
-        try
+        ScenarioMain.runAndExit(scenario.name(), () ->
         {
             Netns.setUp(PROXY_PORT, CLIENT_IP, UPSTREAM_IP, UPSTREAM_PORT);
             run(scenario);
-            System.out.println("PASS " + scenario);
-            System.exit(0);
-        }
-        catch (final Throwable ex)
-        {
-            System.out.println("FAIL " + scenario + ": " + ex);
-            ex.printStackTrace(System.out);
-            System.exit(1);
-        }
+        });
     }
 
     private static void run(final Scenario scenario) throws Exception

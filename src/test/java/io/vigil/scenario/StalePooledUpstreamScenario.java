@@ -47,23 +47,14 @@ public final class StalePooledUpstreamScenario
      */
     public static void main(final String[] args)
     {
-        try
+        ScenarioMain.runAndExit("stale pooled upstream", () ->
         {
-            check(UserTimeouts.mechanism().label().equals(args[0]), "mechanism " + UserTimeouts.describe() +
-                ", expected " + args[0]);
+            UserTimeoutScenarios.checkMechanism(args[0]);
             Netns.setUp(PROXY_PORT, UserTimeoutScenarios.CLIENT_IP, UPSTREAM_IP, UPSTREAM_PORT);
             // Ethernet-sized segments: the kernel then sizes a new connection's send buffer well below the request
             Netns.run("ip", "link", "set", "lo", "mtu", "1500");
             run();
-            System.out.println("PASS stale pooled upstream on Java " + Runtime.version().feature());
-            System.exit(0);
-        }
-        catch (final Throwable ex)
-        {
-            System.out.println("FAIL stale pooled upstream: " + ex);
-            ex.printStackTrace(System.out);
-            System.exit(1);
-        }
+        });
     }
 
     private static String config()

@@ -59,21 +59,12 @@ public final class UserTimeoutScenarios
     public static void main(final String[] args)
     {
         final Scenario scenario = Scenario.valueOf(args[0]);
-        try
+        ScenarioMain.runAndExit(scenario.name(), () ->
         {
-            check(UserTimeouts.mechanism().label().equals(args[1]), "mechanism " + UserTimeouts.describe() +
-                ", expected " + args[1]);
+            checkMechanism(args[1]);
             Netns.setUp(PROXY_PORT, CLIENT_IP, UPSTREAM_IP, UPSTREAM_PORT);
             run(scenario == Scenario.CLIENT_DIES_RECEIVING);
-            System.out.println("PASS " + scenario + " on Java " + Runtime.version().feature());
-            System.exit(0);
-        }
-        catch (final Throwable ex)
-        {
-            System.out.println("FAIL " + scenario + ": " + ex);
-            ex.printStackTrace(System.out);
-            System.exit(1);
-        }
+        });
     }
 
     private static String config(final boolean clientSide)
@@ -88,14 +79,11 @@ public final class UserTimeoutScenarios
     private static void run(final boolean clientSide) throws Exception
     {
         final AtomicLong received = new AtomicLong();
-        try (ServerSocket upstreamServer = new ServerSocket())
+        try (ServerSocket upstreamServer = bindUpstream())
         {
-            upstreamServer.bind(new InetSocketAddress(InetAddress.getByName(UPSTREAM_IP), UPSTREAM_PORT));
             try (VigilHarness vigil = VigilHarness.start(config(clientSide));
-                Socket client = new Socket())
+                Socket client = connectClient())
             {
-                client.bind(new InetSocketAddress(InetAddress.getByName(CLIENT_IP), 0));
-                client.connect(new InetSocketAddress(InetAddress.getByName(PROXY_IP), PROXY_PORT), 5000);
                 final Socket upstream = upstreamServer.accept();
                 // the receiving peer reads (and counts); the other pushes until its writes fail
                 final Socket receiver = clientSide ? client : upstream;
@@ -110,15 +98,9 @@ public final class UserTimeoutScenarios
 
                 final long blackholedNs = System.nanoTime();
                 Netns.blackhole(clientSide ? CLIENT_IP : UPSTREAM_IP);
-                final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofMillis(TIMEOUT_MS + 10_000))
-                    .get(0);
-                final long closedMs = Duration.ofNanos(closed.atNs() - blackholedNs).toMillis();
                 final long budgetMs = TIMEOUT_MS + 1000;
-                check(closed.reason() == CloseReason.USER_TIMEOUT, "reason user_timeout, got " + closed);
-                check(closed.side() == (clientSide ? Side.CLIENT : Side.UPSTREAM), "side, got " + closed);
-                check(closedMs <= budgetMs, "closed " + closedMs + " ms after the blackhole, budget " + budgetMs);
-                check(closedMs >= TIMEOUT_MS - 500, "closed " + closedMs + " ms after the blackhole: sooner than " +
-                    "the user-timeout, so something else closed it");
+                final Side side = clientSide ? Side.CLIENT : Side.UPSTREAM;
+                final long closedMs = awaitUserTimeoutClose(vigil, side, blackholedNs, budgetMs);
 
                 // the surviving peer sees the close: Vigil closed the other leg too
                 final Socket survivor = clientSide ? upstream : client;
@@ -128,16 +110,77 @@ public final class UserTimeoutScenarios
                 final List<String> vigilSockets = Netns.establishedSockets(
                     "( sport = :" + PROXY_PORT + " or dport = :" + UPSTREAM_PORT + " )");
                 check(vigilSockets.isEmpty(), "Vigil's sockets left ESTABLISHED: " + vigilSockets);
-                vigil.awaitAccessLog("reason=user_timeout side=" + (clientSide ? "client" : "upstream"));
-                final String series = "vigil_sessions_closed_total{listener=\"pub\",reason=\"user_timeout\"," +
-                    "side=\"" + (clientSide ? "client" : "upstream") + "\"}";
-                check(Admin.metric(vigil.adminAddress(), series) == 1, series + " rose by the one session");
+                checkCounted(vigil, side);
                 System.out.printf("%s blackholed after %d bytes; Vigil (%s) closed both legs %d ms later " +
                     "(user-timeout %d ms); the other peer saw it after %d ms%n", clientSide ? "client" : "upstream",
                     received.get(), UserTimeouts.mechanism().label(), closedMs, TIMEOUT_MS, survivorSawMs);
                 upstream.close();
             }
         }
+    }
+
+    /**
+     * Fails unless this JVM ends stalled connections by the mechanism the test expects of its Java version.
+     *
+     * @param expected the mechanism's label: kernel or write-stall.
+     */
+    static void checkMechanism(final String expected)
+    {
+        check(UserTimeouts.mechanism().label().equals(expected), "mechanism " + UserTimeouts.describe() +
+            ", expected " + expected);
+    }
+
+    /** @return the upstream's listening socket; accept gives up after 10 s, so a refusal fails, not hangs. */
+    static ServerSocket bindUpstream() throws IOException
+    {
+        final ServerSocket server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getByName(UPSTREAM_IP), UPSTREAM_PORT));
+        server.setSoTimeout(10_000);
+        return server;
+    }
+
+    /** @return a client connected from its own address to Vigil's listener. */
+    static Socket connectClient() throws IOException
+    {
+        final Socket client = new Socket();
+        client.bind(new InetSocketAddress(InetAddress.getByName(CLIENT_IP), 0));
+        client.connect(new InetSocketAddress(InetAddress.getByName(PROXY_IP), PROXY_PORT), 5000);
+        return client;
+    }
+
+    /**
+     * Waits for the one session's end and checks it was the user-timeout's verdict on that side, given between the
+     * user-timeout (less 500 ms) and the budget after the blackhole.
+     *
+     * @return ms from the blackhole to the close.
+     */
+    static long awaitUserTimeoutClose(final VigilHarness vigil, final Side side, final long blackholedNs,
+        final long budgetMs)
+    {
+        final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofMillis(TIMEOUT_MS + 10_000)).get(0);
+        final long closedMs = Duration.ofNanos(closed.atNs() - blackholedNs).toMillis();
+        check(closed.reason() == CloseReason.USER_TIMEOUT, "reason user_timeout, got " + closed);
+        check(closed.side() == side, "side, got " + closed);
+        checkWithin(closedMs, budgetMs, "closed");
+        return closedMs;
+    }
+
+    /** Fails unless {@code ms} after the blackhole is within the budget and not sooner than the user-timeout. */
+    static void checkWithin(final long ms, final long budgetMs, final String what)
+    {
+        check(ms <= budgetMs, what + " " + ms + " ms after the blackhole, budget " + budgetMs);
+        check(ms >= TIMEOUT_MS - 500, what + " " + ms + " ms after the blackhole: sooner than the user-timeout, " +
+            "so something else did it");
+    }
+
+    /** Fails unless the access log and the closed-sessions metric count the one user-timeout close on that side. */
+    static void checkCounted(final VigilHarness vigil, final Side side) throws IOException
+    {
+        final String sideName = side.name().toLowerCase();
+        vigil.awaitAccessLog("reason=user_timeout side=" + sideName);
+        final String series = "vigil_sessions_closed_total{listener=\"pub\",reason=\"user_timeout\",side=\"" +
+            sideName + "\"}";
+        check(Admin.metric(vigil.adminAddress(), series) == 1, series + " rose by the one session");
     }
 
     /** Reads on the survivor until EOF or reset (its writes may also fail first); ms since the blackhole. */

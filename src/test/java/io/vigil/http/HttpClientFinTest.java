@@ -1,10 +1,7 @@
 package io.vigil.http;
 
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,36 +15,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first request and close. The pause orders the events; no assertion depends on its length.
  */
 @Timeout(30)
-class HttpClientFinTest
+class HttpClientFinTest extends OriginBehindVigil
 {
     private static final String PIPELINE = "GET /slow/400 HTTP/1.1\r\nHost: a\r\n\r\n" +
         "GET /big/3 HTTP/1.1\r\nHost: a\r\n\r\n" +
         "GET /status/201 HTTP/1.1\r\nHost: a\r\n\r\n";
 
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
-    @BeforeEach
-    void startOrigin() throws Exception
-    {
-        origin = TestOrigin.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        if (vigil != null)
-        {
-            vigil.close();
-        }
-        origin.close();
-    }
-
     @Test
     void shouldAnswerEveryRequestPipelinedBeforeTheFinThenClose() throws Exception
     {
         vigil = VigilHarness.start(HttpConfigs.web(origin, ", access-log = false", ""));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send(PIPELINE);
             http.socket().shutdownOutput();
@@ -66,7 +44,7 @@ class HttpClientFinTest
     void shouldKeepTheKeepAliveRequestLimitAfterTheFin() throws Exception
     {
         vigil = VigilHarness.start(HttpConfigs.web(origin, ", access-log = false, keepalive-requests = 2", ""));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send(PIPELINE);
             http.socket().shutdownOutput();
@@ -83,7 +61,7 @@ class HttpClientFinTest
     {
         // without the check, the cut request would wait for a body that cannot come until client-body-timeout
         vigil = VigilHarness.start(HttpConfigs.web(origin, ", access-log = false, client-body-timeout = 60s", ""));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("GET /slow/400 HTTP/1.1\r\nHost: a\r\n\r\n" +
                 "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello");

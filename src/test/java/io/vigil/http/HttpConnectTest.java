@@ -1,10 +1,7 @@
 package io.vigil.http;
 
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,32 +20,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * CONNECT unless the listener says allow-connect.
  */
 @Timeout(30)
-class HttpConnectTest
+class HttpConnectTest extends OriginBehindVigil
 {
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
-    @BeforeEach
-    void start() throws Exception
-    {
-        origin = TestOrigin.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        if (vigil != null)
-        {
-            vigil.close();
-        }
-        origin.close();
-    }
-
     @Test
     void shouldRefuseConnectByDefault() throws Exception
     {
         vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("CONNECT internal.example:22 HTTP/1.1\r\nHost: internal.example:22\r\n\r\nSSH-2.0-x\r\n");
             final RawHttp.Response response = http.read(false);
@@ -65,7 +43,7 @@ class HttpConnectTest
     void shouldTunnelConnectWhenAllowed() throws Exception
     {
         vigil = VigilHarness.start(HttpConfigs.web(origin, ", allow-connect = true", ""));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("CONNECT internal.example:22 HTTP/1.1\r\nHost: internal.example:22\r\n\r\n");
             assertEquals(200, http.read(true).status());

@@ -1,9 +1,7 @@
 package io.vigil.http;
 
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,29 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * chunked bodies and trailers, 100-continue, protocol upgrade, bodies delimited by close, hop-by-hop fields.
  */
 @Timeout(30)
-class HttpFramingTest
+class HttpFramingTest extends OriginBehindVigil
 {
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
     @BeforeEach
-    void start() throws Exception
+    void startVigil() throws Exception
     {
-        origin = TestOrigin.start();
         vigil = VigilHarness.start(HttpConfigs.web(origin,
             ", add-x-forwarded = true, add-forwarded = true, client-max-body-size = 8m", ""));
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        vigil.close();
-        origin.close();
-    }
-
-    private RawHttp client() throws Exception
-    {
-        return new RawHttp(vigil.address("web"));
     }
 
     @Test

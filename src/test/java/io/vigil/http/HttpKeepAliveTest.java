@@ -2,10 +2,7 @@ package io.vigil.http;
 
 import io.vigil.test.Await;
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -29,32 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Client keep-alive and upstream connection reuse, proven by counting the TCP connections the origin accepted.
  */
-class HttpKeepAliveTest
+class HttpKeepAliveTest extends OriginBehindVigil
 {
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
-    @BeforeEach
-    void startOrigin() throws Exception
-    {
-        origin = TestOrigin.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        if (vigil != null)
-        {
-            vigil.close();
-        }
-        origin.close();
-    }
-
-    private RawHttp client() throws Exception
-    {
-        return new RawHttp(vigil.address("web"));
-    }
-
     @Test
     void thousandSequentialRequestsUseOneConnectionEachSide() throws Exception
     {

@@ -2,10 +2,7 @@ package io.vigil.http;
 
 import io.vigil.test.Await;
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,30 +27,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code Connection: close}.
  */
 @Timeout(30)
-class HttpPipelinedErrorTest
+class HttpPipelinedErrorTest extends OriginBehindVigil
 {
     private static final String HELLO = "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n";
     /** Larger than the client's receive window, small enough for the socket buffers of both ends together. */
     private static final int BIG = 256 * 1024;
-
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
-    @BeforeEach
-    void start() throws Exception
-    {
-        origin = TestOrigin.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        if (vigil != null)
-        {
-            vigil.close();
-        }
-        origin.close();
-    }
 
     @Test
     void shouldAnswerRequestsPipelinedBehindA504InOrder() throws Exception
@@ -61,7 +39,7 @@ class HttpPipelinedErrorTest
         // max-fails=0: the timeout does not take the only server out, so what follows can be served
         vigil = VigilHarness.start(HttpConfigs.web(1, "\"" + origin.hostPort() + " max-fails=0\"", "",
             "read-timeout = 500ms"));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("GET /slow/5000 HTTP/1.1\r\nHost: a\r\n\r\n" +
                 "GET /hello?second HTTP/1.1\r\nHost: a\r\n\r\n" +
@@ -87,7 +65,7 @@ class HttpPipelinedErrorTest
         // keepalive-requests = 1: the first answer, here a 504, is the connection's last
         vigil = VigilHarness.start(HttpConfigs.web(1, "\"" + origin.hostPort() + " max-fails=0\"",
             ", keepalive-requests = 1", "read-timeout = 500ms"));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("GET /slow/5000 HTTP/1.1\r\nHost: a\r\n\r\n" + HELLO + HELLO);
             final RawHttp.Response timedOut = http.read(false);

@@ -1,9 +1,7 @@
 package io.vigil.http;
 
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,26 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sent after one good request so the upstream connection already exists and is watched for stray bytes.
  */
 @Timeout(30)
-class HttpRejectTest
+class HttpRejectTest extends OriginBehindVigil
 {
     private static final String SMUGGLED = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
 
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
     @BeforeEach
-    void start() throws Exception
+    void startVigil() throws Exception
     {
-        origin = TestOrigin.start();
         vigil = VigilHarness.start(HttpConfigs.web(origin,
             ", max-request-line = 1k, max-header-size = 4k, client-max-body-size = 100", ""));
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        vigil.close();
-        origin.close();
     }
 
     static Stream<Arguments> refusals()
@@ -112,12 +99,12 @@ class HttpRejectTest
     void refusedWithItsStatusAndNothingReachesTheOrigin(final String name, final int status, final String bytes)
         throws Exception
     {
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             assertEquals(200, http.get("/hello").status());
         }
         final String before = origin.received();
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send(bytes);
             final RawHttp.Response response = http.read(false);
@@ -133,7 +120,7 @@ class HttpRejectTest
             assertEquals("", forwarded, "a refused head reached the origin");
         }
         // the pooled upstream connection was not disturbed by the refusal
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             assertEquals("1", http.get("/hello").header("x-conn"));
         }
@@ -142,7 +129,7 @@ class HttpRejectTest
     @Test
     void malformedUpstreamResponseIs502AndThatConnectionIsNotPooled() throws Exception
     {
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             final RawHttp.Response bad = http.get("/bad");
             assertEquals(502, bad.status());
@@ -158,7 +145,7 @@ class HttpRejectTest
     {
         vigil.close();
         vigil = VigilHarness.start(HttpConfigs.web(origin, ", client-header-timeout = 500ms", ""));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             final long start = System.nanoTime();
             http.send("GET / HTTP/1.1\r\nHost: a\r\n");
@@ -176,14 +163,14 @@ class HttpRejectTest
     {
         vigil.close();
         vigil = VigilHarness.start(HttpConfigs.web(origin, ", client-body-timeout = 500ms", ""));
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhalf");
             final RawHttp.Response response = http.read(false);
             assertEquals(408, response.status());
             assertTrue(http.closedByPeer());
         }
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             assertEquals("2", http.get("/hello").header("x-conn"), "the half-sent request's connection was closed");
         }

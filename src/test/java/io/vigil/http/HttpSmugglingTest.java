@@ -1,9 +1,7 @@
 package io.vigil.http;
 
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,31 +16,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Every case goes through a real Vigil to a real origin that records the bytes it received.
  */
 @Timeout(30)
-class HttpSmugglingTest
+class HttpSmugglingTest extends OriginBehindVigil
 {
     private static final String ADMIN = "GET /admin HTTP/1.1\r\nHost: a\r\n\r\n";
 
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
     @BeforeEach
-    void start() throws Exception
+    void startVigil() throws Exception
     {
-        origin = TestOrigin.start();
         vigil = VigilHarness.start(HttpConfigs.web(origin, "", ""));
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        vigil.close();
-        origin.close();
     }
 
     @Test
     void shouldKeepContentLengthWhenConnectionNamesIt() throws Exception
     {
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("POST /echo HTTP/1.1\r\nHost: a\r\nConnection: content-length\r\nContent-Length: " +
                 ADMIN.length() + "\r\n\r\n" + ADMIN);
@@ -57,7 +44,7 @@ class HttpSmugglingTest
     @Test
     void shouldKeepTransferEncodingWhenConnectionNamesIt() throws Exception
     {
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("POST /echo HTTP/1.1\r\nHost: a\r\nConnection: transfer-encoding\r\n" +
                 "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(ADMIN.length()) + "\r\n" + ADMIN +
@@ -72,7 +59,7 @@ class HttpSmugglingTest
     @Test
     void shouldKeepHostWhenConnectionNamesIt() throws Exception
     {
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("GET /hello HTTP/1.1\r\nHost: victim.example\r\nConnection: host\r\n\r\n");
             assertEquals(200, http.read(false).status());
@@ -86,7 +73,7 @@ class HttpSmugglingTest
     {
         for (final String size : new String[] {"8000000000000000", "fffffffffffffffe"})
         {
-            try (RawHttp http = new RawHttp(vigil.address("web")))
+            try (RawHttp http = client())
             {
                 http.send("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + size +
                     "\r\nxxxxxxxx\r\n");
@@ -95,7 +82,7 @@ class HttpSmugglingTest
                 assertTrue(http.closedByPeer(), size);
             }
             // one loop: a spinning decoder would leave this request unanswered
-            try (RawHttp http = new RawHttp(vigil.address("web")))
+            try (RawHttp http = client())
             {
                 assertEquals("hello", http.get("/hello").body(), size);
             }
@@ -106,7 +93,7 @@ class HttpSmugglingTest
     @Test
     void shouldCloseOnAResponseChunkSizeThatOverflowsAndKeepTheLoopServing() throws Exception
     {
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             http.send("GET /huge-chunk HTTP/1.1\r\nHost: a\r\n\r\n");
             // a response that cannot be framed ends the connection; none of its body is relayed
@@ -114,7 +101,7 @@ class HttpSmugglingTest
                 java.nio.charset.StandardCharsets.ISO_8859_1);
             assertFalse(relayed.contains("xxxxxxxx"), relayed);
         }
-        try (RawHttp http = new RawHttp(vigil.address("web")))
+        try (RawHttp http = client())
         {
             assertEquals("hello", http.get("/hello").body());
         }

@@ -2,10 +2,7 @@ package io.vigil.http;
 
 import io.vigil.test.Await;
 import io.vigil.test.RawHttp;
-import io.vigil.test.TestOrigin;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,32 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * unreachable or full upstreams get 504/502/503.
  */
 @Timeout(30)
-class HttpUpstreamFailureTest
+class HttpUpstreamFailureTest extends OriginBehindVigil
 {
-    private TestOrigin origin;
-    private VigilHarness vigil;
-
-    @BeforeEach
-    void start() throws Exception
-    {
-        origin = TestOrigin.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception
-    {
-        if (vigil != null)
-        {
-            vigil.close();
-        }
-        origin.close();
-    }
-
-    private RawHttp client() throws Exception
-    {
-        return new RawHttp(vigil.address("web"));
-    }
-
     @Test
     void originIdleCloseEvictsThePooledConnection() throws Exception
     {

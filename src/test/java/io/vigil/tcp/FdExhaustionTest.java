@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,14 +35,8 @@ class FdExhaustionTest
     {
         try (TestUpstream upstream = TestUpstream.loopback(TestUpstream.Mode.ECHO))
         {
-            final File conf = TempFiles.write("vigil-fd", ".conf",
-                "vigil { event-loops = 1, listeners = [{ name = pub," +
-                " listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" + upstream.hostPort() +
-                "\"] } } }");
-            final List<String> java = VigilProcess.javaCommand("io.vigil.cli.Vigil");
-            final String command = "ulimit -n 64 && exec " + String.join(" ", java) + " run -c " + conf.getPath();
-            final List<Socket> clients = new ArrayList<>();
-            try (VigilProcess vigil = VigilProcess.startCommand(List.of("sh", "-c", command)))
+            final File conf = tcpConf(upstream, "");
+            try (VigilProcess vigil = VigilProcess.startCommand(limited(conf)))
             {
                 final int port = vigil.port("pub");
                 // one whole session first (relay and close), so its classes are loaded while descriptors are free:
@@ -48,42 +44,13 @@ class FdExhaustionTest
                 Await.until(() -> relays(port), Duration.ofSeconds(5), "a first session relays");
                 vigil.awaitOutput(" listener=pub ", Duration.ofSeconds(5));
                 // more connections than 64 descriptors allow: some sessions cannot open their upstream socket
-                for (int i = 0; i < 40; i++)
-                {
-                    final Socket client = new Socket();
-                    client.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
-                    client.setSoTimeout(1000);
-                    clients.add(client);
-                }
-                int relayed = 0;
-                int refused = 0;
-                for (final Socket client : clients)
-                {
-                    try
-                    {
-                        client.getOutputStream().write(1);
-                        if (client.getInputStream().read() == 1)
-                        {
-                            relayed++;
-                        }
-                        else
-                        {
-                            refused++;
-                        }
-                    }
-                    catch (final IOException ex)
-                    {
-                        refused++;
-                    }
-                }
-                assertTrue(refused > 0, "the descriptor limit was reached (relayed " + relayed + ")\n" +
-                    vigil.output());
-                assertTrue(relayed > 0, "sessions within the limit relayed\n" + vigil.output());
-                for (final Socket client : clients)
-                {
-                    client.close();
-                }
-                final int sessions = relayed;
+                final List<Socket> clients = connect(port, 40, 1000);
+                final Echoes echoes = echoOnEach(clients, Waiting.COUNTS_AS_REFUSED, vigil);
+                assertTrue(echoes.refused() > 0, "the descriptor limit was reached (relayed " + echoes.relayed() +
+                    ")\n" + vigil.output());
+                assertTrue(echoes.relayed() > 0, "sessions within the limit relayed\n" + vigil.output());
+                closeAll(clients);
+                final int sessions = echoes.relayed();
                 Await.until(() -> vigil.output().lines().filter(l -> l.contains(" listener=pub ")).count() >= sessions,
                     Duration.ofSeconds(10), "sessions closed");
 
@@ -109,58 +76,20 @@ class FdExhaustionTest
         {
             // 64 descriptors, half taken by the JVM (class path, epoll, pipes); 6 sessions hold 12: the limit refuses
             // the rest before Vigil runs out
-            final File conf = TempFiles.write("vigil-fd", ".conf",
-                "vigil { event-loops = 1, listeners = [{ name = pub, max-connections = 6," +
-                " listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" + upstream.hostPort() +
-                "\"] } } }");
-            final List<Socket> clients = new ArrayList<>();
+            final File conf = tcpConf(upstream, " max-connections = 6,");
             try (VigilProcess vigil = VigilProcess.startCommand(limited(conf)))
             {
                 final int port = vigil.port("pub");
                 Await.until(() -> relays(port), Duration.ofSeconds(5), "a first session relays");
                 // and has ended (logged), so it no longer counts against max-connections
                 vigil.awaitOutput(" listener=pub ", Duration.ofSeconds(5));
-                for (int i = 0; i < 40; i++)
-                {
-                    final Socket client = new Socket();
-                    client.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
-                    client.setSoTimeout(3000);
-                    clients.add(client);
-                }
-                int relayed = 0;
-                int refused = 0;
-                for (final Socket client : clients)
-                {
-                    try
-                    {
-                        client.getOutputStream().write(1);
-                        if (client.getInputStream().read() == 1)
-                        {
-                            relayed++;
-                        }
-                        else
-                        {
-                            refused++;
-                        }
-                    }
-                    catch (final java.net.SocketTimeoutException ex)
-                    {
-                        throw new AssertionError("a connection over the limit must be closed at once, not left " +
-                            "waiting\n" + vigil.output(), ex);
-                    }
-                    catch (final IOException ex)
-                    {
-                        refused++;
-                    }
-                }
-                assertEquals(6, relayed, "max-connections sessions relayed\n" + vigil.output());
-                assertEquals(34, refused, vigil.output());
+                final List<Socket> clients = connect(port, 40, 3000);
+                final Echoes echoes = echoOnEach(clients, Waiting.FAILS, vigil);
+                assertEquals(6, echoes.relayed(), "max-connections sessions relayed\n" + vigil.output());
+                assertEquals(34, echoes.refused(), vigil.output());
                 assertFalse(vigil.output().contains("accept failed"), "never out of descriptors:\n" + vigil.output());
                 assertFalse(vigil.output().contains("reason=error"), vigil.output());
-                for (final Socket client : clients)
-                {
-                    client.close();
-                }
+                closeAll(clients);
                 Await.until(() -> relays(port), Duration.ofSeconds(5), "service goes on once sessions close");
             }
         }
@@ -172,21 +101,12 @@ class FdExhaustionTest
         try (TestOrigin origin = TestOrigin.start())
         {
             // idle HTTP clients hold one descriptor each and no upstream: they use up the limit exactly
-            final File conf = TempFiles.write("vigil-fd", ".conf",
-                "vigil { event-loops = 1, listeners = [{ name = web," +
-                " listen = \"127.0.0.1:0\", mode = http, upstream = up }], upstreams { up { servers = [\"" +
-                origin.hostPort() + "\"] } } }");
-            final List<Socket> clients = new ArrayList<>();
+            final File conf = httpConf(origin);
             try (VigilProcess vigil = VigilProcess.startCommand(limited(conf)))
             {
                 final int port = vigil.port("web");
                 Await.until(() -> answers(port), Duration.ofSeconds(5), "a first request is answered");
-                for (int i = 0; i < 80; i++)
-                {
-                    final Socket client = new Socket();
-                    client.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000); // the backlog takes it
-                    clients.add(client);
-                }
+                final List<Socket> clients = connect(port, 80, 0); // the backlog takes them
                 vigil.awaitOutput("accept failed, pausing accepts", Duration.ofSeconds(10));
                 // connections wait in the backlog and epoll keeps saying "acceptable": pausing must not spin
                 final long cpuBefore = cpuMillis(vigil.process().pid());
@@ -194,10 +114,7 @@ class FdExhaustionTest
                 Await.until(() -> System.nanoTime() - start > 2_000_000_000L, Duration.ofSeconds(5), "2 s pass");
                 final long cpu = cpuMillis(vigil.process().pid()) - cpuBefore;
                 assertTrue(cpu < 600, "Vigil used " + cpu + " ms of CPU in 2 s while out of descriptors");
-                for (final Socket client : clients)
-                {
-                    client.close();
-                }
+                closeAll(clients);
                 Await.until(() -> answers(port), Duration.ofSeconds(10),
                     () -> "accepting resumes once descriptors are free\n" + vigil.output());
             }
@@ -209,19 +126,12 @@ class FdExhaustionTest
     {
         try (TestOrigin origin = TestOrigin.start())
         {
-            final File conf = TempFiles.write("vigil-fd", ".conf",
-                "vigil { event-loops = 1, listeners = [{ name = web," +
-                " listen = \"127.0.0.1:0\", mode = http, upstream = up }], upstreams { up { servers = [\"" +
-                origin.hostPort() + "\"] } } }");
-            // the fallback pause is 60 s: within the bound below only the resume on a close lets a client in
-            final List<String> java = new ArrayList<>(VigilProcess.javaCommand("io.vigil.cli.Vigil"));
-            java.add(1, "-Dvigil.accept.pause-ms=60000");
-            final List<String> command = List.of("sh", "-c",
-                "ulimit -n 64 && exec " + String.join(" ", java) + " run -c " + conf.getPath());
+            final File conf = httpConf(origin);
             final List<RawHttp> held = new ArrayList<>();
-            try (VigilProcess vigil = VigilProcess.startCommand(command))
+            // the fallback pause is 60 s: within the bound below only the resume on a close lets a client in
+            try (VigilProcess vigil = VigilProcess.startCommand(limited(conf, "-Dvigil.accept.pause-ms=60000")))
             {
-                final java.net.InetSocketAddress address = new java.net.InetSocketAddress("127.0.0.1",
+                final InetSocketAddress address = new InetSocketAddress("127.0.0.1",
                     vigil.port("web"));
                 Await.until(() -> answers(address.getPort()), Duration.ofSeconds(5), "a first request is answered");
                 // keep-alive clients one by one, each answered once and then held (one descriptor each), until one
@@ -237,7 +147,7 @@ class FdExhaustionTest
                     {
                         client.read(false);
                     }
-                    catch (final java.net.SocketTimeoutException ex)
+                    catch (final SocketTimeoutException ex)
                     {
                         queued = client;
                     }
@@ -254,7 +164,7 @@ class FdExhaustionTest
                 {
                     response = queued.read(false);
                 }
-                catch (final java.net.SocketTimeoutException ex)
+                catch (final SocketTimeoutException ex)
                 {
                     throw new AssertionError("the queued client waited for the fallback pause, not for the " +
                         "close\n" + vigil.output(), ex);
@@ -282,7 +192,6 @@ class FdExhaustionTest
                 "{ name = web, listen = \"127.0.0.1:0\", mode = http, upstream = up }]," +
                 " upstreams { up { servers = [\"" + origin.hostPort() + "\"], on-down = close-sessions," +
                 " health-check { type = tcp, interval = 100ms, rise = 1, fall = 1 } } } }");
-            final List<Socket> clients = new ArrayList<>();
             try (VigilProcess vigil = VigilProcess.startCommand(limited(conf)))
             {
                 final int web = vigil.port("web");
@@ -290,17 +199,9 @@ class FdExhaustionTest
                 final Socket session = new Socket("127.0.0.1", vigil.port("pub"));
                 session.setSoTimeout(5000);
                 assertEquals(200, exchange(session), "a long-lived session through the checked server");
-                for (int i = 0; i < 80; i++)
-                {
-                    final Socket client = new Socket();
-                    client.connect(new java.net.InetSocketAddress("127.0.0.1", web), 2000);
-                    clients.add(client);
-                }
+                final List<Socket> clients = connect(web, 80, 0);
                 vigil.awaitOutput("health check skipped", Duration.ofSeconds(10));
-                for (final Socket client : clients)
-                {
-                    client.close();
-                }
+                closeAll(clients);
                 assertEquals(200, exchange(session), "the session was not closed as if its server went down");
                 assertFalse(vigil.output().contains("is DOWN"), vigil.output());
                 session.close();
@@ -308,10 +209,100 @@ class FdExhaustionTest
         }
     }
 
-    private static List<String> limited(final File conf)
+    /** @return the command that runs Vigil on this config with at most 64 descriptors, these JVM options first. */
+    private static List<String> limited(final File conf, final String... jvmOptions)
     {
-        final List<String> java = VigilProcess.javaCommand("io.vigil.cli.Vigil");
+        final List<String> java = new ArrayList<>(VigilProcess.javaCommand("io.vigil.cli.Vigil"));
+        java.addAll(1, List.of(jvmOptions));
         return List.of("sh", "-c", "ulimit -n 64 && exec " + String.join(" ", java) + " run -c " + conf.getPath());
+    }
+
+    /** @return a tcp listener "pub" in front of the upstream; {@code listenerKeys} e.g. " max-connections = 6,". */
+    private static File tcpConf(final TestUpstream upstream, final String listenerKeys) throws IOException
+    {
+        return TempFiles.write("vigil-fd", ".conf",
+            "vigil { event-loops = 1, listeners = [{ name = pub," + listenerKeys +
+            " listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" + upstream.hostPort() +
+            "\"] } } }");
+    }
+
+    /** @return an http listener "web" in front of the origin. */
+    private static File httpConf(final TestOrigin origin) throws IOException
+    {
+        return TempFiles.write("vigil-fd", ".conf",
+            "vigil { event-loops = 1, listeners = [{ name = web," +
+            " listen = \"127.0.0.1:0\", mode = http, upstream = up }], upstreams { up { servers = [\"" +
+            origin.hostPort() + "\"] } } }");
+    }
+
+    /** @return {@code count} clients connected to the port (the backlog takes them), with this read timeout. */
+    private static List<Socket> connect(final int port, final int count, final int soTimeoutMs) throws IOException
+    {
+        final List<Socket> clients = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            final Socket client = new Socket();
+            client.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            client.setSoTimeout(soTimeoutMs);
+            clients.add(client);
+        }
+        return clients;
+    }
+
+    private static void closeAll(final List<Socket> clients) throws IOException
+    {
+        for (final Socket client : clients)
+        {
+            client.close();
+        }
+    }
+
+    /** What a client that gets neither its echo nor a close within its read timeout means. */
+    private enum Waiting
+    {
+        COUNTS_AS_REFUSED,
+        FAILS
+    }
+
+    /** How many clients had their byte echoed, and how many were closed (or reset) instead. */
+    private record Echoes(int relayed, int refused)
+    {
+    }
+
+    /** Sends one byte on each client and counts who gets it back. */
+    private static Echoes echoOnEach(final List<Socket> clients, final Waiting waiting, final VigilProcess vigil)
+    {
+        int relayed = 0;
+        int refused = 0;
+        for (final Socket client : clients)
+        {
+            try
+            {
+                client.getOutputStream().write(1);
+                if (client.getInputStream().read() == 1)
+                {
+                    relayed++;
+                }
+                else
+                {
+                    refused++;
+                }
+            }
+            catch (final SocketTimeoutException ex)
+            {
+                if (waiting == Waiting.FAILS)
+                {
+                    throw new AssertionError("a connection over the limit must be closed at once, not left " +
+                        "waiting\n" + vigil.output(), ex);
+                }
+                refused++;
+            }
+            catch (final IOException ex)
+            {
+                refused++;
+            }
+        }
+        return new Echoes(relayed, refused);
     }
 
     /** A GET through a tcp session to the HTTP origin; the origin keeps the connection. */
@@ -338,7 +329,7 @@ class FdExhaustionTest
 
     private static boolean answers(final int port)
     {
-        try (RawHttp http = new RawHttp(new java.net.InetSocketAddress("127.0.0.1", port)))
+        try (RawHttp http = new RawHttp(new InetSocketAddress("127.0.0.1", port)))
         {
             return http.get("/hello").status() == 200;
         }

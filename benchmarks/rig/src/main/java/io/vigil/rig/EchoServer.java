@@ -2,11 +2,8 @@ package io.vigil.rig;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * allocation-free per request. {@link #pause} holds every answer for a while, as a server stall would: the rig's
  * tests use it to show coordinated-omission correction.
  */
-final class EchoServer implements AutoCloseable
+final class EchoServer extends SelectorServer
 {
     private static final ByteBuffer FILLER = ByteBuffer.allocateDirect(64 * 1024);
 
@@ -29,16 +26,12 @@ final class EchoServer implements AutoCloseable
         }
     }
 
-    private final ServerSocketChannel server;
-    private final Selector selector;
     private final long delayNs;
-    private final Thread thread;
     private final ArrayDeque<Conn> delayed = new ArrayDeque<>();
     /** Where request bodies are read to be dropped (one thread). */
     private final ByteBuffer discard = ByteBuffer.allocateDirect(64 * 1024);
     private final java.util.Queue<Long> closedAtNs = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile long pausedUntilNs;
-    private volatile boolean closed;
 
     /** One client connection. */
     private static final class Conn
@@ -64,30 +57,9 @@ final class EchoServer implements AutoCloseable
      */
     EchoServer(final InetSocketAddress listen, final long delayNs) throws IOException
     {
+        super(listen, "vigil-bench-echo", "vigil-bench echo");
         this.delayNs = delayNs;
-        this.selector = Selector.open();
-        this.server = ServerSocketChannel.open();
-        server.bind(listen, 4096);
-        server.configureBlocking(false);
-        server.register(selector, SelectionKey.OP_ACCEPT);
-        this.thread = new Thread(this::run, "vigil-bench-echo");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /**
-     * @return the bound address.
-     */
-    InetSocketAddress address()
-    {
-        try
-        {
-            return (InetSocketAddress)server.getLocalAddress();
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        start();
     }
 
     /**
@@ -101,96 +73,64 @@ final class EchoServer implements AutoCloseable
         selector.wakeup();
     }
 
-    /**
-     * Serve until the JVM exits (the {@code echo} subcommand).
-     *
-     * @throws InterruptedException when interrupted.
-     */
-    void join() throws InterruptedException
+    /** Answers what is due, then waits for the next due answer, the end of a pause, or traffic. */
+    @Override
+    void selectOnce() throws IOException
     {
-        thread.join();
-    }
-
-    private void run()
-    {
-        try
+        final long now = System.nanoTime();
+        long wakeNs = Long.MAX_VALUE;
+        final long pausedUntil = pausedUntilNs;
+        if (pausedUntil > now)
         {
-            while (!closed)
+            wakeNs = pausedUntil;
+        }
+        else
+        {
+            while (!delayed.isEmpty() && delayed.peekFirst().answerAtNs <= now)
             {
-                final long now = System.nanoTime();
-                long wakeNs = Long.MAX_VALUE;
-                final long pausedUntil = pausedUntilNs;
-                if (pausedUntil > now)
-                {
-                    wakeNs = pausedUntil;
-                }
-                else
-                {
-                    while (!delayed.isEmpty() && delayed.peekFirst().answerAtNs <= now)
-                    {
-                        answer(delayed.pollFirst());
-                    }
-                    if (!delayed.isEmpty())
-                    {
-                        wakeNs = delayed.peekFirst().answerAtNs;
-                    }
-                }
-                if (wakeNs == Long.MAX_VALUE)
-                {
-                    selector.select(this::onSelected);
-                }
-                else
-                {
-                    final long waitMs = TimeUnit.NANOSECONDS.toMillis(wakeNs - System.nanoTime());
-                    if (waitMs > 0)
-                    {
-                        selector.select(this::onSelected, waitMs);
-                    }
-                    else
-                    {
-                        selector.selectNow(this::onSelected);
-                    }
-                }
+                answer(delayed.pollFirst());
+            }
+            if (!delayed.isEmpty())
+            {
+                wakeNs = delayed.peekFirst().answerAtNs;
             }
         }
-        catch (final IOException ex)
+        if (wakeNs == Long.MAX_VALUE)
         {
-            if (!closed)
+            selector.select(this::onSelected);
+        }
+        else
+        {
+            final long waitMs = TimeUnit.NANOSECONDS.toMillis(wakeNs - System.nanoTime());
+            if (waitMs > 0)
             {
-                System.err.println("vigil-bench echo: " + ex);
+                selector.select(this::onSelected, waitMs);
+            }
+            else
+            {
+                selector.selectNow(this::onSelected);
             }
         }
     }
 
-    private void onSelected(final SelectionKey key)
+    @Override
+    void onAccepted(final SocketChannel channel) throws IOException
     {
-        try
+        final Conn conn = new Conn(channel);
+        conn.key = channel.register(selector, SelectionKey.OP_READ, conn);
+    }
+
+    @Override
+    void onReady(final SelectionKey key) throws IOException
+    {
+        final Conn conn = (Conn)key.attachment();
+        if (key.isWritable())
         {
-            if (key.isAcceptable())
-            {
-                SocketChannel channel;
-                while ((channel = server.accept()) != null)
-                {
-                    channel.configureBlocking(false);
-                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    final Conn conn = new Conn(channel);
-                    conn.key = channel.register(selector, SelectionKey.OP_READ, conn);
-                }
-                return;
-            }
-            final Conn conn = (Conn)key.attachment();
-            if (key.isWritable())
-            {
-                writeAnswer(conn);
-            }
-            if (key.isValid() && key.isReadable())
-            {
-                read(conn);
-            }
+            writeAnswer(conn);
         }
-        catch (final IOException ex)
+        if (key.isValid() && key.isReadable())
         {
-            closeQuietly(key);
+            read(conn);
         }
     }
 
@@ -297,37 +237,13 @@ final class EchoServer implements AutoCloseable
         return java.util.List.copyOf(closedAtNs);
     }
 
-    private void closeQuietly(final SelectionKey key)
+    @Override
+    void closeQuietly(final SelectionKey key)
     {
         if (key.channel() instanceof SocketChannel)
         {
             closedAtNs.add(System.nanoTime());
         }
-        key.cancel();
-        try
-        {
-            key.channel().close();
-        }
-        catch (final IOException ex)
-        {
-            // closing anyway
-        }
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        closed = true;
-        selector.wakeup();
-        try
-        {
-            thread.join(2000);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-        server.close();
-        selector.close();
+        super.closeQuietly(key);
     }
 }

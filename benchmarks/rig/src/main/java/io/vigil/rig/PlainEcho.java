@@ -2,11 +2,8 @@ package io.vigil.rig;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -16,15 +13,11 @@ import java.nio.channels.SocketChannel;
  * stops until that is written. Thousands of connections cost no buffer memory while they keep up. The client's
  * FIN is answered with a close, not a half-close: a relay must carry every echoed byte to the client before it.
  */
-final class PlainEcho implements AutoCloseable
+final class PlainEcho extends SelectorServer
 {
     private static final int BUFFER = 64 * 1024;
 
-    private final ServerSocketChannel server;
-    private final Selector selector;
-    private final Thread thread;
     private final ByteBuffer shared = ByteBuffer.allocateDirect(BUFFER);
-    private volatile boolean closed;
 
     /** A connection whose echo the kernel did not take whole. */
     private static final class Backlog
@@ -38,82 +31,34 @@ final class PlainEcho implements AutoCloseable
      */
     PlainEcho(final InetSocketAddress listen) throws IOException
     {
-        selector = Selector.open();
-        server = ServerSocketChannel.open();
-        server.bind(listen, 4096);
-        server.configureBlocking(false);
-        server.register(selector, SelectionKey.OP_ACCEPT);
-        thread = new Thread(this::run, "vigil-bench-plain-echo");
-        thread.setDaemon(true);
-        thread.start();
+        super(listen, "vigil-bench-plain-echo", "vigil-bench echo --plain");
+        start();
     }
 
-    /**
-     * @return the bound address.
-     * @throws IOException when the socket is closed.
-     */
-    InetSocketAddress address() throws IOException
+    @Override
+    void selectOnce() throws IOException
     {
-        return (InetSocketAddress)server.getLocalAddress();
+        selector.select(this::onSelected, 1000);
     }
 
-    /**
-     * Serve until the JVM exits.
-     *
-     * @throws InterruptedException when interrupted.
-     */
-    void join() throws InterruptedException
+    @Override
+    void onAccepted(final SocketChannel channel) throws IOException
     {
-        thread.join();
+        channel.register(selector, SelectionKey.OP_READ);
     }
 
-    private void run()
+    @Override
+    void onReady(final SelectionKey key) throws IOException
     {
-        try
+        final SocketChannel channel = (SocketChannel)key.channel();
+        final Backlog backlog = (Backlog)key.attachment();
+        if (backlog != null)
         {
-            while (!closed)
-            {
-                selector.select(this::onSelected, 1000);
-            }
+            drain(key, channel, backlog);
         }
-        catch (final IOException ex)
+        else
         {
-            if (!closed)
-            {
-                System.err.println("vigil-bench echo --plain: " + ex);
-            }
-        }
-    }
-
-    private void onSelected(final SelectionKey key)
-    {
-        try
-        {
-            if (key.isAcceptable())
-            {
-                SocketChannel channel;
-                while ((channel = server.accept()) != null)
-                {
-                    channel.configureBlocking(false);
-                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    channel.register(selector, SelectionKey.OP_READ);
-                }
-                return;
-            }
-            final SocketChannel channel = (SocketChannel)key.channel();
-            final Backlog backlog = (Backlog)key.attachment();
-            if (backlog != null)
-            {
-                drain(key, channel, backlog);
-            }
-            else
-            {
-                echo(key, channel);
-            }
-        }
-        catch (final IOException ex)
-        {
-            closeQuietly(key);
+            echo(key, channel);
         }
     }
 
@@ -147,35 +92,5 @@ final class PlainEcho implements AutoCloseable
             key.attach(null);
             key.interestOps(SelectionKey.OP_READ);
         }
-    }
-
-    private static void closeQuietly(final SelectionKey key)
-    {
-        key.cancel();
-        try
-        {
-            key.channel().close();
-        }
-        catch (final IOException ex)
-        {
-            // closing anyway
-        }
-    }
-
-    @Override
-    public void close() throws IOException
-    {
-        closed = true;
-        selector.wakeup();
-        try
-        {
-            thread.join(2000);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-        server.close();
-        selector.close();
     }
 }

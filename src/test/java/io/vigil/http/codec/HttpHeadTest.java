@@ -22,12 +22,19 @@ class HttpHeadTest
         return buffer;
     }
 
+    /** A head scanned whole with the default limits, whose scan must end as {@code expected} (DONE or ERROR). */
+    private static HttpHead scanned(final boolean request, final String text, final int expected)
+    {
+        final HttpHead head = new HttpHead(request, 8192, 32 * 1024);
+        final ByteBuffer buffer = bytes(text);
+        assertEquals(expected, head.scan(buffer, buffer.position()), text);
+        return head;
+    }
+
     /** A request head that must parse completely. */
     private static HttpHead request(final String text)
     {
-        final HttpHead head = new HttpHead(true, 8192, 32 * 1024);
-        final ByteBuffer buffer = bytes(text);
-        assertEquals(HttpHead.DONE, head.scan(buffer, buffer.position()), text);
+        final HttpHead head = scanned(true, text, HttpHead.DONE);
         assertEquals(HttpStatus.OK, head.error(), text);
         return head;
     }
@@ -35,18 +42,12 @@ class HttpHeadTest
     /** A request head that must be refused. */
     private static HttpHead refused(final String text)
     {
-        final HttpHead head = new HttpHead(true, 8192, 32 * 1024);
-        final ByteBuffer buffer = bytes(text);
-        assertEquals(HttpHead.ERROR, head.scan(buffer, buffer.position()), text);
-        return head;
+        return scanned(true, text, HttpHead.ERROR);
     }
 
     private static HttpHead response(final String text)
     {
-        final HttpHead head = new HttpHead(false, 8192, 32 * 1024);
-        final ByteBuffer buffer = bytes(text);
-        assertEquals(HttpHead.DONE, head.scan(buffer, buffer.position()), text);
-        return head;
+        return scanned(false, text, HttpHead.DONE);
     }
 
     @Test
@@ -168,10 +169,7 @@ class HttpHeadTest
     @MethodSource("refused")
     void shouldRefuseWhatCouldDesyncOrSmuggle(final String description, final String text, final int status)
     {
-        final HttpHead head = new HttpHead(true, 8192, 32 * 1024);
-        final ByteBuffer buffer = bytes(text);
-        assertEquals(HttpHead.ERROR, head.scan(buffer, buffer.position()), description);
-        assertEquals(status, head.error().code(), description);
+        assertEquals(status, refused(text).error().code(), description);
     }
 
     @Test
@@ -268,9 +266,7 @@ class HttpHeadTest
             "ICY 200 OK\r\n\r\n",
             "\r\rHTTP/1.1 200 OK\r\n\r\n"})
         {
-            final HttpHead head = new HttpHead(false, 8192, 32 * 1024);
-            final ByteBuffer buffer = bytes(bad);
-            assertEquals(HttpHead.ERROR, head.scan(buffer, buffer.position()), bad);
+            scanned(false, bad, HttpHead.ERROR);
         }
     }
 

@@ -1,6 +1,9 @@
 package io.vigil.deploy;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,23 +13,58 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Loads the image archive into this checkout's podman store ({@link Podman}) for the tests that run pods, and
- * removes it after them. Those tests need root (network namespaces, podman): without it they are skipped, saying
- * why (bin/test fails if they were skipped).
+ * An overlay's manifests, with their image loaded into this checkout's podman store ({@link Podman}) before the
+ * tests of a class that runs pods and removed after them; register it as a static {@code @RegisterExtension} field.
+ * Those tests need root (network namespaces, podman): without it they are skipped, saying why (bin/test fails if
+ * they were skipped).
  */
-final class PodImage
+final class PodImage implements BeforeAllCallback, AfterAllCallback
 {
-    private PodImage()
+    private final String overlay;
+    private Rendered pod;
+    private String loaded;
+
+    /**
+     * @param overlay the overlay to render, e.g. "overlays/host-network".
+     */
+    PodImage(final String overlay)
     {
+        this.overlay = overlay;
+    }
+
+    @Override
+    public void beforeAll(final ExtensionContext context) throws Exception
+    {
+        pod = Rendered.overlay(overlay);
+        loaded = loadOrSkip(pod);
+    }
+
+    @Override
+    public void afterAll(final ExtensionContext context)
+    {
+        if (loaded != null)
+        {
+            PodRun.podman("rmi", "--force", pod.vigil().getImage());
+        }
     }
 
     /**
-     * @param pod the rendered manifests whose image to load.
-     * @return podman's output.
-     * @throws IOException when a tool cannot be started.
-     * @throws InterruptedException when interrupted.
+     * @return the rendered manifests.
      */
-    static String loadOrSkip(final Rendered pod) throws IOException, InterruptedException
+    Rendered pod()
+    {
+        return pod;
+    }
+
+    /**
+     * @return podman's output when it loaded the image.
+     */
+    String loaded()
+    {
+        return loaded;
+    }
+
+    private static String loadOrSkip(final Rendered pod) throws IOException, InterruptedException
     {
         final String uid = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(),
             StandardCharsets.US_ASCII).trim();
@@ -45,13 +83,5 @@ final class PodImage
         final String loaded = PodRun.podman("load", "--input", OciImage.ARCHIVE.toString());
         assertTrue(loaded.contains("Loaded image: " + pod.vigil().getImage()), loaded);
         return loaded;
-    }
-
-    /**
-     * @param pod the rendered manifests whose image to remove.
-     */
-    static void remove(final Rendered pod)
-    {
-        PodRun.podman("rmi", "--force", pod.vigil().getImage());
     }
 }

@@ -25,6 +25,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * One pod of the DaemonSet, run on this machine the way the kubelet and a container runtime would run it, from the
  * rendered manifests: podman (with runc, as containerd runs it) starts the image with the container's args, user,
@@ -373,6 +377,22 @@ final class PodRun implements AutoCloseable
      */
     record Stop(int exitCode, boolean killed, Duration sinceSigterm, Duration sinceDeletion)
     {
+    }
+
+    /**
+     * Fails unless the container stopped cleanly: no SIGKILL at the end of the grace period, exit code 0, Vigil's
+     * "stopped" logged, and no JVM warning or error in the logs (e.g. hsperfdata on the read-only root, or an AOT
+     * cache this runtime cannot use).
+     *
+     * @param stop     how it stopped.
+     * @param graceSec the pod's grace period, for the message.
+     */
+    void assertStoppedCleanly(final Stop stop, final long graceSec)
+    {
+        assertFalse(stop.killed(), "SIGKILL: the grace period of " + graceSec + " s ran out\n" + logs());
+        assertEquals(0, stop.exitCode(), logs());
+        assertTrue(logs().contains("vigil: stopped"), logs());
+        assertFalse(logs().contains("][warning]") || logs().contains("][error]"), "the JVM warned:\n" + logs());
     }
 
     private String state()

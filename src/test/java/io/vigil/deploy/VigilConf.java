@@ -87,6 +87,18 @@ final class VigilConf
         return (ms + 999) / 1000;
     }
 
+    /** @return the first listener's port on the pod's loopback, as a peer command takes it ("127.0.0.1:port"). */
+    String firstListenerTarget()
+    {
+        return "127.0.0.1:" + listeners().values().iterator().next().getPort();
+    }
+
+    /** @return the admin listener's port on the pod's loopback, as a peer command takes it ("127.0.0.1:port"). */
+    String adminTarget()
+    {
+        return "127.0.0.1:" + adminListen().getPort();
+    }
+
     /** @return listener name to listen address, in order. */
     Map<String, InetSocketAddress> listeners()
     {

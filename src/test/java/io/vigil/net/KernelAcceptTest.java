@@ -1,6 +1,6 @@
 package io.vigil.net;
 
-import io.vigil.test.VigilProcess;
+import io.vigil.test.NewerJdk;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KernelAcceptTest
 {
-    private static final String NEWER_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64";
-
     @Test
     void shouldAcceptWithTheJdkOnJava17() throws Exception
     {
@@ -32,16 +30,9 @@ class KernelAcceptTest
     @Test
     void shouldAcceptThroughAccept4OnTheNewerJdk() throws Exception
     {
-        Assumptions.assumeTrue(new File(NEWER_JDK, "bin/java").canExecute(), "no JDK at " + NEWER_JDK);
-        final List<String> command = new ArrayList<>(VigilProcess.javaCommand(KernelAcceptCheck.class.getName()));
-        final String classes = System.getProperty("vigil.test.classpath").split(File.pathSeparator)[1];
-        final File versioned = new File(classes, "META-INF/versions/22");
-        assertTrue(new File(versioned, "io/vigil/net/KernelAccept.class").isFile(),
-            "the build compiled the Java 22 classes into " + versioned);
-        command.set(0, NEWER_JDK + "/bin/java");
-        command.add(1, "--enable-native-access=ALL-UNNAMED");
-        final int cp = command.indexOf("-cp") + 1;
-        command.set(cp, versioned.getPath() + File.pathSeparator + command.get(cp));
+        NewerJdk.assumeInstalled();
+        final List<String> command = new ArrayList<>(NewerJdk.javaCommand(KernelAcceptCheck.class.getName(),
+            "io/vigil/net/KernelAccept.class"));
         command.add("kernel");
         // output to a file, not a pipe read to its end: a hung check must not hang the test past its bound
         final File log = File.createTempFile("kernel-accept", ".log");

@@ -1,9 +1,8 @@
 package io.vigil.scenario;
 
-import io.vigil.test.VigilProcess;
+import io.vigil.test.NewerJdk;
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,14 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the scenario tests share: the root check that skips them (saying why; bin/test then fails, because a
- * skipped scenario proves nothing), the newer JDK's command line, and the run of one scenario's JVM in a private
- * network namespace ({@code unshare -n}), which passes only if that JVM exits 0.
+ * skipped scenario proves nothing), the {@link NewerJdk} command line, and the run of one scenario's JVM in a
+ * private network namespace ({@code unshare -n}), which passes only if that JVM exits 0.
  */
 final class ScenarioProcess
 {
-    /** The newer JDK the kernel-mechanism runs use (TCP_USER_TIMEOUT through FFM on Java 22+). */
-    static final String NEWER_JDK = "/usr/lib/jvm/temurin-25-jdk-amd64";
-
     private ScenarioProcess()
     {
     }
@@ -47,26 +43,16 @@ final class ScenarioProcess
     /** Skips the calling test unless the newer JDK is installed. */
     static void requireNewerJdk()
     {
-        Assumptions.assumeTrue(new File(NEWER_JDK, "bin/java").canExecute(), "no JDK at " + NEWER_JDK);
+        NewerJdk.assumeInstalled();
     }
 
     /**
      * @param mainClass the class to run.
-     * @return the newer JDK's java with this JVM's class path, the Java 22 classes of the multi-release build
-     *         first (a class directory is not multi-release; the jar is).
+     * @return the newer JDK's command line for it, with the Java 22 classes the user-timeout scenarios need.
      */
     static List<String> newerJdkCommand(final String mainClass)
     {
-        final List<String> command = new ArrayList<>(VigilProcess.javaCommand(mainClass));
-        final String classes = System.getProperty("vigil.test.classpath").split(File.pathSeparator)[1];
-        final File versioned = new File(classes, "META-INF/versions/22");
-        assertTrue(new File(versioned, "io/vigil/net/KernelUserTimeout.class").isFile(),
-            "the build compiled the Java 22 classes into " + versioned);
-        command.set(0, NEWER_JDK + "/bin/java");
-        command.add(1, "--enable-native-access=ALL-UNNAMED");
-        final int cp = command.indexOf("-cp") + 1;
-        command.set(cp, versioned.getPath() + File.pathSeparator + command.get(cp));
-        return command;
+        return NewerJdk.javaCommand(mainClass, "io/vigil/net/KernelUserTimeout.class");
     }
 
     /**

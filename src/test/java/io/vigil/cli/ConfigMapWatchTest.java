@@ -5,9 +5,9 @@ import io.vigil.test.Await;
 import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilProcess;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -33,19 +33,9 @@ class ConfigMapWatchTest
     /** Longer than the watcher's quiet period plus its polling interval: what would reload again has by then. */
     private static final Duration SETTLE = Duration.ofMillis(3000);
 
-    private final Closer closer = new Closer();
+    @RegisterExtension
+    final Closer closer = new Closer();
     private int version;
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
 
     private static String config(final String upstream)
     {
@@ -77,11 +67,11 @@ class ConfigMapWatchTest
     @Test
     void shouldReloadExactlyOnceWhenTheConfigMapIsUpdated() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final Path mount = Files.createTempDirectory("vigil-configmap");
         publish(mount, config(a.hostPort()));
-        final VigilProcess vigil = keep(VigilProcess.start("run", "-c", mount.resolve("vigil.conf").toString()));
+        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c", mount.resolve("vigil.conf").toString()));
         final int port = vigil.port("pub");
         final InetSocketAddress admin = vigil.admin();
 

@@ -8,9 +8,9 @@ import io.vigil.test.TempFiles;
 import io.vigil.test.TestOrigin;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilProcess;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.io.IOException;
@@ -41,18 +41,8 @@ class DrainTest
      */
     private static final long READINESS_BOUND_MS = 1000;
 
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private static File config(final TestUpstream echo, final TestOrigin origin, final String delay,
         final String timeout) throws IOException
@@ -73,13 +63,14 @@ class DrainTest
     @Test
     void shouldAcceptDuringShutdownDelayThenStopAcceptingAndFinishInFlightResponses() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestOrigin origin = keep(TestOrigin.start());
-        final VigilProcess vigil = keep(VigilProcess.start("run", "-c", config(echo, origin, "3s", "10s").getPath()));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestOrigin origin = closer.keep(TestOrigin.start());
+        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c",
+            config(echo, origin, "3s", "10s").getPath()));
         final int tcp = vigil.port("tcp");
         final InetSocketAddress web = new InetSocketAddress("127.0.0.1", vigil.port("web"));
         final InetSocketAddress admin = vigil.admin();
-        final RawHttp keptAlive = keep(new RawHttp(web));
+        final RawHttp keptAlive = closer.keep(new RawHttp(web));
         assertEquals(200, keptAlive.get("/hello").status());
         assertEquals(200, Admin.get(admin, "/readyz").status());
 
@@ -98,7 +89,7 @@ class DrainTest
             late.getOutputStream().write(4);
             assertEquals(4, late.getInputStream().read(), "a connection during shutdown-delay is served");
         }
-        assertEquals(200, keep(new RawHttp(web)).get("/hello").status());
+        assertEquals(200, closer.keep(new RawHttp(web)).get("/hello").status());
         // a response that is still in flight when the delay ends: it takes longer than the whole delay, so it only
         // has to start within it (the checks above took over 1.8 s of a 2 s delay on a loaded machine)
         final CompletableFuture<RawHttp.Response> slow = CompletableFuture.supplyAsync(() ->
@@ -134,11 +125,11 @@ class DrainTest
     @Test
     void shouldCutTheDrainShortOnASecondSigterm() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestOrigin origin = keep(TestOrigin.start());
-        final VigilProcess vigil = keep(VigilProcess.start("run", "-c",
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestOrigin origin = closer.keep(TestOrigin.start());
+        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c",
             config(echo, origin, "30s", "60s").getPath()));
-        final Socket session = keep(new Socket("127.0.0.1", vigil.port("tcp")));
+        final Socket session = closer.keep(new Socket("127.0.0.1", vigil.port("tcp")));
         session.setSoTimeout(20_000);
         session.getOutputStream().write(1);
         assertEquals(1, session.getInputStream().read());

@@ -6,9 +6,9 @@ import io.vigil.test.Closer;
 import io.vigil.test.RawHttp;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilProcess;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,18 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(90)
 class ReloadTriggersTest
 {
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     static String config(final String upstream)
     {
@@ -79,14 +69,14 @@ class ReloadTriggersTest
     @Test
     void shouldReloadOnSighupAndPostReload() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final Path file = Files.createTempFile("vigil-reload", ".conf");
         Files.writeString(file, config(a.hostPort()));
-        final VigilProcess vigil = keep(VigilProcess.start("run", "-c", file.toString()));
+        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c", file.toString()));
         final int port = vigil.port("pub");
         final InetSocketAddress admin = vigil.admin();
-        final Socket old = keep(new Socket("127.0.0.1", port));
+        final Socket old = closer.keep(new Socket("127.0.0.1", port));
         old.setSoTimeout(5000);
         relay(port);
         assertEquals(2, a.accepted());
@@ -114,10 +104,10 @@ class ReloadTriggersTest
     @Test
     void shouldKeepServingAndNameFileAndLineWhenTheNewFileIsBroken() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final Path file = Files.createTempFile("vigil-broken", ".conf");
         Files.writeString(file, config(a.hostPort()));
-        final VigilProcess vigil = keep(VigilProcess.start("run", "-c", file.toString()));
+        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c", file.toString()));
         final int port = vigil.port("pub");
         final InetSocketAddress admin = vigil.admin();
         final double started = Admin.metric(admin, "vigil_config_last_reload_success_timestamp_seconds");

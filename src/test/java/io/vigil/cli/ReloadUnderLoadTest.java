@@ -6,9 +6,9 @@ import io.vigil.test.Closer;
 import io.vigil.test.TestOrigin;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilProcess;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,18 +49,8 @@ class ReloadUnderLoadTest
     private static final long RELOAD_GAP_MS = 300;
     private static final int TCP_EXCHANGES_MAX = 200_000;
 
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private static String config(final TestUpstream echo, final TestOrigin one, final TestOrigin two,
         final boolean variant)
@@ -85,12 +75,12 @@ class ReloadUnderLoadTest
     @Test
     void shouldDropNothingAcross20ReloadsUnderLoad() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestOrigin one = keep(TestOrigin.start());
-        final TestOrigin two = keep(TestOrigin.start());
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestOrigin one = closer.keep(TestOrigin.start());
+        final TestOrigin two = closer.keep(TestOrigin.start());
         final Path file = Files.createTempFile("vigil-load", ".conf");
         Files.writeString(file, config(echo, one, two, false));
-        final VigilProcess vigil = keep(VigilProcess.start("run", "-c", file.toString()));
+        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c", file.toString()));
         final int tcp = vigil.port("tcp");
         final int web = vigil.port("web");
         final InetSocketAddress admin = vigil.admin();
@@ -98,7 +88,7 @@ class ReloadUnderLoadTest
         final List<Socket> longLived = new ArrayList<>();
         for (int i = 0; i < LONG_LIVED; i++)
         {
-            final Socket session = keep(new Socket("127.0.0.1", tcp));
+            final Socket session = closer.keep(new Socket("127.0.0.1", tcp));
             session.setSoTimeout(10_000);
             exchange(session, payload(i, 1024));
             longLived.add(session);

@@ -8,9 +8,9 @@ import io.vigil.test.Ss;
 import io.vigil.test.TestOrigin;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -33,18 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class ReloadBehaviourTest
 {
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private static String tcp(final String listeners, final String upstreams)
     {
@@ -77,23 +67,23 @@ class ReloadBehaviourTest
     @Test
     void shouldBindAddedListenersAndCloseRemovedOnesWhileTheirSessionsRunOn() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final VigilHarness vigil = keep(VigilHarness.start(tcp(listener("a", ""), servers(echo.hostPort()))));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(tcp(listener("a", ""), servers(echo.hostPort()))));
         final InetSocketAddress a = vigil.address("a");
-        final Socket onA = keep(vigil.relayingClient("a"));
+        final Socket onA = closer.keep(vigil.relayingClient("a"));
 
         final Reloaded added = vigil.reload(tcp(listener("a", "") + ", " + listener("b", ""),
             servers(echo.hostPort())));
         assertEquals(List.of("b"), added.added());
         assertEquals(List.of("a"), added.kept());
         assertEquals(a, vigil.address("a"), "a kept its socket");
-        keep(vigil.relayingClient("b")).close();
-        keep(vigil.relayingClient("a")).close();
+        closer.keep(vigil.relayingClient("b")).close();
+        closer.keep(vigil.relayingClient("a")).close();
 
         final Reloaded removed = vigil.reload(tcp(listener("b", ""), servers(echo.hostPort())));
         assertEquals(List.of("a"), removed.removed());
         Await.until(() -> refuses(a), Duration.ofSeconds(5), "the removed listener's port refuses");
-        keep(vigil.relayingClient("b")).close();
+        closer.keep(vigil.relayingClient("b")).close();
         echoes(onA, 42);
         Await.until(() -> vigil.server().liveGenerations() == 2, Duration.ofSeconds(5),
             "generation 2 (no session) released, generation 1 lives while its session does");
@@ -122,9 +112,9 @@ class ReloadBehaviourTest
     @Test
     void shouldSplitNewSessionsByTheNewWeights() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final VigilHarness vigil = keep(VigilHarness.start(tcp(1, listener("pub", ""),
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(tcp(1, listener("pub", ""),
             servers(a.hostPort() + " weight=3", b.hostPort()))));
         for (int i = 0; i < 40; i++)
         {
@@ -144,10 +134,10 @@ class ReloadBehaviourTest
     @Test
     void shouldSendNoNewSessionToARemovedServerAndKeepItsSessionsByDefault() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final VigilHarness vigil = keep(VigilHarness.start(tcp(1, listener("pub", ""), servers(a.hostPort()))));
-        final Socket toA = keep(vigil.relayingClient("pub"));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(tcp(1, listener("pub", ""), servers(a.hostPort()))));
+        final Socket toA = closer.keep(vigil.relayingClient("pub"));
 
         vigil.reload(tcp(1, listener("pub", ""), servers(a.hostPort(), b.hostPort())));
         for (int i = 0; i < 10; i++)
@@ -170,13 +160,13 @@ class ReloadBehaviourTest
     @Test
     void shouldCloseSessionsToARemovedServerWhenAsked() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final String close = ", on-server-removed = close-sessions";
-        final VigilHarness vigil = keep(VigilHarness.start(tcp(1, listener("pub", ""),
+        final VigilHarness vigil = closer.keep(VigilHarness.start(tcp(1, listener("pub", ""),
             "up { servers = [\"" + a.hostPort() + "\", \"" + b.hostPort() + "\"]" + close + " }")));
-        final Socket toA = keep(vigil.relayingClient("pub"));
-        final Socket toB = keep(vigil.relayingClient("pub"));
+        final Socket toA = closer.keep(vigil.relayingClient("pub"));
+        final Socket toB = closer.keep(vigil.relayingClient("pub"));
         assertEquals(1, a.sessions());
 
         vigil.reload(tcp(1, listener("pub", ""), "up { servers = [\"" + b.hostPort() + "\"]" + close + " }"));
@@ -189,11 +179,11 @@ class ReloadBehaviourTest
     @Test
     void shouldRetuneKeepaliveOnSocketsAlreadyOpen() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final VigilHarness vigil = keep(VigilHarness.start(tcp(listener("pub", ", so-keepalive = \"600:30:3\""),
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(tcp(listener("pub", ", so-keepalive = \"600:30:3\""),
             "up { servers = [\"" + echo.hostPort() + "\"], so-keepalive = \"900:30:3\" }")));
         final InetSocketAddress pub = vigil.address("pub");
-        final Socket client = keep(vigil.relayingClient("pub"));
+        final Socket client = closer.keep(vigil.relayingClient("pub"));
         final String clientSide = "( sport = :" + pub.getPort() + " and dport = :" + client.getLocalPort() + " )";
         final String upstreamSide = "( dport = :" + echo.port() + " )";
         assertTrue(keepaliveLeft(clientSide) > 500, "600 s idle before the reload");
@@ -220,12 +210,12 @@ class ReloadBehaviourTest
     @Test
     void shouldMoveAKeptAliveHttpConnectionToTheNewGenerationAtItsNextRequest() throws Exception
     {
-        final TestOrigin one = keep(TestOrigin.start());
-        final TestOrigin two = keep(TestOrigin.start());
+        final TestOrigin one = closer.keep(TestOrigin.start());
+        final TestOrigin two = closer.keep(TestOrigin.start());
         one.extraHeaders("X-Origin: one\r\n");
         two.extraHeaders("X-Origin: two\r\n");
-        final VigilHarness vigil = keep(VigilHarness.start(http(one)));
-        final RawHttp client = keep(new RawHttp(vigil.address("web")));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(http(one)));
+        final RawHttp client = closer.keep(new RawHttp(vigil.address("web")));
         assertEquals("one", client.get("/hello").header("x-origin"));
 
         vigil.reload(http(two));
@@ -246,13 +236,13 @@ class ReloadBehaviourTest
     @Test
     void shouldCloseOldSessionsAtTheListenersDrainTimeout() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final String withDrain = listener("pub", ", drain-timeout = 1s");
-        final VigilHarness vigil = keep(VigilHarness.start(tcp(withDrain, servers(echo.hostPort()))));
-        final Socket old = keep(vigil.relayingClient("pub"));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(tcp(withDrain, servers(echo.hostPort()))));
+        final Socket old = closer.keep(vigil.relayingClient("pub"));
         final long reloadedNs = System.nanoTime();
         vigil.reload(tcp(withDrain, servers(echo.hostPort())));
-        final Socket young = keep(vigil.relayingClient("pub"));
+        final Socket young = closer.keep(vigil.relayingClient("pub"));
         final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(10)).get(0);
         assertEquals(CloseReason.RELOAD, closed.reason());
         assertTrue(closed.atNs() - reloadedNs >= 900_000_000L, "not before the drain-timeout");
@@ -265,9 +255,9 @@ class ReloadBehaviourTest
     @Test
     void shouldChangeNothingWhenTheNewConfigurationCannotBeApplied() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final VigilHarness vigil = keep(VigilHarness.start(tcp(listener("pub", ""), servers(a.hostPort()))));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(tcp(listener("pub", ""), servers(a.hostPort()))));
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
             final String busy = "{ name = busy, listen = \"127.0.0.1:" + taken.getLocalPort() + "\", upstream = up }";

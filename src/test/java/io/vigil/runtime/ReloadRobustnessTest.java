@@ -7,9 +7,9 @@ import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import io.vigil.upstream.UpstreamGroup;
 import org.agrona.collections.Long2ObjectHashMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.management.ManagementFactory;
 import java.lang.ref.WeakReference;
@@ -37,18 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(120)
 class ReloadRobustnessTest
 {
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @SuppressWarnings("unchecked")
     private static <T> T field(final Object owner, final Class<?> type, final String name) throws Exception
@@ -113,7 +103,7 @@ class ReloadRobustnessTest
     void shouldNeverTouchALoopsTimerWheelFromTheReloadThread() throws Exception
     {
         final String servers = "\"127.0.0.1:1\", \"127.0.0.1:2\", \"127.0.0.1:3\"";
-        final VigilHarness vigil = keep(VigilHarness.start(healthChecked("127.0.0.1:0", servers, 0)));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(healthChecked("127.0.0.1:0", servers, 0)));
         final EventLoop loop = loops(vigil.server())[0];
         final ThreadRecordingTimers<Object> recorder = new ThreadRecordingTimers<>();
         final CountDownLatch swapped = new CountDownLatch(1);
@@ -153,7 +143,7 @@ class ReloadRobustnessTest
             deadPort = probe.getLocalPort(); // closed below: nothing listens there
         }
         final String servers = "\"127.0.0.1:" + deadPort + "\"";
-        final VigilHarness vigil = keep(VigilHarness.start(healthChecked("127.0.0.1:0", servers, 0)));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(healthChecked("127.0.0.1:0", servers, 0)));
         // control: without reloads the dead server is marked down within fall x interval
         Await.until(() -> !vigil.server().peers("up")[0].healthy(), Duration.ofSeconds(5),
             "control: marked down without reloads");
@@ -180,7 +170,7 @@ class ReloadRobustnessTest
     @Test
     void shouldNotRetainEveryGenerationWhileOneOldSessionLives() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final StringBuilder servers = new StringBuilder("\"" + echo.hostPort() + "\"");
         for (int i = 0; i < 50; i++)
         {
@@ -188,14 +178,14 @@ class ReloadRobustnessTest
         }
         final String a = config(servers.toString(), "60:5:3");
         final String b = config(servers.toString(), "61:5:3");
-        final VigilHarness vigil = keep(VigilHarness.start(a));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(a));
         final VigilServer server = vigil.server();
         for (int i = 0; i < 4; i++)
         {
             vigil.reload(i % 2 == 0 ? b : a); // warm up
         }
         Await.until(() -> server.liveGenerations() == 1, Duration.ofSeconds(10), "warm-up released");
-        final Socket longLived = keep(vigil.relayingClient("pub"));
+        final Socket longLived = closer.keep(vigil.relayingClient("pub"));
         vigil.reload(b);
         final WeakReference<UpstreamGroup> second = new WeakReference<>(server.upstreams().get("up"));
         final long before = liveHeap();
@@ -238,15 +228,15 @@ class ReloadRobustnessTest
     @Test
     void shouldLeaveNothingBehindWhenAReloadIsRefused() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final ServerSocket taken = keep(new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final ServerSocket taken = closer.keep(new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress()));
         final String good = "vigil { event-loops = 2, listeners = [{ name = web, listen = \"127.0.0.1:0\", " +
             "mode = http, upstream = up }], upstreams { up { servers = [\"" + echo.hostPort() + "\"] } } }";
         final String clash = "vigil { event-loops = 2, listeners = [{ name = web, listen = \"127.0.0.1:0\", " +
             "mode = http, upstream = up }, { name = other, listen = \"127.0.0.1:" + taken.getLocalPort() +
             "\", mode = http, upstream = up2 }], upstreams { up { servers = [\"" + echo.hostPort() + "\"] }, " +
             "up2 { servers = [\"" + echo.hostPort() + "\"] } } }";
-        final VigilHarness vigil = keep(VigilHarness.start(good));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(good));
         final LoopContext[] contexts = field(vigil.server(), VigilServer.class, "contexts");
         final int pickersBefore = ((Map<?, ?>)field(contexts[0], LoopContext.class, "pickers")).size();
         final int poolsBefore = ((Map<?, ?>)field(contexts[0], LoopContext.class, "pools")).size();
@@ -277,9 +267,9 @@ class ReloadRobustnessTest
     @Test
     void shouldNotReportSuccessWhenTheLoopDroppedTheReloadsCommands() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final String up = "upstreams { up { servers = [\"" + echo.hostPort() + "\"] } } }";
-        final VigilHarness vigil = keep(VigilHarness.start("vigil { event-loops = 1, loop-stall-timeout = 0, " +
+        final VigilHarness vigil = closer.keep(VigilHarness.start("vigil { event-loops = 1, loop-stall-timeout = 0, " +
             "listeners = [{ name = a, listen = \"127.0.0.1:0\", upstream = up }], " + up));
         final InetSocketAddress a = vigil.address("a");
         final EventLoop loop = loops(vigil.server())[0];
@@ -352,7 +342,7 @@ class ReloadRobustnessTest
     @Test
     void shouldReleaseTheOldGenerationWhenAMovedConnectionFails() throws Exception
     {
-        final io.vigil.test.TestOrigin origin = keep(io.vigil.test.TestOrigin.start());
+        final io.vigil.test.TestOrigin origin = closer.keep(io.vigil.test.TestOrigin.start());
         final String web = "vigil { event-loops = 1, shutdown-timeout = 1s, listeners = [{ name = web, listen = " +
             "\"127.0.0.1:0\", mode = http, upstream = app, keepalive-timeout = %ds }], upstreams { app { " +
             "servers = [\"" + origin.hostPort() + "\"] } } }";
@@ -369,9 +359,10 @@ class ReloadRobustnessTest
                 }
             }
         };
-        final VigilServer server = keep(VigilServer.start(io.vigil.config.ConfigLoader.parse(String.format(web, 60),
-            "t.conf"), faulty, java.io.OutputStream.nullOutputStream()));
-        final io.vigil.test.RawHttp old = keep(new io.vigil.test.RawHttp(server.boundAddress("web")));
+        final VigilServer server = closer.keep(VigilServer.start(
+            io.vigil.config.ConfigLoader.parse(String.format(web, 60), "t.conf"), faulty,
+            java.io.OutputStream.nullOutputStream()));
+        final io.vigil.test.RawHttp old = closer.keep(new io.vigil.test.RawHttp(server.boundAddress("web")));
         assertEquals(200, old.get("/one").status(), "first request, generation 1");
         if (!"1".equals(System.getenv("REVIEW_CONTROL")))
         {
@@ -397,7 +388,7 @@ class ReloadRobustnessTest
     @Test
     void shouldReloadWhenTheFileReturnsToAContentTheWatcherRequestedBefore() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vigil-watch");
         final java.nio.file.Path file = dir.resolve("vigil.conf");
         final String base = "vigil { event-loops = 1, watch-config = true, listeners = [{ name = pub, listen = " +
@@ -406,10 +397,10 @@ class ReloadRobustnessTest
         final String a = String.format(base, "10m");
         final String b = String.format(base, "11m");
         java.nio.file.Files.writeString(file, a);
-        final VigilServer server = keep(VigilServer.start(io.vigil.config.ConfigLoader.load(file.toFile()),
+        final VigilServer server = closer.keep(VigilServer.start(io.vigil.config.ConfigLoader.load(file.toFile()),
             io.vigil.session.SessionObserver.NONE, java.io.OutputStream.nullOutputStream()));
-        final ConfigReloader reloader = keep(new ConfigReloader(file.toFile(), server));
-        keep(ConfigWatcher.start(file.toFile(), reloader));
+        final ConfigReloader reloader = closer.keep(new ConfigReloader(file.toFile(), server));
+        closer.keep(ConfigWatcher.start(file.toFile(), reloader));
         java.nio.file.Files.writeString(file, b);
         Await.until(() -> server.reloadSuccesses() == 1, Duration.ofSeconds(10), "the watcher reloads B");
         Thread.sleep(500);
@@ -442,7 +433,7 @@ class ReloadRobustnessTest
         final String a = "vigil { event-loops = 1, loop-stall-timeout = 0, listeners = [{ name = pub, listen = " +
             "\"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [" + servers + "], health-check { " +
             "type = tcp, interval = %dms, timeout = 5ms } } } }";
-        final VigilHarness vigil = keep(VigilHarness.start(String.format(a, 10)));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(String.format(a, 10)));
         final EventLoop loop = loops(vigil.server())[0];
         String verdict = "";
         final long endNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(40); // bounded on a slow machine
@@ -533,31 +524,31 @@ class ReloadRobustnessTest
     @Test
     void shouldRetuneASessionThatWasConnectingDuringTheReload() throws Exception
     {
-        final ServerSocket upstream = keep(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
+        final ServerSocket upstream = closer.keep(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
         final List<Socket> fillers = new java.util.ArrayList<>();
         for (int i = 0; i < 2; i++)
         {
             final Socket filler = new Socket();
             filler.connect(upstream.getLocalSocketAddress(), 2000);
-            fillers.add(keep(filler)); // backlog 1: the accept queue (2) is full, the next SYN is dropped
+            fillers.add(closer.keep(filler)); // backlog 1: the accept queue (2) is full, the next SYN is dropped
         }
         final String config = "vigil { event-loops = 1, listeners = [{ name = pub, listen = \"127.0.0.1:0\", " +
             "upstream = up }], upstreams { up { connect-timeout = 10s, so-keepalive = \"%d:5:3\", servers = [" +
             "\"127.0.0.1:" + upstream.getLocalPort() + "\"] } } }";
-        final VigilHarness vigil = keep(VigilHarness.start(String.format(config, 60)));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(String.format(config, 60)));
         final java.util.concurrent.atomic.AtomicReference<java.nio.channels.SocketChannel> up =
             new java.util.concurrent.atomic.AtomicReference<>();
         vigil.onEstablished((client, upstreamChannel) -> up.set(upstreamChannel));
-        final Socket client = keep(VigilHarness.connect(vigil.address("pub")));
+        final Socket client = closer.keep(VigilHarness.connect(vigil.address("pub")));
         Thread.sleep(300); // Vigil has sent its SYN; the kernel dropped it
         assertNull(up.get(), "still connecting");
         final Reloaded reloaded = vigil.reload(String.format(config, 120));
         System.out.println(reloaded.describe());
         for (int i = 0; i < 2; i++)
         {
-            keep(upstream.accept()); // room in the queue: the retried SYN gets through
+            closer.keep(upstream.accept()); // room in the queue: the retried SYN gets through
         }
-        final Socket served = keep(upstream.accept());
+        final Socket served = closer.keep(upstream.accept());
         assertTrue(served.isConnected());
         Await.until(() -> up.get() != null, Duration.ofSeconds(10), "the session relays");
         assertEquals(120, up.get().getOption(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE),
@@ -573,10 +564,10 @@ class ReloadRobustnessTest
     @Test
     void shouldNotGrowTheCounterLayoutWithEveryReloadedServerAddress() throws Exception
     {
-        final TestUpstream echo = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final String config = "vigil { event-loops = 1, listeners = [{ name = pub, listen = \"127.0.0.1:0\", " +
             "upstream = up }], upstreams { up { servers = [\"" + echo.hostPort() + "\", \"127.0.0.1:%d\"] } } }";
-        final VigilHarness vigil = keep(VigilHarness.start(String.format(config, 20000)));
+        final VigilHarness vigil = closer.keep(VigilHarness.start(String.format(config, 20000)));
         final int before = vigil.server().stats().blocks().size();
         for (int i = 1; i <= 200; i++)
         {

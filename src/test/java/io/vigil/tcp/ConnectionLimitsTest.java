@@ -7,9 +7,9 @@ import io.vigil.test.RawHttp;
 import io.vigil.test.TestOrigin;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -37,13 +37,8 @@ class ConnectionLimitsTest
     private static final String PER_CLIENT = "vigil_listener_connections_rejected_total{listener=\"pub\"," +
         "reason=\"max_connections_per_client\"}";
 
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private static String config(final TestUpstream upstream, final String limits)
     {

@@ -5,9 +5,9 @@ import io.vigil.test.Await;
 import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -30,13 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(30)
 class FailoverTest
 {
-    private final Closer resources = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        resources.close();
-    }
+    @RegisterExtension
+    final Closer resources = new Closer();
 
     private static String config(final String servers, final String connectTimeout)
     {

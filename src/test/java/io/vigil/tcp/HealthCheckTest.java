@@ -6,9 +6,9 @@ import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import io.vigil.upstream.Peer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,36 +33,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class HealthCheckTest
 {
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private VigilHarness vigil(final String upstream)
     {
-        return keep(VigilHarness.start("vigil { event-loops = 2, listeners = [{ name = pub, " +
+        return closer.keep(VigilHarness.start("vigil { event-loops = 2, listeners = [{ name = pub, " +
             "listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { " + upstream + " } } }"));
     }
 
     private Socket relaying(final VigilHarness vigil) throws IOException
     {
-        return keep(vigil.relayingClient("pub"));
+        return closer.keep(vigil.relayingClient("pub"));
     }
 
     @Test
     void shouldTakeAStoppedServerOutAfterFallAndBackAfterRise() throws Exception
     {
-        TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final int portA = a.port();
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final VigilHarness vigil = vigil("servers = [\"" + a.hostPort() + " max-fails=0\", \"" + b.hostPort() +
             " max-fails=0\"], health-check { type = tcp, interval = 100ms, timeout = 300ms, rise = 2, fall = 2 }");
         final Peer peerA = vigil.server().peers("up")[0];
@@ -85,7 +75,7 @@ class HealthCheckTest
         assertTrue(vigil.accessLog().lines().allMatch(l -> l.contains(" tries=1 ")), "nobody tried a: " +
             vigil.accessLog());
 
-        a = keep(new TestUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), portA),
+        a = closer.keep(new TestUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), portA),
             TestUpstream.Mode.ECHO));
         Await.until(peerA::healthy, Duration.ofSeconds(5), "a back up after rise=2 passing checks");
         final TestUpstream restarted = a;
@@ -143,7 +133,7 @@ class HealthCheckTest
     @Test
     void shouldFollowTheHttpStatusOfThePath() throws Exception
     {
-        final StatusServer http = keep(new StatusServer());
+        final StatusServer http = closer.keep(new StatusServer());
         final VigilHarness vigil = vigil("servers = [\"127.0.0.1:" + http.server.getLocalPort() + " max-fails=0\"]," +
             " health-check { type = http, path = \"/healthz?full=1\", expect-status = \"200-299\", interval = 100ms," +
             " timeout = 500ms, rise = 1, fall = 1 }");
@@ -163,7 +153,7 @@ class HealthCheckTest
     {
         for (final String onDown : new String[] {"none", "close-sessions"})
         {
-            final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+            final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
             final VigilHarness vigil = vigil("servers = [\"" + a.hostPort() + " max-fails=0\"], on-down = " + onDown +
                 ", health-check { type = tcp, interval = 100ms, timeout = 300ms, rise = 1, fall = 1 }");
             final Peer peer = vigil.server().peers("up")[0];

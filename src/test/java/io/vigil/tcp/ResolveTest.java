@@ -4,9 +4,9 @@ import io.vigil.test.Closer;
 import io.vigil.test.TempFiles;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilProcess;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.File;
 import java.io.IOException;
@@ -31,13 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ResolveTest
 {
     private static final int PORT = 39071;
-    private final Closer resources = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        resources.close();
-    }
+    @RegisterExtension
+    final Closer resources = new Closer();
 
     private TestUpstream upstream(final String ip) throws IOException
     {

@@ -5,9 +5,9 @@ import io.vigil.test.Await;
 import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,28 +26,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(60)
 class UpstreamBalancingTest
 {
-    private final Closer closer = new Closer();
-
-    @AfterEach
-    void closeAll() throws Exception
-    {
-        closer.close();
-    }
-
-    private <T extends AutoCloseable> T keep(final T resource)
-    {
-        return closer.keep(resource);
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private VigilHarness vigil(final int loops, final String upstream)
     {
-        return keep(VigilHarness.start("vigil { event-loops = " + loops + ", listeners = [{ name = pub, " +
+        return closer.keep(VigilHarness.start("vigil { event-loops = " + loops + ", listeners = [{ name = pub, " +
             "listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { " + upstream + " } } }"));
     }
 
     private Socket relaying(final VigilHarness vigil) throws IOException
     {
-        return keep(vigil.relayingClient("pub"));
+        return closer.keep(vigil.relayingClient("pub"));
     }
 
     private static int refusedPort() throws IOException
@@ -61,8 +51,8 @@ class UpstreamBalancingTest
     @Test
     void shouldSplitSessionsByWeight() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final VigilHarness vigil = vigil(1, "servers = [\"" + a.hostPort() + "\", \"" + b.hostPort() + " weight=3\"]");
         for (int i = 0; i < 200; i++)
         {
@@ -75,8 +65,8 @@ class UpstreamBalancingTest
     @Test
     void shouldSendNewSessionsToTheServerWithFewestOpen() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final VigilHarness vigil = vigil(2, "balance = least-conn, servers = [\"" + a.hostPort() + "\", \"" +
             b.hostPort() + "\"]");
         final List<Socket> held = new ArrayList<>();
@@ -122,10 +112,10 @@ class UpstreamBalancingTest
     @Test
     void shouldKeepAClientAddressOnOneServerWithHashAndNeverUseADownServer() throws Exception
     {
-        final TestUpstream a = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream c = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream off = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream c = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream off = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final String servers = "servers = [\"" + a.hostPort() + "\", \"" + b.hostPort() + "\", \"" + c.hostPort() +
             "\", \"" + off.hostPort() + " down\"]";
         final VigilHarness byAddress = vigil(2, "balance = hash, consistent = true, " + servers);
@@ -152,8 +142,8 @@ class UpstreamBalancingTest
     @Test
     void shouldUseTheBackupOnlyWhenThePrimaryIsUnavailable() throws Exception
     {
-        final TestUpstream primary = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream backup = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream primary = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream backup = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         VigilHarness vigil = vigil(1, "servers = [\"" + primary.hostPort() + "\", \"" + backup.hostPort() +
             " backup\"]");
         for (int i = 0; i < 10; i++)
@@ -175,8 +165,8 @@ class UpstreamBalancingTest
     @Test
     void shouldNeverExceedMaxConnsAcrossLoops() throws Exception
     {
-        final TestUpstream limited = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream other = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream limited = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream other = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final VigilHarness vigil = vigil(2, "servers = [\"" + limited.hostPort() + " max-conns=5 weight=10\", \"" +
             other.hostPort() + "\"]");
         final List<Thread> clients = new ArrayList<>();
@@ -223,7 +213,7 @@ class UpstreamBalancingTest
     @Test
     void shouldMarkAFailingServerUnavailableForFailTimeoutThenProbeItAgain() throws Exception
     {
-        final TestUpstream good = keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream good = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
         final int dead = refusedPort();
         final VigilHarness vigil = vigil(1, "servers = [\"127.0.0.1:" + dead + " max-fails=1 fail-timeout=3s\", \"" +
             good.hostPort() + "\"]");

@@ -1,12 +1,16 @@
 package io.vigil.test;
 
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Closes what a test opened, newest first, even when the test failed half-way.
+ * Closes what a test opened, newest first, even when the test failed half-way: in a try-with-resources block, or
+ * after each test as an extension ({@code @RegisterExtension final Closer closer = new Closer();}).
  */
-public final class Closer implements AutoCloseable
+public final class Closer implements AutoCloseable, AfterEachCallback
 {
     private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -19,6 +23,12 @@ public final class Closer implements AutoCloseable
     {
         resources.add(resource);
         return resource;
+    }
+
+    @Override
+    public void afterEach(final ExtensionContext context) throws Exception
+    {
+        close();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.vigil.scenario;
 
 import io.vigil.test.NewerJdk;
+import io.vigil.test.VigilProcess;
 import org.junit.jupiter.api.Assumptions;
 
 import java.nio.charset.StandardCharsets;
@@ -14,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What the scenario tests share: the root check that skips them (saying why; bin/test then fails, because a
- * skipped scenario proves nothing), the {@link NewerJdk} command line, and the run of one scenario's JVM in a
- * private network namespace ({@code unshare -n}), which passes only if that JVM exits 0.
+ * skipped scenario proves nothing), and the run of one scenario's JVM in a private network namespace
+ * ({@code unshare -n}), on this JVM or on the {@link NewerJdk}, which passes only if that JVM exits 0.
  */
 final class ScenarioProcess
 {
@@ -40,19 +41,47 @@ final class ScenarioProcess
         Assumptions.assumeTrue("0".equals(uid), scenarios + ": root is needed (unshare -n, nft); uid is " + uid);
     }
 
-    /** Skips the calling test unless the newer JDK is installed. */
-    static void requireNewerJdk()
+    /**
+     * Runs a scenario on this JVM, which must be older than Java 22: the run that proves the Java 17 fallback
+     * (user-timeout by the write-stall timer). The scenario gets "write-stall" as its last argument.
+     *
+     * @param mainClass the scenario's class.
+     * @param args      its arguments before the mechanism.
+     * @param label     names the run in the output.
+     * @throws Exception when the process cannot be started or read.
+     */
+    static void runWithWriteStall(final Class<?> mainClass, final List<String> args, final String label)
+        throws Exception
     {
-        NewerJdk.assumeInstalled();
+        assertTrue(Runtime.version().feature() < 22, "this run proves the Java 17 fallback; the build JDK is " +
+            Runtime.version());
+        runInPrivateNetns(VigilProcess.javaCommand(mainClass.getName()), withMechanism(args, "write-stall"), Map.of(),
+            label + " (write-stall)");
     }
 
     /**
-     * @param mainClass the class to run.
-     * @return the newer JDK's command line for it, with the Java 22 classes the user-timeout scenarios need.
+     * Runs a scenario on the newer JDK with the Java 22 classes, where the kernel enforces user-timeout
+     * (TCP_USER_TIMEOUT through FFM); skipped when that JDK is not installed. The scenario gets "kernel" as its last
+     * argument.
+     *
+     * @param mainClass the scenario's class.
+     * @param args      its arguments before the mechanism.
+     * @param label     names the run in the output.
+     * @throws Exception when the process cannot be started or read.
      */
-    static List<String> newerJdkCommand(final String mainClass)
+    static void runWithKernel(final Class<?> mainClass, final List<String> args, final String label)
+        throws Exception
     {
-        return NewerJdk.javaCommand(mainClass, "io/vigil/net/KernelUserTimeout.class");
+        NewerJdk.assumeInstalled();
+        runInPrivateNetns(NewerJdk.javaCommand(mainClass.getName(), "io/vigil/net/KernelUserTimeout.class"),
+            withMechanism(args, "kernel"), Map.of(), label + " (kernel)");
+    }
+
+    private static List<String> withMechanism(final List<String> args, final String mechanism)
+    {
+        final List<String> all = new ArrayList<>(args);
+        all.add(mechanism);
+        return all;
     }
 
     /**

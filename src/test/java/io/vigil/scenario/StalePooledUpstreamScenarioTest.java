@@ -1,14 +1,10 @@
 package io.vigil.scenario;
 
-import io.vigil.test.VigilProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs {@link StalePooledUpstreamScenario} in a private network namespace on the newer JDK under /usr/lib/jvm,
@@ -28,22 +24,13 @@ class StalePooledUpstreamScenarioTest
     @Timeout(90)
     void shouldSendAGetAgainOnAFreshConnectionWhenTheKernelDeclaresThePooledOneDead() throws Exception
     {
-        ScenarioProcess.requireNewerJdk();
-        run(ScenarioProcess.newerJdkCommand(StalePooledUpstreamScenario.class.getName()), "kernel");
+        ScenarioProcess.runWithKernel(StalePooledUpstreamScenario.class, List.of(), "stale pooled upstream");
     }
 
     @Test
     @Timeout(90)
     void shouldSendAGetAgainOnAFreshConnectionWhenTheWriteStallTimerDeclaresThePooledOneDead() throws Exception
     {
-        assertTrue(Runtime.version().feature() < 22, "this run proves the Java 17 fallback; the build JDK is " +
-            Runtime.version());
-        run(VigilProcess.javaCommand(StalePooledUpstreamScenario.class.getName()), "write-stall");
-    }
-
-    private static void run(final List<String> java, final String mechanism) throws Exception
-    {
-        ScenarioProcess.runInPrivateNetns(java, List.of(mechanism), Map.of(),
-            "stale pooled upstream (" + mechanism + ")");
+        ScenarioProcess.runWithWriteStall(StalePooledUpstreamScenario.class, List.of(), "stale pooled upstream");
     }
 }

@@ -1,15 +1,11 @@
 package io.vigil.scenario;
 
-import io.vigil.test.VigilProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
-import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Runs each {@link UserTimeoutScenarios} scenario in a private network namespace twice: on this JVM (Java 17:
@@ -31,9 +27,7 @@ class UserTimeoutScenariosTest
     void shouldCloseBothLegsWithinUserTimeoutOnThisJdk(final UserTimeoutScenarios.Scenario scenario)
         throws Exception
     {
-        assertTrue(Runtime.version().feature() < 22, "this run proves the Java 17 fallback; the build JDK is " +
-            Runtime.version());
-        run(VigilProcess.javaCommand(UserTimeoutScenarios.class.getName()), scenario, "write-stall");
+        ScenarioProcess.runWithWriteStall(UserTimeoutScenarios.class, List.of(scenario.name()), scenario.toString());
     }
 
     @ParameterizedTest
@@ -42,14 +36,6 @@ class UserTimeoutScenariosTest
     void shouldCloseBothLegsWithinUserTimeoutOnTheNewerJdk(final UserTimeoutScenarios.Scenario scenario)
         throws Exception
     {
-        ScenarioProcess.requireNewerJdk();
-        run(ScenarioProcess.newerJdkCommand(UserTimeoutScenarios.class.getName()), scenario, "kernel");
-    }
-
-    private static void run(final List<String> java, final UserTimeoutScenarios.Scenario scenario,
-        final String mechanism) throws Exception
-    {
-        ScenarioProcess.runInPrivateNetns(java, List.of(scenario.name(), mechanism), Map.of(),
-            scenario + " (" + mechanism + ")");
+        ScenarioProcess.runWithKernel(UserTimeoutScenarios.class, List.of(scenario.name()), scenario.toString());
     }
 }

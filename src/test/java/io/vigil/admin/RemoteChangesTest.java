@@ -1,9 +1,9 @@
 package io.vigil.admin;
 
+import io.vigil.test.PrivateNetns;
 import io.vigil.test.TestUpstream;
 import io.vigil.test.VigilHarness;
 import io.vigil.test.VigilProcess;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -14,12 +14,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The admin listener takes state changes (POST /reload) from loopback peers only unless
@@ -37,24 +34,9 @@ class RemoteChangesTest
     @Timeout(90)
     void shouldRefuseStateChangesFromNonLoopbackPeersUnlessAllowed() throws Exception
     {
-        final String uid = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(),
-            StandardCharsets.US_ASCII).trim();
-        Assumptions.assumeTrue("0".equals(uid), "needs root for unshare -n and ip addr; uid is " + uid);
-        final List<String> command = new ArrayList<>(List.of("unshare", "-n", "--"));
-        command.addAll(VigilProcess.javaCommand(RemoteChangesTest.class.getName()));
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final String output;
-        try
-        {
-            output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the namespace check finished");
-        }
-        finally
-        {
-            process.destroyForcibly();
-        }
-        System.out.println(output);
-        assertEquals(0, process.exitValue(), output);
+        PrivateNetns.requireRoot("the remote admin changes check");
+        PrivateNetns.run(VigilProcess.javaCommand(RemoteChangesTest.class.getName()), List.of(), Map.of(),
+            "remote admin changes");
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.vigil.scenario;
 
+import io.vigil.test.PrivateNetns;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,7 +18,7 @@ class HttpUserTimeoutScenariosTest
     @BeforeAll
     static void requireRoot() throws Exception
     {
-        ScenarioProcess.requireRoot("http user-timeout scenarios");
+        PrivateNetns.requireRoot("http user-timeout scenarios");
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package io.vigil.scenario;
 
+import io.vigil.test.PrivateNetns;
 import io.vigil.test.VigilProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
@@ -21,7 +22,7 @@ class KeepaliveScenariosTest
     @BeforeAll
     static void requireRootAndTools() throws Exception
     {
-        ScenarioProcess.requireRoot("keepalive scenarios");
+        PrivateNetns.requireRoot("keepalive scenarios");
         for (final String tool : List.of("unshare", "nft", "ip", "ss"))
         {
             final Process which = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
@@ -35,7 +36,7 @@ class KeepaliveScenariosTest
     @Timeout(90)
     void shouldHoldInAPrivateNetworkNamespace(final KeepaliveScenarios.Scenario scenario) throws Exception
     {
-        ScenarioProcess.runInPrivateNetns(VigilProcess.javaCommand(KeepaliveScenarios.class.getName()),
+        PrivateNetns.run(VigilProcess.javaCommand(KeepaliveScenarios.class.getName()),
             List.of(scenario.name()), KeepaliveScenarios.environment(scenario), scenario.toString());
     }
 }

@@ -1,44 +1,23 @@
 package io.vigil.scenario;
 
 import io.vigil.test.NewerJdk;
+import io.vigil.test.PrivateNetns;
 import io.vigil.test.VigilProcess;
-import org.junit.jupiter.api.Assumptions;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the scenario tests share: the root check that skips them (saying why; bin/test then fails, because a
- * skipped scenario proves nothing), and the run of one scenario's JVM in a private network namespace
- * ({@code unshare -n}), on this JVM or on the {@link NewerJdk}, which passes only if that JVM exits 0.
+ * The two runs of a user-timeout scenario's JVM in a private network namespace ({@link PrivateNetns}): on this JVM
+ * (Java 17, the write-stall timer) and on the {@link NewerJdk} (the kernel's TCP_USER_TIMEOUT).
  */
 final class ScenarioProcess
 {
     private ScenarioProcess()
     {
-    }
-
-    /**
-     * Skips the calling test class unless this process runs as root (unshare -n and nft need it).
-     *
-     * @param scenarios what is skipped, e.g. "keepalive scenarios".
-     * @throws Exception when id cannot be run.
-     */
-    static void requireRoot(final String scenarios) throws Exception
-    {
-        final String uid = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(),
-            StandardCharsets.US_ASCII).trim();
-        if (!"0".equals(uid))
-        {
-            System.out.println("SKIPPED " + scenarios + ": root is needed for unshare -n and nft (uid " + uid + ")");
-        }
-        Assumptions.assumeTrue("0".equals(uid), scenarios + ": root is needed (unshare -n, nft); uid is " + uid);
     }
 
     /**
@@ -55,7 +34,7 @@ final class ScenarioProcess
     {
         assertTrue(Runtime.version().feature() < 22, "this run proves the Java 17 fallback; the build JDK is " +
             Runtime.version());
-        runInPrivateNetns(VigilProcess.javaCommand(mainClass.getName()), withMechanism(args, "write-stall"), Map.of(),
+        PrivateNetns.run(VigilProcess.javaCommand(mainClass.getName()), withMechanism(args, "write-stall"), Map.of(),
             label + " (write-stall)");
     }
 
@@ -73,7 +52,7 @@ final class ScenarioProcess
         throws Exception
     {
         NewerJdk.assumeInstalled();
-        runInPrivateNetns(NewerJdk.javaCommand(mainClass.getName(), "io/vigil/net/KernelUserTimeout.class"),
+        PrivateNetns.run(NewerJdk.javaCommand(mainClass.getName(), "io/vigil/net/KernelUserTimeout.class"),
             withMechanism(args, "kernel"), Map.of(), label + " (kernel)");
     }
 
@@ -82,49 +61,5 @@ final class ScenarioProcess
         final List<String> all = new ArrayList<>(args);
         all.add(mechanism);
         return all;
-    }
-
-    /**
-     * Runs a scenario's JVM in a private network namespace, prints its output under {@code label} and asserts it
-     * finished within 60 s and exited 0.
-     *
-     * @param java        the java command line up to and with the main class.
-     * @param args        the scenario's arguments.
-     * @param environment variables set for it beyond the inherited ones; a null value removes one.
-     * @param label       names the run in the output.
-     * @throws Exception when the process cannot be started or read.
-     */
-    static void runInPrivateNetns(
-        final List<String> java, final List<String> args, final Map<String, String> environment, final String label)
-        throws Exception
-    {
-        final List<String> command = new ArrayList<>(List.of("unshare", "-n", "--"));
-        command.addAll(java);
-        command.addAll(args);
-        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        environment.forEach((name, value) ->
-        {
-            if (value == null)
-            {
-                builder.environment().remove(name);
-            }
-            else
-            {
-                builder.environment().put(name, value);
-            }
-        });
-        final Process process = builder.start();
-        final String output;
-        try
-        {
-            output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "scenario finished");
-        }
-        finally
-        {
-            process.destroyForcibly();
-        }
-        System.out.println("--- " + label + "\n" + output);
-        assertEquals(0, process.exitValue(), output);
     }
 }

@@ -1,5 +1,6 @@
 package io.vigil.scenario;
 
+import io.vigil.test.PrivateNetns;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,7 +18,7 @@ class StalePooledUpstreamScenarioTest
     @BeforeAll
     static void requireRoot() throws Exception
     {
-        ScenarioProcess.requireRoot("the stale pooled upstream scenario");
+        PrivateNetns.requireRoot("the stale pooled upstream scenario");
     }
 
     @Test

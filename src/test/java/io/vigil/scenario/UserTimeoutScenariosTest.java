@@ -1,5 +1,6 @@
 package io.vigil.scenario;
 
+import io.vigil.test.PrivateNetns;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,7 +19,7 @@ class UserTimeoutScenariosTest
     @BeforeAll
     static void requireRoot() throws Exception
     {
-        ScenarioProcess.requireRoot("user-timeout scenarios");
+        PrivateNetns.requireRoot("user-timeout scenarios");
     }
 
     @ParameterizedTest

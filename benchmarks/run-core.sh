@@ -19,6 +19,8 @@
 #   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
 #   TARGETS="vigil vigil-spin" ...          also (only when named) this build with idle-strategy = spin and
 #                                           idle-spin = IDLE_SPIN (default 50us), ports +500: block vs spin, interleaved
+#   TARGETS="vigil haproxy haproxy-b" ...   also (only when named) a second HAProxy, same config, ports +600: the A/A
+#                                           noise floor, haproxy-b/haproxy beside vigil/haproxy in the table
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
@@ -40,10 +42,11 @@ install_missing iperf3:iperf3 wrk:wrk nginx:nginx-light /usr/lib/nginx/modules/n
 bin/vigil --version >/dev/null   # builds the jar if needed
 
 
-# ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy), +400 (base)
+# ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy), +400 (base), +600 (haproxy-b)
 IPERF=15201; HTTP=18080; SINK=19000; ECHO=17000
-declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300 [base]=400 [vigil-spin]=500)
+declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300 [base]=400 [vigil-spin]=500 [haproxy-b]=600)
 spin=""; for t in "${targets[@]}"; do [ "$t" != vigil-spin ] || spin=1; done
+aa=""; for t in "${targets[@]}"; do [ "$t" != haproxy-b ] || aa=1; done
 
 # --- upstreams, CPU 0
 bg taskset -c 0 iperf3 -s -p $IPERF
@@ -105,7 +108,9 @@ stream {
 NGX
 bg taskset -c 1 nginx -c "$PWD/$out/nginx-stream.conf" -p "$PWD/$out"
 
-cat >"$out/haproxy.cfg" <<HAP
+haproxy_conf() { # haproxy_conf OFFSET: the same configuration for haproxy and its A/A twin haproxy-b
+  local o=$1
+  cat <<HAP
 global
   nbthread 1
   maxconn 9900
@@ -116,22 +121,28 @@ defaults
   timeout client 10m
   timeout server 10m
 listen iperf
-  bind 127.0.0.1:$((IPERF+300))
+  bind 127.0.0.1:$((IPERF+o))
   server s 127.0.0.1:$IPERF
 listen http
-  bind 127.0.0.1:$((HTTP+300))
+  bind 127.0.0.1:$((HTTP+o))
   server s 127.0.0.1:$HTTP
 listen idle
-  bind 127.0.0.1:$((SINK+300))
+  bind 127.0.0.1:$((SINK+o))
   option clitcpka
   server s 127.0.0.1:$SINK
 listen echo
-  bind 127.0.0.1:$((ECHO+300))
+  bind 127.0.0.1:$((ECHO+o))
   server s 127.0.0.1:$ECHO
 HAP
+}
+haproxy_conf 300 >"$out/haproxy.cfg"
 bg taskset -c 1 haproxy -f "$out/haproxy.cfg"
+if [ -n "$aa" ]; then
+  haproxy_conf 600 >"$out/haproxy-b.cfg"
+  bg taskset -c 1 haproxy -f "$out/haproxy-b.cfg"
+fi
 
-for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300 ${BASELINE_JAR:+400} ${spin:+500}; do wait_port $((p+o)); done; done
+for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300 ${BASELINE_JAR:+400} ${spin:+500} ${aa:+600}; do wait_port $((p+o)); done; done
 
 proxy_pids() { # pids whose CPU and memory count for a proxy
   case $1 in
@@ -140,6 +151,7 @@ proxy_pids() { # pids whose CPU and memory count for a proxy
     base) pgrep -f "jar $BASELINE_JAR run -c $out/base.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
+    haproxy-b) pgrep -f "haproxy -f $out/haproxy-b.cfg" ;;
     direct) ;;
   esac
 }
@@ -250,7 +262,8 @@ NGX
     '  clitcpka-intvl 1s' '  clitcpka-cnt 2' '  server s 127.0.0.3:9000' >"$out/lab-haproxy.cfg"
   declare -A LAB=([vigil]="$PWD/bin/vigil run -c $PWD/$out/lab-vigil.conf"
     [base]="env LC_ALL=C.UTF-8 java --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar $BASELINE_JAR run -c $PWD/$out/lab-vigil.conf"
-    [nginx]="nginx -c $PWD/$out/lab-nginx.conf -p $PWD/$out" [haproxy]="haproxy -f $PWD/$out/lab-haproxy.cfg")
+    [nginx]="nginx -c $PWD/$out/lab-nginx.conf -p $PWD/$out" [haproxy]="haproxy -f $PWD/$out/lab-haproxy.cfg"
+    [haproxy-b]="haproxy -f $PWD/$out/lab-haproxy.cfg")
   for i in $(seq "$DEAD_PEER_RUNS"); do
     for target in "${targets[@]}"; do
       case $target in direct|vigil-spin) continue ;; esac   # the idle strategy does not change keepalive

@@ -10,6 +10,8 @@
 #   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-http.sh   also an older build ("base", port 18880),
 #                                           interleaved with the current one; the table adds vigil/base
 #   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
+#   TARGETS="vigil haproxy haproxy-b" ...   also (only when named) a second HAProxy, same config, port 18980: the
+#                                           A/A noise floor, haproxy-b/haproxy beside vigil/haproxy in the table
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
@@ -31,6 +33,8 @@ bin/vigil --version >/dev/null   # builds the jar if needed
 ORIGIN=18480
 declare -A PORT=([direct]=$ORIGIN [vigil]=18580 [nginx]=18680 [haproxy]=18780)
 [ -z "$BASELINE_JAR" ] || PORT[base]=18880
+aa=""; for t in "${targets[@]}"; do [ "$t" != haproxy-b ] || aa=1; done
+[ -z "$aa" ] || PORT[haproxy-b]=18980
 
 # --- origin, CPU 0: a 100-byte body
 body=$(printf 'x%.0s' $(seq 99))
@@ -74,7 +78,8 @@ http {
 NGX
 bg taskset -c 1 nginx -c "$PWD/$out/nginx-proxy.conf" -p "$PWD/$out"
 
-cat >"$out/haproxy.cfg" <<HAP
+haproxy_conf() { # haproxy_conf PORT: the same configuration for haproxy and its A/A twin haproxy-b
+  cat <<HAP
 global
   nbthread 1
 defaults
@@ -84,11 +89,17 @@ defaults
   timeout server 60s
   timeout http-keep-alive 75s
 listen web
-  bind 127.0.0.1:${PORT[haproxy]}
+  bind 127.0.0.1:$1
   http-reuse safe
   server s 127.0.0.1:$ORIGIN
 HAP
+}
+haproxy_conf "${PORT[haproxy]}" >"$out/haproxy.cfg"
 bg taskset -c 1 haproxy -f "$out/haproxy.cfg"
+if [ -n "$aa" ]; then
+  haproxy_conf "${PORT[haproxy-b]}" >"$out/haproxy-b.cfg"
+  bg taskset -c 1 haproxy -f "$out/haproxy-b.cfg"
+fi
 
 for p in "${PORT[@]}"; do wait_port "$p"; done
 proxy_pids() {
@@ -97,6 +108,7 @@ proxy_pids() {
     base) pgrep -f "jar $BASELINE_JAR run -c $out/base.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
+    haproxy-b) pgrep -f "haproxy -f $out/haproxy-b.cfg" ;;
   esac
 }
 upstream_conns() { ss -Htn state established "( dport = :$ORIGIN )" | wc -l; }

@@ -112,7 +112,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
             wrote = false;
             if (!forceFresh && pool != null)
             {
-                pooled = pool.acquire(next);
+                pooled = pool.acquire(next, !replaysWhole());
                 if (pooled != null)
                 {
                     channel = pooled.channel();
@@ -220,6 +220,20 @@ final class UpstreamLease implements UpstreamConnector.Owner
     boolean retriesOnFresh()
     {
         return reused && !reuseRetried && !ex.responseAnyByte && canReplay();
+    }
+
+    /**
+     * Whether a reused connection found dead at any point before the answer starts will be replaced by a fresh one
+     * with the whole request sent again: replayable now, and the whole body already held (a body still arriving
+     * can stream past the buffer, after which it cannot be sent again). Then the pool's probe read before reuse
+     * (one syscall per request) only finds earlier a FIN or reset the replay recovers from anyway; otherwise it
+     * keeps the request off a connection whose FIN arrived since the last select pass. Left to the replay's side:
+     * stray bytes (a server's 408 before its idle close) that arrived since the last select pass are read as the
+     * answer, a window the probe only narrowed (to the time since the probe); nginx and HAProxy do not probe.
+     */
+    private boolean replaysWhole()
+    {
+        return !reuseRetried && canReplay() && ex.requestBody.complete();
     }
 
     private boolean canReplay()

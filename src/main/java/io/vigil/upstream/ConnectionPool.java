@@ -90,13 +90,28 @@ public final class ConnectionPool implements TimerTarget
     }
 
     /**
-     * Take an idle connection to {@code peer}, most recently used first. The caller attaches its own handler to
-     * the key and sets its interest ops.
+     * Take an idle connection to {@code peer}, most recently used first, proven quiet by a probe read. The caller
+     * attaches its own handler to the key and sets its interest ops.
      *
      * @param peer the peer the balancer chose.
      * @return a connection, or null when none to that peer is idle.
      */
     public PooledConnection acquire(final Peer peer)
+    {
+        return acquire(peer, true);
+    }
+
+    /**
+     * Take an idle connection to {@code peer}, most recently used first. The caller attaches its own handler to
+     * the key and sets its interest ops.
+     *
+     * @param peer  the peer the balancer chose.
+     * @param probe read before handing it out, to catch a FIN or stray bytes that arrived since the last select
+     *              pass (one syscall). A caller that sends the request again on a fresh connection when a reused
+     *              one fails before answering passes false: the probe would only move that failure earlier.
+     * @return a connection, or null when none to that peer is idle.
+     */
+    public PooledConnection acquire(final Peer peer, final boolean probe)
     {
         PooledConnection c = newest;
         while (c != null)
@@ -105,7 +120,7 @@ public final class ConnectionPool implements TimerTarget
             if (c.peer == peer)
             {
                 unlink(c);
-                if (!quiet(c))
+                if (probe && !quiet(c))
                 {
                     evictedByPeer++;
                     loop.counters().increment(stats + UpstreamCounters.POOL_EVICTED_BY_PEER);

@@ -147,6 +147,24 @@ public final class TestOrigin implements AutoCloseable
     }
 
     /**
+     * Close every open connection now (a FIN each), as a server's idle close would.
+     */
+    public void closeAll()
+    {
+        for (final Socket socket : sockets)
+        {
+            try
+            {
+                socket.close();
+            }
+            catch (final IOException ex)
+            {
+                // closing anyway
+            }
+        }
+    }
+
+    /**
      * Reset every open connection (SO_LINGER 0), as a crashed server's kernel would.
      */
     public void resetAll()

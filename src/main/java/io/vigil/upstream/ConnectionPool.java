@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A connection comes back only while it is under its request and age limits; when the pool is full the least
  * recently used one is closed. Idle connections stay registered for reads: any readability (stray bytes, FIN, RST
- * or a keepalive ETIMEDOUT) means the connection cannot carry a request any more, so it is evicted at once and a
- * dead pooled connection is never handed out. Each idle connection also has a deadline: the pool's idle timeout,
+ * or a keepalive ETIMEDOUT) means the connection cannot carry a request any more, so it is evicted at once; what
+ * arrived since the last select pass a probe read finds before reuse, unless the caller waives it because it sends
+ * the request again on a fresh connection anyway. Each idle connection also has a deadline: the pool's idle timeout,
  * cut short by the upstream's own {@code Keep-Alive: timeout=N} so Vigil closes first and never races the server.
  * One pool timer serves all deadlines (armed for the earliest), so taking and giving back a connection per
  * request costs no timer-wheel work.

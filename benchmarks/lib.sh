@@ -29,11 +29,12 @@ cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print 
 # bin/vigil's defaults (Serial GC, small heap, ...): for a fair before/after, give both the same flags through
 # VIGIL_JAVA_OPTS (RESULTS.md, "HTTP mode before/after tonight's work"). Call it in the background (it execs): BASELINE_JAR, an older build (e.g. from
 # `git worktree add /tmp/base COMMIT`), runs through this beside the current one. BASELINE_JAVA=/path/bin/java runs
-# it on another JDK (e.g. the same jar on 17 and 25, side by side).
+# it on another JDK (e.g. the same jar on 17 and 25, side by side); BASELINE_JAVA_OPTS adds flags for it alone (e.g. the
+# same jar with and without a JIT flag).
 java_vigil() {
   local cpu=$1 jar=$2; shift 2
   # shellcheck disable=SC2086
-  LC_ALL=C.UTF-8 exec taskset -c "$cpu" "${BASELINE_JAVA:-java}" ${VIGIL_JAVA_OPTS:-} --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+  LC_ALL=C.UTF-8 exec taskset -c "$cpu" "${BASELINE_JAVA:-java}" ${VIGIL_JAVA_OPTS:-} ${BASELINE_JAVA_OPTS:-} --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar "$jar" "$@"
 }
 

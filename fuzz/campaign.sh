@@ -20,7 +20,8 @@ targets=("$@")
   KeepAliveSyntaxFuzzTest#shouldParseSoKeepalive
   NginxTimeFuzzTest#shouldParseTimes
   ConfigLoaderFuzzTest#shouldLoadOrRefuseConfigs
-  ProxyHeaderParserFuzzTest#shouldReadProxyHeaders)
+  ProxyHeaderParserFuzzTest#shouldReadProxyHeaders
+  ClientHelloScannerFuzzTest#shouldScanClientHellos)
 seconds_each=${FUZZ_SECONDS:-3600}
 runs_each=${FUZZ_RUNS:-10000000}
 mkdir -p target/fuzz-logs

@@ -46,6 +46,7 @@ final class ConfigPage
                 .field("proxy_timeout_ms", ms(l.proxyTimeoutNs()))
                 .field("backlog", l.backlog())
                 .field("reuseport", l.reuseport())
+                .field("half_close", l.halfClose())
                 .field("access_log", l.accessLog())
                 .field("proxy_protocol", l.proxyProtocol().enabled())
                 .field("proxy_protocol_timeout_ms", ms(l.proxyProtocol().timeoutNs()))

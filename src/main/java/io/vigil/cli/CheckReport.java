@@ -32,7 +32,8 @@ final class CheckReport
         {
             out.println("listener " + listener.name() + "  " + HostPort.format(listener.listen()) + "  mode=" +
                 listener.mode().name().toLowerCase() + "  upstream=" + listener.upstream() + "  proxy-timeout=" +
-                seconds(listener.proxyTimeoutNs()));
+                seconds(listener.proxyTimeoutNs()) + (listener.mode() == ListenerConfig.Mode.TCP ?
+                "  half-close=" + (listener.halfClose() ? "on" : "off") : ""));
             out.println("  client so-keepalive=" + describe(listener.soKeepalive(), system));
             out.println("  client user-timeout=" + describe(listener.userTimeout(), listener.soKeepalive(), system) +
                 "  max-connections=" + limit(listener.limits().maxConnections()) + " max-connections-per-client=" +

@@ -26,6 +26,8 @@ import java.net.InetSocketAddress;
  * @param userTimeout    TCP_USER_TIMEOUT for accepted sockets (off, a time, or auto from so-keepalive).
  * @param proxyProtocol  whether connections start with a PROXY protocol header, and from whom.
  * @param routes         upstreams by TLS server name ({@code mode = tcp} only), or null: all go to upstream.
+ * @param halfClose      forward a FIN as a half-close and wait for the other side's ({@code mode = tcp}; nginx
+ *                       proxy_half_close); false: the first FIN, once what preceded it is delivered, closes both.
  */
 public record ListenerConfig(
     String name,
@@ -45,7 +47,8 @@ public record ListenerConfig(
     ConnectionLimits limits,
     UserTimeout userTimeout,
     ProxyProtocolConfig proxyProtocol,
-    SniRoutes routes)
+    SniRoutes routes,
+    boolean halfClose)
 {
     /** Listener protocol mode. */
     public enum Mode

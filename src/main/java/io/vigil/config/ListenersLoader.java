@@ -79,6 +79,11 @@ final class ListenersLoader
                     }
                 }
             }
+            if (listener.mode() == ListenerConfig.Mode.HTTP && object.containsKey("half-close"))
+            {
+                throw node.error("half-close", "applies only to mode = tcp (an HTTP listener's tunnel after 101 " +
+                    "always forwards a FIN as a half-close)");
+            }
             if (listener.routes() == null && object.containsKey("preread-timeout"))
             {
                 throw node.error("preread-timeout", "applies only to a listener with routes");
@@ -194,7 +199,8 @@ final class ListenersLoader
                 node.integer("max-connections-per-client", 0, Integer.MAX_VALUE)),
             userTimeout(node),
             proxyProtocol(node),
-            routes);
+            routes,
+            node.bool("half-close"));
     }
 
     private static ProxyProtocolConfig proxyProtocol(final ConfigNode node)

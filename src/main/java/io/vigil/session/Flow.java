@@ -32,8 +32,13 @@ public final class Flow
     public boolean writeReady = true;
     /** src sent FIN. */
     public boolean srcEof;
-    /** FIN forwarded to dst. */
+    /** src ended and every byte read before its FIN reached dst; the FIN too when {@link #halfClose}. */
     public boolean dstShut;
+    /**
+     * Forward src's FIN as a half-close (shutdown of dst's output). False: the relay closes both sockets instead
+     * once this direction has delivered everything (the listener's half-close = off).
+     */
+    public boolean halfClose = true;
     /** Bytes read from src. */
     public long bytes;
     /** Bytes written to dst. */
@@ -60,7 +65,7 @@ public final class Flow
     }
 
     /**
-     * @return true once src has ended and everything, including the FIN, reached dst.
+     * @return true once src has ended and everything (and the FIN, with {@link #halfClose}) reached dst.
      */
     public boolean finished()
     {
@@ -146,9 +151,12 @@ public final class Flow
         }
         if (srcEof && head == tail && !dstShut)
         {
-            // half-close: the peer learns the stream ended, the other direction keeps flowing
             dstShut = true;
-            dst.shutdownOutput();
+            if (halfClose)
+            {
+                // the peer learns the stream ended, the other direction keeps flowing
+                dst.shutdownOutput();
+            }
             result = MOVED;
         }
         return result;

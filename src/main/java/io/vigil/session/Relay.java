@@ -16,8 +16,8 @@ import java.nio.channels.SelectionKey;
  * interest ops follow from their state after each pump (a full buffer stops reading: backpressure; pending bytes
  * ask for OP_WRITE); a FIN is forwarded as a half-close. A socket left with no interest ops is invisible to epoll,
  * so while one exists the loop's liveness checks ask the kernel about it ({@link Liveness}). The relay ends when
- * both directions finished, or at the first socket failure, classified with what the kernel could have meant
- * ({@link #idleKeepAlive}), and tells its owner once. Owned by one loop.
+ * both directions finished (one, with {@link #halfClose} off), or at the first socket failure, classified with
+ * what the kernel could have meant ({@link #idleKeepAlive}), and tells its owner once. Owned by one loop.
  */
 public final class Relay implements LivenessCheck
 {
@@ -132,6 +132,19 @@ public final class Relay implements LivenessCheck
     }
 
     /**
+     * Whether a FIN is forwarded as a half-close (the default) or ends the relay once everything read before it
+     * was delivered (nginx's proxy_half_close off): then bytes still waiting for the side that sent the FIN, and
+     * all the other side sends after it, are dropped. Call before {@link #start}.
+     *
+     * @param on true to forward FINs and wait for both.
+     */
+    public void halfClose(final boolean on)
+    {
+        toUpstream.halfClose = on;
+        toClient.halfClose = on;
+    }
+
+    /**
      * Start relaying between two registered sockets. Both may already have bytes (or a FIN) waiting.
      *
      * @param client   the client socket's key.
@@ -215,7 +228,9 @@ public final class Relay implements LivenessCheck
         if (pump(toUpstream, Side.CLIENT, Side.UPSTREAM) && pump(toClient, Side.UPSTREAM, Side.CLIENT))
         {
             count();
-            if (toUpstream.finished() && toClient.finished())
+            final boolean done = toUpstream.halfClose ? toUpstream.finished() && toClient.finished() :
+                toUpstream.finished() || toClient.finished();
+            if (done)
             {
                 end(CloseReason.EOF, firstFin);
             }

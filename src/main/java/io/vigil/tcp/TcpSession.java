@@ -168,6 +168,7 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             counters, listener.stats());
         relay.userTimeouts(listener.clientUserTimeoutNs(), listener.upstreamUserTimeoutNs(),
             listener.userTimeoutByWriteStall());
+        relay.halfClose(listener.config().halfClose());
         relay.start(clientKey, upstreamKey);
         carryToUpstream();
         listener.observer().onEstablished(listener.name(), client.channel(), upstream);

@@ -1,6 +1,7 @@
 package io.vigil.tcp;
 
 import io.vigil.session.CloseReason;
+import io.vigil.test.Admin;
 import io.vigil.test.Await;
 import io.vigil.test.Closer;
 import io.vigil.test.TestUpstream;
@@ -77,8 +78,10 @@ class FailoverTest
     {
         final TestUpstream good = TestUpstream.loopback(TestUpstream.Mode.ECHO);
         resources.keep(good);
-        final String servers = "\"127.0.0.1:" + refusedPort() + "\", \"" + good.hostPort() + "\"";
-        final VigilHarness vigil = VigilHarness.start(config(servers, "2s"));
+        final String refused = "127.0.0.1:" + refusedPort();
+        final String servers = "\"" + refused + "\", \"" + good.hostPort() + "\"";
+        final VigilHarness vigil = VigilHarness.start(config(servers, "2s")
+            .replace("vigil {", "vigil { admin { listen = \"127.0.0.1:0\" },"));
         resources.keep(vigil);
         // round-robin starts with the refused server; it fails once and is then skipped for fail-timeout
         for (int i = 0; i < 4; i++)
@@ -96,6 +99,11 @@ class FailoverTest
             vigil.accessLog());
         assertEquals(List.of(2L, 1L, 1L, 1L), vigil.accessLog().lines()
             .map(line -> Long.parseLong(line.replaceAll(".* tries=(\\d+) .*", "$1"))).toList(), vigil.accessLog());
+        // on loopback the refusal is found by the connect's immediate finishConnect: counted as the selected one's
+        final String failures = "vigil_upstream_connect_failures_total{reason=\"%s\",server=\"" + refused +
+            "\",upstream=\"up\"}";
+        assertEquals(1, Admin.metric(vigil.adminAddress(), String.format(failures, "refused")));
+        assertEquals(0, Admin.metric(vigil.adminAddress(), String.format(failures, "local")));
     }
 
     @Test

@@ -6,6 +6,8 @@
 #   VIGIL_JAR=path/vigil.jar    the build to measure (default target/vigil.jar; a copy is safe from rebuilds)
 #   BEFORE_JAR=path/vigil.jar   also run that build of Vigil (target "before") side by side
 #   KEEPALIVE=120:30:5          client-side keepalive on every proxy (Vigil so-keepalive, nginx so_keepalive=)
+#   HALF_CLOSE_OFF=1            also run VIGIL_JAR with half-close = off (target "vigil-nohc"): the first FIN closes
+#                               both sides, as nginx (proxy_half_close off) does; "vigil" keeps the default (on)
 #   STRACE=1                    then one run per proxy under `strace -c -f`: syscalls per connection
 #   PROXY_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java   the JVM of both Vigil builds (default: java on the PATH;
 #                               Java 22+ accepts with accept4, issue 14)
@@ -23,20 +25,24 @@ source benchmarks/lib.sh
 bin/vigil --version >/dev/null   # builds the jar if needed
 
 ECHO=17050
-declare -A PORT=([vigil]=17150 [before]=17350 [nginx]=17250)
+declare -A PORT=([vigil]=17150 [before]=17350 [nginx]=17250 [vigil-nohc]=17450)
 declare -A JAR=([vigil]=${VIGIL_JAR:-target/vigil.jar} [before]=${BEFORE_JAR:-})
-targets=(vigil nginx)
-[ -n "${BEFORE_JAR:-}" ] && targets=(vigil before nginx)
+declare -A EXTRA=([vigil-nohc]=", half-close = off")
+targets=(vigil)
+[ -n "${BEFORE_JAR:-}" ] && targets+=(before)
+[ "${HALF_CLOSE_OFF:-0}" = 1 ] && { targets+=(vigil-nohc); JAR[vigil-nohc]=${JAR[vigil]}; }
+targets+=(nginx)
 ka_vigil=${KEEPALIVE:+, so-keepalive = \"$KEEPALIVE\"}
 ka_nginx=${KEEPALIVE:+ so_keepalive=$KEEPALIVE}
 
 bg taskset -c 0 bin/vigil-bench echo --listen 127.0.0.1:$ECHO
-for t in vigil before; do
-  [ -n "${JAR[$t]}" ] || continue
+for t in vigil before vigil-nohc; do
+  [ -n "${JAR[$t]:-}" ] || continue
+  opts="$ka_vigil${EXTRA[$t]:-}"
   cat >"$out/$t.conf" <<CONF
 vigil {
   event-loops = 1
-  listeners = [ { name = echo, listen = "127.0.0.1:${PORT[$t]}", upstream = echo, access-log = false $ka_vigil } ]
+  listeners = [ { name = echo, listen = "127.0.0.1:${PORT[$t]}", upstream = echo, access-log = false $opts } ]
   upstreams { echo { servers = ["127.0.0.1:$ECHO"] } }
 }
 CONF
@@ -55,7 +61,7 @@ for t in "${targets[@]}"; do wait_port "${PORT[$t]}"; done
 
 proxy_pids() {
   case $1 in
-    vigil|before) pgrep -f "run -c $out/$1.conf" ;;
+    vigil|before|vigil-nohc) pgrep -f "run -c $out/$1.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
   esac
 }

@@ -164,6 +164,16 @@ public final class Relay implements LivenessCheck
     }
 
     /**
+     * The upstream socket was connected just now: read it when epoll reports it readable, not in the first pass,
+     * where it has not even seen the request yet (that read would find nothing: one EAGAIN per connection).
+     * Call after {@link #start}.
+     */
+    public void readUpstreamWhenReady()
+    {
+        toClient.readReady = false;
+    }
+
+    /**
      * Bytes already read from the client before the relay began (after an HTTP request head), and whether it
      * had ended its stream. The relay takes ownership of the buffer.
      */

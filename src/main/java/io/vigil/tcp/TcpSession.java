@@ -170,6 +170,7 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             listener.userTimeoutByWriteStall());
         relay.halfClose(listener.config().halfClose());
         relay.start(clientKey, upstreamKey);
+        relay.readUpstreamWhenReady();
         carryToUpstream();
         listener.observer().onEstablished(listener.name(), client.channel(), upstream);
         relay.run();

@@ -136,6 +136,14 @@ public final class HttpConnection extends Session implements Relay.Owner
         }
         else if (key == lease.key && lease.state == UpstreamLease.READY)
         {
+            if ((ready & SelectionKey.OP_READ) != 0 && lease.readyBeforeRequest())
+            {
+                // what is there arrived before the request went (FIN, reset, or bytes nobody asked for, such as a
+                // 408): not this request's answer, so the unprobed reuse is replayed on a fresh connection
+                lease.failed(CloseReason.EOF);
+                drive();
+                return;
+            }
             lease.readable |= (ready & SelectionKey.OP_READ) != 0;
             lease.writable |= (ready & SelectionKey.OP_WRITE) != 0;
         }
@@ -378,6 +386,11 @@ public final class HttpConnection extends Session implements Relay.Owner
     long nowNs()
     {
         return loop.nowNs();
+    }
+
+    long selectPass()
+    {
+        return loop.selectPass();
     }
 
     SelectionKey clientKey()

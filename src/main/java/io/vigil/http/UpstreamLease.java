@@ -24,6 +24,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
     static final int NONE = 0;
     static final int CONNECTING = 1;
     static final int READY = 2;
+    private static final long PROBED = -1;
 
     private final HttpConnection connection;
     private final Exchange ex;
@@ -44,6 +45,8 @@ final class UpstreamLease implements UpstreamConnector.Owner
     private boolean reuseRetried;
     private boolean acquiring;
     private boolean retry;
+    /** The select pass a pooled connection was taken in without a probe read, else {@link #PROBED}. */
+    private long unprobedPass = PROBED;
     /** Whether and when bytes last went to the upstream on this connection: tells retransmission from keepalive. */
     boolean wrote;
     long wroteNs;
@@ -112,9 +115,11 @@ final class UpstreamLease implements UpstreamConnector.Owner
             wrote = false;
             if (!forceFresh && pool != null)
             {
-                pooled = pool.acquire(next, !replaysWhole());
+                final boolean probe = !replaysWhole();
+                pooled = pool.acquire(next, probe);
                 if (pooled != null)
                 {
+                    unprobedPass = probe ? PROBED : connection.selectPass();
                     channel = pooled.channel();
                     key = pooled.key();
                     key.attach(connection);
@@ -128,6 +133,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
                 }
             }
             reused = false;
+            unprobedPass = PROBED;
             state = CONNECTING;
             connector.connect();
             return; // the outcome comes through onUpstreamConnected / onUpstreamAttemptFailed
@@ -227,13 +233,28 @@ final class UpstreamLease implements UpstreamConnector.Owner
      * with the whole request sent again: replayable now, and the whole body already held (a body still arriving
      * can stream past the buffer, after which it cannot be sent again). Then the pool's probe read before reuse
      * (one syscall per request) only finds earlier a FIN or reset the replay recovers from anyway; otherwise it
-     * keeps the request off a connection whose FIN arrived since the last select pass. Left to the replay's side:
-     * stray bytes (a server's 408 before its idle close) that arrived since the last select pass are read as the
-     * answer, a window the probe only narrowed (to the time since the probe); nginx and HAProxy do not probe.
+     * keeps the request off a connection whose FIN arrived since the last select pass. Stray bytes (a server's 408
+     * before its idle close) already in the pass's ready set are caught by {@link #readyBeforeRequest()}; those that
+     * arrived after it was collected are read as the answer, a window the probe only narrowed (to the time since
+     * the probe); nginx and HAProxy do not probe.
      */
     private boolean replaysWhole()
     {
         return !reuseRetried && canReplay() && ex.requestBody.complete();
+    }
+
+    /**
+     * Whether the connection, taken from the pool without a probe read, is reported readable from the ready set of
+     * the select pass it was taken in: that readiness was collected before the request went, so whatever is there
+     * (a FIN, a reset, a server's 408, the late tail of an earlier answer) is no answer to it. Bytes that arrive
+     * after the pass's ready set was collected and before the request went remain indistinguishable from the
+     * answer; the probe read narrows that window to the time between the probe and the request.
+     *
+     * @return true when the connection must be treated as failed before answering.
+     */
+    boolean readyBeforeRequest()
+    {
+        return unprobedPass != PROBED && unprobedPass == connection.selectPass() && !ex.responseAnyByte;
     }
 
     private boolean canReplay()
@@ -329,6 +350,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
 
     private void forget()
     {
+        unprobedPass = PROBED;
         pooled = null;
         channel = null;
         key = null;

@@ -128,6 +128,17 @@ public final class EventLoop implements Agent
         return nowNs;
     }
 
+    /**
+     * The current select pass: a key dispatched while this is still the value something was done at became ready
+     * before it was done (the pass's ready set is collected when the pass starts). Loop thread only.
+     *
+     * @return select calls so far.
+     */
+    public long selectPass()
+    {
+        return selector.passes();
+    }
+
     /** Read the clock again: a blocking select's first key comes after a wait that may have lasted seconds. */
     void refreshClock()
     {

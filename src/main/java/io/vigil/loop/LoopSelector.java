@@ -24,6 +24,8 @@ final class LoopSelector
     private boolean clockStale;
     /** The blocking select just ran (and dispatched what was ready): the next duty cycle needs no selectNow. */
     private boolean justSelected;
+    /** Select calls so far: the ready set a key is dispatched from was collected at the start of the current one. */
+    private long passes;
 
     LoopSelector(final EventLoop loop, final Selector selector)
     {
@@ -53,6 +55,7 @@ final class LoopSelector
             return 0;
         }
         justSelected = false;
+        passes++;
         return selector.selectNow(onSelected);
     }
 
@@ -71,6 +74,7 @@ final class LoopSelector
             {
                 clockStale = true;
                 final long startNs = histograms == null ? 0 : System.nanoTime();
+                passes++;
                 final int keys = selector.select(onSelected, timeoutMs);
                 if (histograms != null)
                 {
@@ -105,6 +109,11 @@ final class LoopSelector
     boolean waiting()
     {
         return selecting;
+    }
+
+    long passes()
+    {
+        return passes;
     }
 
     private void onSelected(final SelectionKey key)

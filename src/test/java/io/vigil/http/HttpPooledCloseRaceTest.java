@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -34,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dispatches the request first and the request goes for a connection while the FIN waits undispatched. A GET
  * (replayable, held whole) takes the pooled connection without a probe read and, finding it closed, is sent again
  * on a fresh one; a POST is kept off it by the probe. Either way the client gets the origin's 200 and the origin
- * sees each request once.
+ * sees each request once. Bytes the origin sends unasked in place of the FIN (a 408, a late tail) are never the
+ * GET's answer.
  */
 @Timeout(30)
 class HttpPooledCloseRaceTest
@@ -67,8 +69,8 @@ class HttpPooledCloseRaceTest
     {
         try (RawHttp http = new RawHttp(vigil.address("web")))
         {
-            final RawHttp.Response response = raceOriginCloseWith(http,
-                "GET /status/200 HTTP/1.1\r\nHost: a\r\n\r\n");
+            final RawHttp.Response response = raceOriginWith(http,
+                "GET /status/200 HTTP/1.1\r\nHost: a\r\n\r\n", origin::closeAll);
             assertEquals(200, response.status(), response.raw());
             assertEquals("2", response.header("x-conn"), "answered on a fresh connection");
         }
@@ -83,8 +85,8 @@ class HttpPooledCloseRaceTest
     {
         try (RawHttp http = new RawHttp(vigil.address("web")))
         {
-            final RawHttp.Response response = raceOriginCloseWith(http,
-                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc");
+            final RawHttp.Response response = raceOriginWith(http,
+                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc", origin::closeAll);
             assertEquals(200, response.status(), response.raw());
             assertEquals("abc", response.body());
             assertEquals("2", response.header("x-conn"), "answered on a fresh connection");
@@ -94,11 +96,28 @@ class HttpPooledCloseRaceTest
         assertEquals(1, upstreamStat(UpstreamCounters.POOL_EVICTED_BY_PEER), "the probe read found the FIN");
     }
 
+    @Test
+    void shouldNeverAnswerAGetWithBytesThePooledConnectionCarriedBeforeTheRequest() throws Exception
+    {
+        try (RawHttp http = new RawHttp(vigil.address("web")))
+        {
+            // bytes nobody asked for on the idle connection (a server's 408 before its idle close, the late tail of
+            // an earlier answer): they are not this client's answer, whatever they look like
+            final RawHttp.Response response = raceOriginWith(http, "GET /status/200 HTTP/1.1\r\nHost: a\r\n\r\n",
+                () -> origin.sendToAll("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Stray: 1\r\n\r\nstray"));
+            assertEquals(200, response.status(), response.raw());
+            assertNull(response.header("x-stray"), response.raw());
+            assertEquals("2", response.header("x-conn"), "answered on a fresh connection");
+        }
+    }
+
     /**
      * One exchange to fill the pool, then the race: hold the loop, send {@code request}, once it is readable at
-     * Vigil close the origin's side of the pooled connection, once that FIN is readable too let the loop go.
+     * Vigil let the origin act on the pooled connection ({@code originAction}: close it, or send bytes unasked),
+     * once that is readable too let the loop go.
      */
-    private RawHttp.Response raceOriginCloseWith(final RawHttp http, final String request) throws Exception
+    private RawHttp.Response raceOriginWith(final RawHttp http, final String request, final Runnable originAction)
+        throws Exception
     {
         assertEquals("1", http.get("/hello").header("x-conn"));
         Await.until(() -> upstreamStat(UpstreamCounters.POOL_IDLE) == 1, Duration.ofSeconds(5), "pooled");
@@ -124,9 +143,9 @@ class HttpPooledCloseRaceTest
             final SelectionKey clientKey = client.register(watcher, SelectionKey.OP_READ);
             http.send(request);
             awaitReadable(watcher, clientKey, "the request at Vigil");
-            origin.closeAll();
+            originAction.run();
             final SelectionKey upstreamKey = upstream.register(watcher, SelectionKey.OP_READ);
-            awaitReadable(watcher, upstreamKey, "the origin's FIN at Vigil");
+            awaitReadable(watcher, upstreamKey, "the origin's FIN or bytes at Vigil");
         }
         finally
         {

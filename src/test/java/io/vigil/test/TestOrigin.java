@@ -165,6 +165,28 @@ public final class TestOrigin implements AutoCloseable
     }
 
     /**
+     * Write {@code bytes} on every open connection now, unasked, as a server's 408 before its idle close (or the late
+     * tail of an earlier response) would arrive.
+     *
+     * @param bytes what to send.
+     */
+    public void sendToAll(final String bytes)
+    {
+        for (final Socket socket : sockets)
+        {
+            try
+            {
+                socket.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+            }
+            catch (final IOException ex)
+            {
+                // a closed connection gets nothing
+            }
+        }
+    }
+
+    /**
      * Reset every open connection (SO_LINGER 0), as a crashed server's kernel would.
      */
     public void resetAll()

@@ -245,16 +245,23 @@ final class UpstreamLease implements UpstreamConnector.Owner
 
     /**
      * Whether the connection, taken from the pool without a probe read, is reported readable from the ready set of
-     * the select pass it was taken in: that readiness was collected before the request went, so whatever is there
-     * (a FIN, a reset, a server's 408, the late tail of an earlier answer) is no answer to it. Bytes that arrive
-     * after the pass's ready set was collected and before the request went remain indistinguishable from the
-     * answer; the probe read narrows that window to the time between the probe and the request.
+     * the select pass it was taken in, and the deferred probe read finds something: that readiness was collected
+     * before the request went, so whatever is there (a FIN, a reset, a server's 408, the late tail of an earlier
+     * answer) is no answer to it. The probe tells it from readiness already consumed (the previous exchange read
+     * the bytes this pass reported), which costs nothing. Bytes that arrive after the pass's ready set was
+     * collected and before the request went remain indistinguishable from the answer; the probe read at acquire
+     * narrows that window to the time between the probe and the request.
      *
      * @return true when the connection must be treated as failed before answering.
      */
     boolean readyBeforeRequest()
     {
-        return unprobedPass != PROBED && unprobedPass == connection.selectPass() && !ex.responseAnyByte;
+        if (unprobedPass == PROBED || unprobedPass != connection.selectPass() || ex.responseAnyByte)
+        {
+            return false;
+        }
+        unprobedPass = PROBED; // one probe: a key is dispatched once per pass
+        return !pool.quiet(pooled);
     }
 
     private boolean canReplay()

@@ -142,9 +142,13 @@ public final class ConnectionPool implements TimerTarget
     /**
      * The selector reports stray bytes or a FIN on an idle connection only at its next pass; one may have arrived
      * since. A read that finds nothing (EAGAIN) proves the connection quiet now; anything else means it can no
-     * longer carry a request, and a byte read here belonged to nobody. One syscall per reuse.
+     * longer carry a request, and a byte read here belonged to nobody. One syscall per reuse, or only when a caller
+     * that waived it at {@link #acquire(Peer, boolean)} sees readiness it cannot place.
+     *
+     * @param c a connection taken from this pool, with nothing read from it since.
+     * @return true when nothing is waiting on it.
      */
-    private boolean quiet(final PooledConnection c)
+    public boolean quiet(final PooledConnection c)
     {
         probe.clear();
         try

@@ -97,6 +97,20 @@ class HttpPooledCloseRaceTest
     }
 
     @Test
+    void shouldSendAGetAgainOnAFreshConnectionWhenItsPooledOneWasResetSinceTheLastSelect() throws Exception
+    {
+        try (RawHttp http = new RawHttp(vigil.address("web")))
+        {
+            final RawHttp.Response response = raceOriginWith(http, "GET /status/200 HTTP/1.1\r\nHost: a\r\n\r\n",
+                origin::resetAll);
+            assertEquals(200, response.status(), response.raw());
+            assertEquals("2", response.header("x-conn"), "answered on a fresh connection");
+        }
+        final String seen = origin.received();
+        assertEquals(seen.indexOf("GET /status/200"), seen.lastIndexOf("GET /status/200"), "sent on once");
+    }
+
+    @Test
     void shouldNeverAnswerAGetWithBytesThePooledConnectionCarriedBeforeTheRequest() throws Exception
     {
         try (RawHttp http = new RawHttp(vigil.address("web")))

@@ -73,6 +73,28 @@ public final class Flow
     }
 
     /**
+     * @return true when src has nothing waiting: the last read found it drained and no byte waits for dst.
+     */
+    public boolean quiet()
+    {
+        return !readReady && head == tail;
+    }
+
+    /**
+     * Forward, late, the FIN that half-close off kept back: the relay goes on as with half-close on.
+     *
+     * @throws IOException from the shutdown: a failure of the dst side.
+     */
+    public void forwardFin() throws IOException
+    {
+        halfClose = true;
+        if (dstShut)
+        {
+            dst.shutdownOutput();
+        }
+    }
+
+    /**
      * Read from src into the free part of the buffer.
      *
      * @return {@link #MOVED} when bytes or EOF arrived, {@link #IDLE} otherwise.

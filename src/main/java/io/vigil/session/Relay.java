@@ -7,6 +7,7 @@ import io.vigil.net.SocketTuning;
 import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.LoopCounters;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 
@@ -133,8 +134,8 @@ public final class Relay implements LivenessCheck
 
     /**
      * Whether a FIN is forwarded as a half-close (the default) or ends the relay once everything read before it
-     * was delivered (nginx's proxy_half_close off): then bytes still waiting for the side that sent the FIN, and
-     * all the other side sends after it, are dropped. Call before {@link #start}.
+     * was delivered and the other side is quiet (nginx's proxy_half_close off; see {@link #closesAtFirstFin}).
+     * Call before {@link #start}.
      *
      * @param on true to forward FINs and wait for both.
      */
@@ -238,17 +239,48 @@ public final class Relay implements LivenessCheck
         if (pump(toUpstream, Side.CLIENT, Side.UPSTREAM) && pump(toClient, Side.UPSTREAM, Side.CLIENT))
         {
             count();
-            final boolean done = toUpstream.halfClose ? toUpstream.finished() && toClient.finished() :
-                toUpstream.finished() || toClient.finished();
-            if (done)
+            if (toUpstream.finished() && toClient.finished() || !toUpstream.halfClose && closesAtFirstFin())
             {
                 end(CloseReason.EOF, firstFin);
             }
-            else
+            else if (!ended)
             {
                 updateInterest();
             }
         }
+    }
+
+    /**
+     * Half-close off: one direction delivered everything before its FIN. Closing now is safe only while the other
+     * side is quiet (its bytes drained, none waiting): closing a socket with unread bytes makes the kernel reset it
+     * and drop what Vigil's send queue still holds for that peer, the tail just delivered. Otherwise the FIN is
+     * forwarded after all and the relay goes on as with half-close on, until that side finishes too.
+     *
+     * @return true to end the relay now.
+     */
+    private boolean closesAtFirstFin()
+    {
+        final Flow done = toUpstream.finished() ? toUpstream : toClient.finished() ? toClient : null;
+        if (done == null)
+        {
+            return false;
+        }
+        final Flow other = done == toUpstream ? toClient : toUpstream;
+        if (other.quiet())
+        {
+            return true;
+        }
+        try
+        {
+            toUpstream.forwardFin();
+            toClient.forwardFin();
+        }
+        catch (final IOException ex)
+        {
+            final Side side = done == toUpstream ? Side.UPSTREAM : Side.CLIENT;
+            end(classify(CloseReason.of(ex, idleKeepAlive(side)), side), side);
+        }
+        return false;
     }
 
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)

@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * A tcp listener with {@code half-close = off} (nginx proxy_half_close off): the first FIN, once everything read
  * before it was delivered, closes both sides without waiting for the other side to close. The default (on, FINs
- * forwarded as half-closes) is RelayIntegrityTest's shouldCarryHalfCloseAndKeepTheOtherDirectionOpen.
+ * forwarded as half-closes) is RelayIntegrityTest's shouldCarryHalfCloseAndKeepTheOtherDirectionOpen. When the
+ * other side is still sending, closing would reset it and drop the tail in Vigil's send queue: the relay then goes on
+ * as with half-close on.
  */
 @Timeout(60)
 class HalfCloseOffTest
@@ -73,6 +75,68 @@ class HalfCloseOffTest
             assertEquals(Side.UPSTREAM, closed.side());
             client.close();
             upstreamSide.close();
+        }
+    }
+
+    @Test
+    void shouldDeliverEverythingTheUpstreamSentBeforeItsFinWhileTheClientStillSends() throws Exception
+    {
+        final int banner = 8 << 20;
+        try (ServerSocket server = new ServerSocket();
+            VigilHarness vigil = startOn(server);
+            Socket client = new Socket())
+        {
+            // small windows: what Vigil writes toward the client waits in its send queue, not in the client's kernel
+            client.setReceiveBufferSize(64 * 1024);
+            client.connect(vigil.address("pub"), 5000);
+            client.setSoTimeout(20_000);
+            final Socket upstreamSide = server.accept();
+            // the upstream answers with a long banner and its FIN, never reading; the client keeps uploading, so
+            // Vigil holds unread client bytes when the upstream's FIN ends the session
+            final Thread upstreamWriter = new Thread(() -> writeQuietly(upstreamSide, banner, true));
+            final Thread clientWriter = new Thread(() -> writeQuietly(client, 64 << 20, false));
+            upstreamWriter.start();
+            clientWriter.start();
+            long received = 0;
+            final byte[] chunk = new byte[16 * 1024];
+            try
+            {
+                for (int n; (n = client.getInputStream().read(chunk)) > 0; )
+                {
+                    received += n;
+                    Thread.sleep(1); // a slow reader: Vigil's send queue toward the client stays full
+                }
+            }
+            catch (final IOException ex)
+            {
+                // a reset: the tail of the banner was thrown away
+            }
+            assertEquals(banner, received, "every byte the upstream sent before its FIN reached the client");
+            client.close();
+            upstreamSide.close();
+            upstreamWriter.join(10_000);
+            clientWriter.join(10_000);
+        }
+    }
+
+    private static void writeQuietly(final Socket socket, final int total, final boolean fin)
+    {
+        final byte[] chunk = new byte[64 * 1024];
+        try
+        {
+            final OutputStream out = socket.getOutputStream();
+            for (int sent = 0; sent < total; sent += chunk.length)
+            {
+                out.write(chunk);
+            }
+            if (fin)
+            {
+                socket.shutdownOutput();
+            }
+        }
+        catch (final IOException ex)
+        {
+            // closed under the writer: the test reads the outcome on the other side
         }
     }
 

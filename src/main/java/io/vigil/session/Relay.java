@@ -35,12 +35,11 @@ public final class Relay implements LivenessCheck
     private final Owner owner;
     private final EventLoop loop;
     private final BufferPool buffers;
-    private final SocketTuning clientTuning;
-    private final SocketTuning upstreamTuning;
     private final LoopCounters counters;
     private final int stats;
     private final Flow toUpstream = new Flow();
     private final Flow toClient = new Flow();
+    private final RelayVerdicts verdicts;
     private SelectionKey clientKey;
     private SelectionKey upstreamKey;
     private Side firstFin;
@@ -52,11 +51,6 @@ public final class Relay implements LivenessCheck
     private long countedToClient;
     private long countedFromUpstream;
     private long countedToUpstream;
-    private long clientUserTimeoutNs;
-    private long upstreamUserTimeoutNs;
-    private boolean writeStallTimer;
-    /** When a sweep last found bytes waiting for the client (Vigil then does not read the upstream). */
-    private long upstreamHeldBackNs = Long.MIN_VALUE / 2;
 
     /**
      * @param owner          told when the relay ends.
@@ -79,8 +73,7 @@ public final class Relay implements LivenessCheck
         this.owner = owner;
         this.loop = loop;
         this.buffers = buffers;
-        this.clientTuning = clientTuning;
-        this.upstreamTuning = upstreamTuning;
+        this.verdicts = new RelayVerdicts(loop, toUpstream, toClient, clientTuning, upstreamTuning);
         this.counters = counters;
         this.stats = stats;
     }
@@ -95,9 +88,7 @@ public final class Relay implements LivenessCheck
      */
     public void userTimeouts(final long clientNs, final long upstreamNs, final boolean writeStall)
     {
-        clientUserTimeoutNs = clientNs;
-        upstreamUserTimeoutNs = upstreamNs;
-        writeStallTimer = writeStall;
+        verdicts.userTimeouts(clientNs, upstreamNs, writeStall);
     }
 
     /**
@@ -109,27 +100,7 @@ public final class Relay implements LivenessCheck
      */
     public Side writeStalledSide(final long nowNs)
     {
-        if (!writeStallTimer || ended)
-        {
-            return null;
-        }
-        if (clientUserTimeoutNs > 0 && toClient.writeStalled(nowNs, clientUserTimeoutNs))
-        {
-            return Side.CLIENT;
-        }
-        // while bytes wait for the client, Vigil reads nothing more from the upstream, which may then block on
-        // writing and stop reading: a stall the client caused must never count against the server, so only the
-        // time since the client last held the upstream back counts (at sweep granularity)
-        if (toClient.pending())
-        {
-            upstreamHeldBackNs = nowNs;
-        }
-        else if (upstreamUserTimeoutNs > 0 && toUpstream.writeStalled(nowNs, upstreamUserTimeoutNs) &&
-            nowNs - upstreamHeldBackNs >= upstreamUserTimeoutNs)
-        {
-            return Side.UPSTREAM;
-        }
-        return null;
+        return ended ? null : verdicts.writeStalledSide(nowNs);
     }
 
     /**
@@ -278,7 +249,7 @@ public final class Relay implements LivenessCheck
         catch (final IOException ex)
         {
             final Side side = done == toUpstream ? Side.UPSTREAM : Side.CLIENT;
-            end(classify(CloseReason.of(ex, idleKeepAlive(side)), side), side);
+            end(verdicts.classify(CloseReason.of(ex, idleKeepAlive(side)), side), side);
         }
         return false;
     }
@@ -290,7 +261,7 @@ public final class Relay implements LivenessCheck
         {
             count();
             final Side side = result == Flow.SRC_FAILED ? srcSide : dstSide;
-            end(classify(CloseReason.of(flow.failure, idleKeepAlive(side)), side), side);
+            end(verdicts.classify(CloseReason.of(flow.failure, idleKeepAlive(side)), side), side);
             return false;
         }
         if (result == Flow.MOVED)
@@ -360,13 +331,14 @@ public final class Relay implements LivenessCheck
         final int clientErrno = Liveness.failedErrno(clientKey);
         if (clientErrno != Liveness.ALIVE)
         {
-            end(classify(CloseReason.ofErrno(clientErrno, idleKeepAlive(Side.CLIENT)), Side.CLIENT), Side.CLIENT);
+            end(verdicts.classify(CloseReason.ofErrno(clientErrno, idleKeepAlive(Side.CLIENT)), Side.CLIENT),
+                Side.CLIENT);
             return false;
         }
         final int upstreamErrno = Liveness.failedErrno(upstreamKey);
         if (upstreamErrno != Liveness.ALIVE)
         {
-            end(classify(CloseReason.ofErrno(upstreamErrno, idleKeepAlive(Side.UPSTREAM)), Side.UPSTREAM),
+            end(verdicts.classify(CloseReason.ofErrno(upstreamErrno, idleKeepAlive(Side.UPSTREAM)), Side.UPSTREAM),
                 Side.UPSTREAM);
             return false;
         }
@@ -382,17 +354,7 @@ public final class Relay implements LivenessCheck
      */
     public boolean idleKeepAlive(final Side side)
     {
-        final SocketTuning tuning = side == Side.CLIENT ? clientTuning : upstreamTuning;
-        final Flow toward = side == Side.CLIENT ? toClient : toUpstream;
-        return tuning.keepAliveEnabled() && !toward.dataInFlight(loop.nowNs(), tuning.keepAliveBudgetNs());
-    }
-
-    /** A retransmission timeout on a side with the kernel's user-timeout set is that timeout's verdict. */
-    private CloseReason classify(final CloseReason reason, final Side side)
-    {
-        final long userTimeoutNs = side == Side.CLIENT ? clientUserTimeoutNs : upstreamUserTimeoutNs;
-        return reason == CloseReason.PEER_TIMEOUT && userTimeoutNs > 0 && !writeStallTimer ?
-            CloseReason.USER_TIMEOUT : reason;
+        return verdicts.idleKeepAlive(side);
     }
 
     private void end(final CloseReason reason, final Side side)

@@ -168,6 +168,19 @@ public final class VigilProcess implements AutoCloseable
     }
 
     /**
+     * @param chars at most this many.
+     * @return the end of what it printed so far: for a failure message, which a long run's whole output (access-log
+     *         lines) could make too large for the test JVM to report.
+     */
+    public String outputTail(final int chars)
+    {
+        synchronized (output)
+        {
+            return output.substring(Math.max(0, output.length() - chars));
+        }
+    }
+
+    /**
      * @param text    what to wait for.
      * @param timeout how long.
      */

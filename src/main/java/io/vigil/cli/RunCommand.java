@@ -46,7 +46,7 @@ final class RunCommand
         // first of all: the JVM's own SIGHUP action is to exit, and a reload may be asked for while Vigil starts
         final AtomicReference<ConfigReloader> reloaderOnceStarted = new AtomicReference<>();
         final AtomicBoolean hangupWhileStarting = new AtomicBoolean();
-        Signals.on("HUP", () ->
+        final boolean hangupHandled = Signals.on("HUP", () ->
         {
             final ConfigReloader started = reloaderOnceStarted.get();
             if (started != null)
@@ -74,6 +74,12 @@ final class RunCommand
             return Vigil.EXIT_CONFIG;
         }
         Log.json(config.logFormat() == LogFormat.JSON);
+        if (!hangupHandled)
+        {
+            Log.warn("SIGHUP was ignored when Vigil started (nohup?): the JVM keeps it ignored, so a SIGHUP " +
+                "reloads nothing; reload with POST /reload on the admin listener or a config watch, or start " +
+                "Vigil without nohup (a supervisor, setsid, or env --default-signal=HUP)");
+        }
         final VigilServer server;
         try
         {
@@ -100,7 +106,11 @@ final class RunCommand
         }
         // handlers first: a supervisor may signal as soon as it sees the "listening" line
         final StopSignals stop = new StopSignals(server);
-        Signals.on("TERM", () -> stop.signal("SIGTERM"));
+        if (!Signals.on("TERM", () -> stop.signal("SIGTERM")))
+        {
+            Log.warn("SIGTERM was ignored when Vigil started: the JVM keeps it ignored, so only SIGINT or SIGKILL " +
+                "stops Vigil");
+        }
         Signals.on("INT", () -> stop.signal("SIGINT"));
         reloaderOnceStarted.set(reloader);
         if (hangupWhileStarting.getAndSet(false))

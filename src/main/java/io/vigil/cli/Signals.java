@@ -20,9 +20,11 @@ final class Signals
      *
      * @param name   the signal without "SIG", e.g. "TERM".
      * @param action what to do; must be quick.
+     * @return false when the process was started with the signal ignored (nohup ignores SIGHUP, a shell's
+     *         background job SIGINT): the JVM then keeps it ignored and installs nothing, and never says so.
      * @throws IllegalStateException when this JVM offers no signal handling.
      */
-    static void on(final String name, final Runnable action)
+    static boolean on(final String name, final Runnable action)
     {
         try
         {
@@ -46,7 +48,8 @@ final class Signals
                             return "vigil handler for SIG" + name;
                     }
                 });
-            handle.invoke(null, create.newInstance(name), proxy);
+            final Object previous = handle.invoke(null, create.newInstance(name), proxy);
+            return previous != handler.getField("SIG_IGN").get(null);
         }
         catch (final ReflectiveOperationException | RuntimeException ex)
         {

@@ -18,8 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -64,6 +67,33 @@ class ReloadTriggersTest
     static double reloads(final InetSocketAddress admin, final String result) throws IOException
     {
         return Admin.metric(admin, "vigil_config_reloads_total{result=\"" + result + "\"}");
+    }
+
+    @Test
+    void shouldSayWhenStartedWithSighupIgnoredAndStillReloadThroughTheAdminListener() throws Exception
+    {
+        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final Path file = Files.createTempFile("vigil-nohup", ".conf");
+        Files.writeString(file, config(a.hostPort()));
+        // as nohup starts it: the JVM keeps SIGHUP ignored and installs no handler, without a word
+        final List<String> command = new ArrayList<>(List.of("env", "--ignore-signal=HUP"));
+        command.addAll(VigilProcess.javaCommand("io.vigil.cli.Vigil"));
+        command.addAll(List.of("run", "-c", file.toString()));
+        final VigilProcess vigil = closer.keep(VigilProcess.startCommand(command));
+        final int port = vigil.port("pub");
+        final InetSocketAddress admin = vigil.admin();
+        vigil.awaitOutput("SIGHUP was ignored when Vigil started (nohup?)", Duration.ofSeconds(5));
+        assertFalse(vigil.output().contains("SIGTERM was ignored"), vigil.output());
+
+        replace(file, config(b.hostPort()));
+        vigil.signal("HUP");
+        final RawHttp.Response posted = Admin.post(admin, "/reload");
+        assertEquals(200, posted.status(), posted.raw());
+        assertTrue(posted.body().contains("generation 2"), "the SIGHUP reloaded nothing, the POST did: " +
+            posted.body());
+        relay(port);
+        assertEquals(1, b.accepted());
     }
 
     @Test

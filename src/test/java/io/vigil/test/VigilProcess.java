@@ -59,7 +59,10 @@ public final class VigilProcess implements AutoCloseable
      */
     public static VigilProcess start(final List<String> prefix, final String... mainArgs) throws IOException
     {
-        final List<String> command = new ArrayList<>(prefix);
+        // signals as a supervisor leaves them, whatever the test run's own parent ignores (nohup ignores SIGHUP,
+        // which a JVM started with it can never take over: the reload tests would hang on it)
+        final List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
+        command.addAll(prefix);
         command.addAll(javaCommand("io.vigil.cli.Vigil"));
         command.addAll(List.of(mainArgs));
         return new VigilProcess(new ProcessBuilder(command).redirectErrorStream(true).start());

@@ -81,6 +81,14 @@ public final class Flow
     }
 
     /**
+     * @return true when nothing was ever read from src and no read is pending: whether it is quiet is unknown.
+     */
+    public boolean neverRead()
+    {
+        return bytes == 0 && !srcEof && !readReady;
+    }
+
+    /**
      * Forward, late, the FIN that half-close off kept back: the relay goes on as with half-close on.
      *
      * @throws IOException from the shutdown: a failure of the dst side.

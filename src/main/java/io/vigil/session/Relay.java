@@ -4,7 +4,6 @@ import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LivenessCheck;
 import io.vigil.net.SocketTuning;
-import io.vigil.stats.ListenerCounters;
 import io.vigil.stats.LoopCounters;
 
 import java.io.IOException;
@@ -35,8 +34,7 @@ public final class Relay implements LivenessCheck
     private final Owner owner;
     private final EventLoop loop;
     private final BufferPool buffers;
-    private final LoopCounters counters;
-    private final int stats;
+    private final RelayByteCounts byteCounts;
     private final Flow toUpstream = new Flow();
     private final Flow toClient = new Flow();
     private final RelayVerdicts verdicts;
@@ -47,10 +45,6 @@ public final class Relay implements LivenessCheck
     /** In the loop's liveness checks (at most once). */
     private boolean livenessWatched;
     private boolean ended;
-    private long countedFromClient;
-    private long countedToClient;
-    private long countedFromUpstream;
-    private long countedToUpstream;
 
     /**
      * @param owner          told when the relay ends.
@@ -74,8 +68,7 @@ public final class Relay implements LivenessCheck
         this.loop = loop;
         this.buffers = buffers;
         this.verdicts = new RelayVerdicts(loop, toUpstream, toClient, clientTuning, upstreamTuning);
-        this.counters = counters;
-        this.stats = stats;
+        this.byteCounts = new RelayByteCounts(counters, stats);
     }
 
     /**
@@ -237,6 +230,17 @@ public final class Relay implements LivenessCheck
             return false;
         }
         final Flow other = done == toUpstream ? toClient : toUpstream;
+        if (other.neverRead())
+        {
+            // a just-connected upstream is read only once epoll says so (readUpstreamWhenReady): it may already
+            // have sent something (a banner), so look once before calling it quiet
+            other.readReady = true;
+            if (!pump(other, other == toUpstream ? Side.CLIENT : Side.UPSTREAM,
+                other == toUpstream ? Side.UPSTREAM : Side.CLIENT))
+            {
+                return false;
+            }
+        }
         if (other.quiet())
         {
             return true;
@@ -275,22 +279,9 @@ public final class Relay implements LivenessCheck
         return true;
     }
 
-    /** Byte counters move as bytes do, not at the end: a long-lived session shows in rates while it runs. */
     private void count()
     {
-        countedFromClient = report(ListenerCounters.BYTES_FROM_CLIENT, toUpstream.bytes, countedFromClient);
-        countedToUpstream = report(ListenerCounters.BYTES_TO_UPSTREAM, toUpstream.sent, countedToUpstream);
-        countedFromUpstream = report(ListenerCounters.BYTES_FROM_UPSTREAM, toClient.bytes, countedFromUpstream);
-        countedToClient = report(ListenerCounters.BYTES_TO_CLIENT, toClient.sent, countedToClient);
-    }
-
-    private long report(final int slot, final long now, final long counted)
-    {
-        if (now != counted)
-        {
-            counters.add(stats + slot, now - counted);
-        }
-        return now;
+        byteCounts.report(toUpstream, toClient);
     }
 
     private void updateInterest()

@@ -8,6 +8,8 @@
 #   KEEPALIVE=120:30:5          client-side keepalive on every proxy (Vigil so-keepalive, nginx so_keepalive=)
 #   HALF_CLOSE_OFF=1            also run VIGIL_JAR with half-close = off (target "vigil-nohc"): the first FIN closes
 #                               both sides, as nginx (proxy_half_close off) does; "vigil" keeps the default (on)
+#   BEFORE_JAVA_OPTS="..."      JVM flags for the "before" target alone (after VIGIL_JAVA_OPTS): e.g. the same jar
+#                               with bin/vigil's flags (BEFORE_JAR=VIGIL_JAR) against the JVM's defaults
 #   STRACE=1                    then one run per proxy under `strace -c -f`: syscalls per connection
 #   PROXY_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java   the JVM of both Vigil builds (default: java on the PATH;
 #                               Java 22+ accepts with accept4, issue 14)
@@ -39,6 +41,7 @@ bg taskset -c 0 bin/vigil-bench echo --listen 127.0.0.1:$ECHO
 for t in vigil before vigil-nohc; do
   [ -n "${JAR[$t]:-}" ] || continue
   opts="$ka_vigil${EXTRA[$t]:-}"
+  jopts=${VIGIL_JAVA_OPTS:-}; [ "$t" = before ] && jopts="$jopts ${BEFORE_JAVA_OPTS:-}"
   cat >"$out/$t.conf" <<CONF
 vigil {
   event-loops = 1
@@ -46,7 +49,7 @@ vigil {
   upstreams { echo { servers = ["127.0.0.1:$ECHO"] } }
 }
 CONF
-  LC_ALL=C.UTF-8 taskset -c 1 "${PROXY_JAVA:-java}" ${VIGIL_JAVA_OPTS:-} --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+  LC_ALL=C.UTF-8 taskset -c 1 "${PROXY_JAVA:-java}" $jopts --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
     --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar "${JAR[$t]}" run -c "$out/$t.conf" >"$out/$t.log" 2>&1 &
   pids+=($!)
 done

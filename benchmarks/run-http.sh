@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTP mode side by side: wrk through Vigil (mode = http, upstream keepalive) vs nginx as an HTTP reverse proxy
-# (keepalive 32, proxy_http_version 1.1) vs HAProxy mode http (1 thread, http-reuse safe) vs direct, all in
+# (keepalive CONNS, proxy_http_version 1.1) vs HAProxy mode http (1 thread, http-reuse safe) vs direct, all in
 # front of the same nginx origin. Proxies pinned to CPU 1 (one loop / worker / thread); wrk and the origin on
 # CPU 0. Access logs off everywhere. Cases interleaved and repeated; the table shows medians.
 # Also latency at a fixed rate below saturation: bin/vigil-bench http, open loop at FIXED_RATE req/s, corrected
@@ -55,7 +55,7 @@ vigil {
   # (1000) every wrk connection reconnected each 1000 requests in Vigil alone (an accept and a session's setup)
   listeners = [{ name = web, listen = "127.0.0.1:$1", mode = http, upstream = origin, access-log = false,
     keepalive-requests = 1000000 }]
-  upstreams { origin { servers = ["127.0.0.1:$ORIGIN"], keepalive { idle = 32 } } }
+  upstreams { origin { servers = ["127.0.0.1:$ORIGIN"], keepalive { idle = $CONNS } } }
 }
 CONF
 }
@@ -66,12 +66,15 @@ if [ -n "$BASELINE_JAR" ]; then
   java_vigil 1 "$BASELINE_JAR" run -c "$out/base.conf" >"$out/base.log" 2>&1 & pids+=($!)
 fi
 
+# keepalive = CONNS (and Vigil's idle): nginx closes a connection given back to a full pool at once, so with
+# keepalive 32 under wrk -c64 it opened an upstream connection for ~1 request in 5 (strace: 2,633 connects in 13.5k
+# requests; 50 with keepalive 64), which measured nginx's churn, not its proxying (36k req/s, 27 us per request)
 cat >"$out/nginx-proxy.conf" <<NGX
 worker_processes 1; daemon off; pid $PWD/$out/nginx.pid; error_log $PWD/$out/nginx.err;
 events { worker_connections 4096; }
 http {
   access_log off; keepalive_requests 1000000;
-  upstream origin { server 127.0.0.1:$ORIGIN; keepalive 32; }
+  upstream origin { server 127.0.0.1:$ORIGIN; keepalive $CONNS; keepalive_requests 1000000; }
   server { listen 127.0.0.1:${PORT[nginx]};
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
 }

@@ -91,10 +91,7 @@ final class ExchangeRun
 
     private void finish()
     {
-        c.requestsServed++;
-        c.toClient += ex.responseBytes;
-        countRequest();
-        accessLog.request(ex, lease, c.nowNs());
+        served();
         if (lease.state != UpstreamLease.NONE)
         {
             final boolean reuse = !ex.generated && lease.state == UpstreamLease.READY && ex.upstreamReusable &&
@@ -116,7 +113,18 @@ final class ExchangeRun
         c.headStartNs = 0;
     }
 
-    void countRequest()
+    /**
+     * The exchange's answer went out in full (also the 101 or 2xx before a tunnel): counted by status and logged.
+     */
+    void served()
+    {
+        c.requestsServed++;
+        c.toClient += ex.responseBytes;
+        countRequest();
+        accessLog.request(ex, lease, c.nowNs());
+    }
+
+    private void countRequest()
     {
         if (ex.status >= 100 && ex.status < 600)
         {

@@ -6,7 +6,6 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.LogFormat;
 import io.vigil.http.codec.HeadWriter;
 import io.vigil.http.codec.HttpStatus;
-import io.vigil.net.Sockets;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Downstream;
 import io.vigil.session.ListenerShard;
@@ -21,7 +20,6 @@ import io.vigil.upstream.UpstreamGroup;
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection of an HTTP-mode listener, on one loop for its whole life. Its phases: wait for a request
@@ -31,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * split: {@link ClientInput} (bytes from the client), {@link Exchange} (per-request state),
  * {@link RequestForwarder}, {@link ResponseRelay}, {@link UpstreamLease} (pool or connect, replay, release),
  * {@link HttpTimeouts}, {@link HttpAccessLog}, {@link HttpTunnel} and {@link HttpLinger} (the tunnel and closing
- * phases); this class drives them, owns the phases and the one teardown.
+ * phases), {@link HttpConnectionInfo} (the /connections row); this class drives them, owns the phases and the one
+ * teardown.
  */
 public final class HttpConnection extends Session implements Relay.Owner
 {
@@ -40,7 +39,6 @@ public final class HttpConnection extends Session implements Relay.Owner
     static final int TUNNEL = 2;
     static final int LINGER = 3;
     static final int CLOSED = 4;
-    private static final String[] PHASES = {"idle", "exchange", "tunnel", "closing", "closed"};
 
     private final HttpListenerConfig config;
     private final UpstreamGroup group;
@@ -56,6 +54,7 @@ public final class HttpConnection extends Session implements Relay.Owner
     /** The closing phase. */
     final HttpLinger linger;
     private final HttpInterest interest;
+    private final HttpConnectionInfo info;
     /** The exchange's run: the parts built before it reach it through here. */
     final ExchangeRun run;
     private HttpTunnel tunnel;
@@ -94,6 +93,7 @@ public final class HttpConnection extends Session implements Relay.Owner
         this.run = new ExchangeRun(this, in, ex, lease, forwarder, response, intake, accessLog);
         this.interest = new HttpInterest(this, in, ex, forwarder, response, lease, listener.downstreamTuning(),
             group.tuning());
+        this.info = new HttpConnectionInfo(this, listener, client, group, in, ex, lease, response);
         this.idleSinceNs = startNs;
     }
 
@@ -136,16 +136,7 @@ public final class HttpConnection extends Session implements Relay.Owner
         }
         else if (key == lease.key && lease.state == UpstreamLease.READY)
         {
-            if ((ready & SelectionKey.OP_READ) != 0 && lease.readyBeforeRequest())
-            {
-                // what is there arrived before the request went (FIN, reset, or bytes nobody asked for, such as a
-                // 408): not this request's answer, so the unprobed reuse is replayed on a fresh connection
-                lease.failed(CloseReason.EOF);
-                drive();
-                return;
-            }
-            lease.readable |= (ready & SelectionKey.OP_READ) != 0;
-            lease.writable |= (ready & SelectionKey.OP_WRITE) != 0;
+            lease.onReady(ready);
         }
         else
         {
@@ -237,10 +228,7 @@ public final class HttpConnection extends Session implements Relay.Owner
     {
         phase = TUNNEL;
         ex.tunnelPending = false;
-        requestsServed++;
-        toClient += ex.responseBytes;
-        run.countRequest();
-        accessLog.request(ex, lease, loop.nowNs());
+        run.served();
         lease.handOverToTunnel(); // never pooled again; the socket is closed with the session
         interest.stop();
         tunnel = new HttpTunnel(this, group);
@@ -352,17 +340,7 @@ public final class HttpConnection extends Session implements Relay.Owner
     @Override
     public SessionInfo describe(final long nowNs)
     {
-        final boolean up = lease.state == UpstreamLease.READY;
-        final long lastNs = phase == TUNNEL ? tunnel.relay.lastActivityNs() :
-            Math.max(Math.max(in.lastReadNs, response.wroteNs), Math.max(idleSinceNs, ex.startNs));
-        return new SessionInfo(listener.name(), ListenerConfig.Mode.HTTP.name().toLowerCase(),
-            listener.generation(), PHASES[phase], client.address(), Sockets.localAddress(client.channel()),
-            up ? lease.connector.lastPeerName() : "-", up ? Sockets.localAddress(lease.channel) : null,
-            up ? Sockets.remoteAddress(lease.channel) : null,
-            TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), TimeUnit.NANOSECONDS.toMillis(nowNs - lastNs),
-            in.bytes + (phase == TUNNEL ? tunnel.relay.bytesFromClient() : 0),
-            toClient + ex.responseBytes + (phase == TUNNEL ? tunnel.relay.bytesToClient() : 0), requestsServed,
-            listener.config().soKeepalive().toString(), group.config().soKeepalive().toString());
+        return info.describe(nowNs, startNs);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -391,6 +369,11 @@ public final class HttpConnection extends Session implements Relay.Owner
     long selectPass()
     {
         return loop.selectPass();
+    }
+
+    HttpTunnel tunnel()
+    {
+        return tunnel;
     }
 
     SelectionKey clientKey()

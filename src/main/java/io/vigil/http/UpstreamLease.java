@@ -244,6 +244,24 @@ final class UpstreamLease implements UpstreamConnector.Owner
     }
 
     /**
+     * The selector reported the ready upstream socket: note what for, unless what is readable arrived before the
+     * request went (FIN, reset, or bytes nobody asked for, such as a 408): that is not this request's answer, so the
+     * unprobed reuse fails and is replayed on a fresh connection.
+     *
+     * @param readyOps the key's ready operations.
+     */
+    void onReady(final int readyOps)
+    {
+        if ((readyOps & SelectionKey.OP_READ) != 0 && readyBeforeRequest())
+        {
+            failed(CloseReason.EOF);
+            return;
+        }
+        readable |= (readyOps & SelectionKey.OP_READ) != 0;
+        writable |= (readyOps & SelectionKey.OP_WRITE) != 0;
+    }
+
+    /**
      * Whether the connection, taken from the pool without a probe read, is reported readable from the ready set of
      * the select pass it was taken in, and the deferred probe read finds something: that readiness was collected
      * before the request went, so whatever is there (a FIN, a reset, a server's 408, the late tail of an earlier
@@ -254,7 +272,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
      *
      * @return true when the connection must be treated as failed before answering.
      */
-    boolean readyBeforeRequest()
+    private boolean readyBeforeRequest()
     {
         if (unprobedPass == PROBED || unprobedPass != connection.selectPass() || ex.responseAnyByte)
         {

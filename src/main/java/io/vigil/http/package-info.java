@@ -8,6 +8,7 @@
  * ({@link io.vigil.http.HttpTimeouts}), interest and liveness ({@link io.vigil.http.HttpInterest}) and the access
  * log ({@link io.vigil.http.HttpAccessLog}). After 101 or a CONNECT's 2xx it becomes a
  * {@link io.vigil.session.Relay} ({@link io.vigil.http.HttpTunnel}); a connection that ends lingers first
- * ({@link io.vigil.http.HttpLinger}). Framing only, never content: parsing is in {@code http.codec}.
+ * ({@link io.vigil.http.HttpLinger}); its /connections row is {@link io.vigil.http.HttpConnectionInfo}. Framing
+ * only, never content: parsing is in {@code http.codec}.
  */
 package io.vigil.http;

@@ -69,65 +69,79 @@ class ReloadTriggersTest
         return Admin.metric(admin, "vigil_config_reloads_total{result=\"" + result + "\"}");
     }
 
+    /**
+     * Two echo upstreams and a config file whose one listener relays to the first.
+     *
+     * @param first  the upstream the file names.
+     * @param second the upstream a reload switches to.
+     * @param file   the config file.
+     */
+    private record Upstreams(TestUpstream first, TestUpstream second, Path file)
+    {
+    }
+
+    private Upstreams twoUpstreams(final String filePrefix) throws IOException
+    {
+        final TestUpstream first = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final TestUpstream second = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
+        final Path file = Files.createTempFile(filePrefix, ".conf");
+        Files.writeString(file, config(first.hostPort()));
+        return new Upstreams(first, second, file);
+    }
+
     @Test
     void shouldSayWhenStartedWithSighupIgnoredAndStillReloadThroughTheAdminListener() throws Exception
     {
-        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final Path file = Files.createTempFile("vigil-nohup", ".conf");
-        Files.writeString(file, config(a.hostPort()));
+        final Upstreams two = twoUpstreams("vigil-nohup");
         // as nohup starts it: the JVM keeps SIGHUP ignored and installs no handler, without a word
         final List<String> command = new ArrayList<>(List.of("env", "--ignore-signal=HUP"));
         command.addAll(VigilProcess.javaCommand("io.vigil.cli.Vigil"));
-        command.addAll(List.of("run", "-c", file.toString()));
+        command.addAll(List.of("run", "-c", two.file().toString()));
         final VigilProcess vigil = closer.keep(VigilProcess.startCommand(command));
         final int port = vigil.port("pub");
         final InetSocketAddress admin = vigil.admin();
         vigil.awaitOutput("SIGHUP was ignored when Vigil started (nohup?)", Duration.ofSeconds(5));
         assertFalse(vigil.output().contains("SIGTERM was ignored"), vigil.output());
 
-        replace(file, config(b.hostPort()));
+        replace(two.file(), config(two.second().hostPort()));
         vigil.signal("HUP");
         final RawHttp.Response posted = Admin.post(admin, "/reload");
         assertEquals(200, posted.status(), posted.raw());
         assertTrue(posted.body().contains("generation 2"), "the SIGHUP reloaded nothing, the POST did: " +
             posted.body());
         relay(port);
-        assertEquals(1, b.accepted());
+        assertEquals(1, two.second().accepted());
     }
 
     @Test
     void shouldReloadOnSighupAndPostReload() throws Exception
     {
-        final TestUpstream a = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final TestUpstream b = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));
-        final Path file = Files.createTempFile("vigil-reload", ".conf");
-        Files.writeString(file, config(a.hostPort()));
-        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c", file.toString()));
+        final Upstreams two = twoUpstreams("vigil-reload");
+        final VigilProcess vigil = closer.keep(VigilProcess.start("run", "-c", two.file().toString()));
         final int port = vigil.port("pub");
         final InetSocketAddress admin = vigil.admin();
         final Socket old = closer.keep(new Socket("127.0.0.1", port));
         old.setSoTimeout(5000);
         relay(port);
-        assertEquals(2, a.accepted());
+        assertEquals(2, two.first().accepted());
 
-        replace(file, config(b.hostPort()));
+        replace(two.file(), config(two.second().hostPort()));
         vigil.signal("HUP");
         Await.until(() -> count(admin, "success") == 1, Duration.ofSeconds(10),
             () -> "the SIGHUP reload:\n" + vigil.output());
         vigil.awaitOutput("reload (SIGHUP): generation 2 serves new connections (listeners added [], kept [pub]",
             Duration.ofSeconds(5));
         relay(port);
-        assertEquals(1, b.accepted(), "new sessions go to the new upstream, on the same port");
+        assertEquals(1, two.second().accepted(), "new sessions go to the new upstream, on the same port");
         old.getOutputStream().write(1);
         assertEquals(1, old.getInputStream().read(), "the session from before the reload still relays");
 
-        replace(file, config(a.hostPort()));
+        replace(two.file(), config(two.first().hostPort()));
         final RawHttp.Response posted = Admin.post(admin, "/reload");
         assertEquals(200, posted.status(), posted.raw());
         assertTrue(posted.body().contains("generation 3"), posted.body());
         relay(port);
-        assertEquals(3, a.accepted());
+        assertEquals(3, two.first().accepted());
         assertEquals(3, Admin.metric(admin, "vigil_config_generation"), "current generation number");
     }
 

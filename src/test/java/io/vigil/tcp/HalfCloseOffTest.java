@@ -3,15 +3,14 @@ package io.vigil.tcp;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
 import io.vigil.test.Await;
+import io.vigil.test.RelayRig;
+import io.vigil.test.RelayedPair;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 
@@ -30,51 +29,40 @@ class HalfCloseOffTest
     @Test
     void shouldCloseTheUpstreamOnTheClientsFinWithoutWaitingForIt() throws Exception
     {
-        try (ServerSocket server = new ServerSocket();
-            VigilHarness vigil = startOn(server))
+        try (RelayRig rig = RelayRig.start(1, "half-close = off");
+            RelayedPair pair = rig.open())
         {
-            final Socket client = VigilHarness.connect(vigil.address("pub"));
-            final Socket upstreamSide = server.accept();
-            client.setSoTimeout(10_000);
-            upstreamSide.setSoTimeout(10_000);
-            client.getOutputStream().write("request".getBytes());
-            client.shutdownOutput();
-            assertEquals("request", new String(upstreamSide.getInputStream().readNBytes(7)));
-            assertEquals(-1, upstreamSide.getInputStream().read(), "the upstream reads EOF");
+            pair.client().getOutputStream().write("request".getBytes());
+            pair.client().shutdownOutput();
+            assertEquals("request", new String(pair.upstream().getInputStream().readNBytes(7)));
+            assertEquals(-1, pair.upstream().getInputStream().read(), "the upstream reads EOF");
             // the upstream never closed: with half-close on the client would wait here for the upstream's FIN
-            assertEquals(-1, client.getInputStream().read(), "Vigil closed the client's socket too");
-            awaitClosedForWriting(upstreamSide);
-            final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
+            assertEquals(-1, pair.client().getInputStream().read(), "Vigil closed the client's socket too");
+            awaitClosedForWriting(pair.upstream());
+            final VigilHarness.Closed closed = rig.vigil().awaitClosed(1, Duration.ofSeconds(5)).get(0);
             assertEquals(CloseReason.EOF, closed.reason());
             assertEquals(Side.CLIENT, closed.side(), "the client's FIN came first");
-            vigil.awaitAccessLog("from_client=7 from_upstream=0 ");
-            client.close();
-            upstreamSide.close();
+            rig.vigil().awaitAccessLog("from_client=7 from_upstream=0 ");
         }
     }
 
     @Test
     void shouldDeliverWhatTheUpstreamSentBeforeItsFinAndCloseTheClient() throws Exception
     {
-        try (ServerSocket server = new ServerSocket();
-            VigilHarness vigil = startOn(server))
+        try (RelayRig rig = RelayRig.start(1, "half-close = off");
+            RelayedPair pair = rig.open())
         {
-            final Socket client = VigilHarness.connect(vigil.address("pub"));
-            final Socket upstreamSide = server.accept();
-            client.setSoTimeout(10_000);
-            upstreamSide.setSoTimeout(10_000);
-            upstreamSide.getOutputStream().write("banner".getBytes());
-            upstreamSide.shutdownOutput();
-            assertEquals("banner", new String(client.getInputStream().readNBytes(6)), "bytes before the FIN arrive");
-            assertEquals(-1, client.getInputStream().read());
+            pair.upstream().getOutputStream().write("banner".getBytes());
+            pair.upstream().shutdownOutput();
+            assertEquals("banner", new String(pair.client().getInputStream().readNBytes(6)),
+                "bytes before the FIN arrive");
+            assertEquals(-1, pair.client().getInputStream().read());
             // the client never sent its FIN: Vigil closed the upstream's socket on the upstream's own FIN
-            assertEquals(-1, upstreamSide.getInputStream().read(), "the upstream reads Vigil's close");
-            awaitClosedForWriting(client);
-            final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
+            assertEquals(-1, pair.upstream().getInputStream().read(), "the upstream reads Vigil's close");
+            awaitClosedForWriting(pair.client());
+            final VigilHarness.Closed closed = rig.vigil().awaitClosed(1, Duration.ofSeconds(5)).get(0);
             assertEquals(CloseReason.EOF, closed.reason());
             assertEquals(Side.UPSTREAM, closed.side());
-            client.close();
-            upstreamSide.close();
         }
     }
 
@@ -82,15 +70,14 @@ class HalfCloseOffTest
     void shouldDeliverEverythingTheUpstreamSentBeforeItsFinWhileTheClientStillSends() throws Exception
     {
         final int banner = 8 << 20;
-        try (ServerSocket server = new ServerSocket();
-            VigilHarness vigil = startOn(server);
+        try (RelayRig rig = RelayRig.start(1, "half-close = off");
             Socket client = new Socket())
         {
             // small windows: what Vigil writes toward the client waits in its send queue, not in the client's kernel
             client.setReceiveBufferSize(64 * 1024);
-            client.connect(vigil.address("pub"), 5000);
+            client.connect(rig.vigil().address("pub"), 5000);
             client.setSoTimeout(20_000);
-            final Socket upstreamSide = server.accept();
+            final Socket upstreamSide = rig.server().accept();
             // the upstream answers with a long banner and its FIN, never reading; the client keeps uploading, so
             // Vigil holds unread client bytes when the upstream's FIN ends the session
             final Thread upstreamWriter = new Thread(() -> writeQuietly(upstreamSide, banner, true));
@@ -165,13 +152,5 @@ class HalfCloseOffTest
                 return true; // broken pipe or connection reset: the peer's socket is gone
             }
         }, Duration.ofSeconds(10), "a write to " + socket + " to fail after Vigil closed its peer");
-    }
-
-    private static VigilHarness startOn(final ServerSocket server) throws Exception
-    {
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        return VigilHarness.start("vigil { event-loops = 1, listeners = [{ name = pub, listen = \"127.0.0.1:0\", " +
-            "upstream = up, half-close = off }], upstreams { up { servers = [\"127.0.0.1:" + server.getLocalPort() +
-            "\"] } } }");
     }
 }

@@ -4,6 +4,8 @@ import io.vigil.session.Side;
 import io.vigil.session.CloseReason;
 import io.vigil.test.Await;
 import io.vigil.test.DuplexStream;
+import io.vigil.test.RelayRig;
+import io.vigil.test.RelayedPair;
 import io.vigil.test.VigilHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
@@ -185,53 +186,42 @@ class RelayIntegrityTest
     @Test
     void shouldCarryHalfCloseAndKeepTheOtherDirectionOpen() throws Exception
     {
-        try (ServerSocket server = new ServerSocket();
-            VigilHarness vigil = startOn(server))
+        try (RelayRig rig = RelayRig.start(2, "");
+            RelayedPair pair = rig.open())
         {
-            final Socket client = VigilHarness.connect(vigil.address("pub"));
-            final Socket upstreamSide = server.accept();
-            upstreamSide.setSoTimeout(10_000);
-            client.getOutputStream().write("request".getBytes());
-            client.shutdownOutput();
-            assertEquals("request", new String(upstreamSide.getInputStream().readNBytes(7)));
-            assertEquals(-1, upstreamSide.getInputStream().read(), "client FIN forwarded to the upstream");
+            pair.client().getOutputStream().write("request".getBytes());
+            pair.client().shutdownOutput();
+            assertEquals("request", new String(pair.upstream().getInputStream().readNBytes(7)));
+            assertEquals(-1, pair.upstream().getInputStream().read(), "client FIN forwarded to the upstream");
 
             // the client's half-close leaves the reply direction working
-            upstreamSide.getOutputStream().write("reply".getBytes());
-            assertEquals("reply", new String(client.getInputStream().readNBytes(5)));
-            upstreamSide.shutdownOutput();
-            assertEquals(-1, client.getInputStream().read(), "upstream FIN forwarded to the client");
-            final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
+            pair.upstream().getOutputStream().write("reply".getBytes());
+            assertEquals("reply", new String(pair.client().getInputStream().readNBytes(5)));
+            pair.upstream().shutdownOutput();
+            assertEquals(-1, pair.client().getInputStream().read(), "upstream FIN forwarded to the client");
+            final VigilHarness.Closed closed = rig.vigil().awaitClosed(1, Duration.ofSeconds(5)).get(0);
             assertEquals(CloseReason.EOF, closed.reason());
             assertEquals(Side.CLIENT, closed.side(), "the client's FIN came first");
-            vigil.awaitAccessLog("from_client=7 from_upstream=5 ");
-            assertTrue(vigil.accessLog().contains("reason=eof side=client"), vigil.accessLog());
-            client.close();
-            upstreamSide.close();
+            rig.vigil().awaitAccessLog("from_client=7 from_upstream=5 ");
+            assertTrue(rig.vigil().accessLog().contains("reason=eof side=client"), rig.vigil().accessLog());
         }
     }
 
     @Test
     void shouldLogTheSideWhoseFinCameFirst() throws Exception
     {
-        try (ServerSocket server = new ServerSocket();
-            VigilHarness vigil = startOn(server))
+        try (RelayRig rig = RelayRig.start(2, "");
+            RelayedPair pair = rig.open())
         {
-            final Socket client = VigilHarness.connect(vigil.address("pub"));
-            final Socket upstreamSide = server.accept();
-            client.setSoTimeout(10_000);
-            upstreamSide.setSoTimeout(10_000);
-            upstreamSide.getOutputStream().write("banner".getBytes());
-            upstreamSide.shutdownOutput();
-            assertEquals("banner", new String(client.getInputStream().readNBytes(6)));
-            assertEquals(-1, client.getInputStream().read());
-            client.shutdownOutput();
-            assertEquals(-1, upstreamSide.getInputStream().read());
-            final VigilHarness.Closed closed = vigil.awaitClosed(1, Duration.ofSeconds(5)).get(0);
+            pair.upstream().getOutputStream().write("banner".getBytes());
+            pair.upstream().shutdownOutput();
+            assertEquals("banner", new String(pair.client().getInputStream().readNBytes(6)));
+            assertEquals(-1, pair.client().getInputStream().read());
+            pair.client().shutdownOutput();
+            assertEquals(-1, pair.upstream().getInputStream().read());
+            final VigilHarness.Closed closed = rig.vigil().awaitClosed(1, Duration.ofSeconds(5)).get(0);
             assertEquals(CloseReason.EOF, closed.reason());
             assertEquals(Side.UPSTREAM, closed.side(), "proxy is for Vigil's own decisions only");
-            client.close();
-            upstreamSide.close();
         }
     }
 
@@ -243,9 +233,10 @@ class RelayIntegrityTest
         // FIN lands depends on autotuned kernel buffers, so sessions of many sizes run at once; for some of them
         // the FIN arrives while their client pauses.
         final int sessions = 16;
-        try (ServerSocket server = new ServerSocket();
-            VigilHarness vigil = startOn(server))
+        try (RelayRig rig = RelayRig.start(2, ""))
         {
+            final ServerSocket server = rig.server();
+            final VigilHarness vigil = rig.vigil();
             final List<Thread> threads = new ArrayList<>();
             final Map<Integer, String> failures = new ConcurrentHashMap<>();
             for (int i = 0; i < sessions; i++)
@@ -313,11 +304,5 @@ class RelayIntegrityTest
                 assertEquals(CloseReason.EOF, closed.reason());
             }
         }
-    }
-
-    private static VigilHarness startOn(final ServerSocket server) throws Exception
-    {
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        return VigilHarness.start(config(server.getLocalPort()));
     }
 }

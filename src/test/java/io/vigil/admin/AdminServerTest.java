@@ -95,6 +95,17 @@ class AdminServerTest
     }
 
     @Test
+    void shouldMeasureAConnectThatFinishesAtOnce() throws Exception
+    {
+        // on loopback connect(2) completes the handshake in the same loop pass: a clock read once per pass says 0
+        clients.add(vigil.relayingClient("pub"));
+        final String text = Admin.get(admin, "/metrics").body();
+        assertEquals(1, Admin.sample(text, "vigil_upstream_connect_duration_seconds_count{upstream=\"echo\"}"), text);
+        final double seconds = Admin.sample(text, "vigil_upstream_connect_duration_seconds_sum{upstream=\"echo\"}");
+        assertTrue(seconds > 0, "a connect to a listening loopback port takes measurable time, not " + seconds);
+    }
+
+    @Test
     void shouldAnswerHealthAndReadiness() throws Exception
     {
         assertEquals(200, Admin.get(admin, "/healthz").status());

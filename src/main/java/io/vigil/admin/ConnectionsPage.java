@@ -66,6 +66,7 @@ final class ConnectionsPage
                 .field("bytes_from_client", s.bytesFromClient())
                 .field("bytes_to_client", s.bytesToClient())
                 .field("requests", s.requests())
+                .field("half_close", s.halfClose())
                 .name("client_socket");
             socket(json, s.clientLocal(), s.client(), s.clientKeepAlive(), kernel);
             json.name("upstream_socket");

@@ -63,6 +63,6 @@ final class HttpConnectionInfo
             in.bytes + (tunnel != null ? tunnel.relay.bytesFromClient() : 0),
             connection.toClient + ex.responseBytes + (tunnel != null ? tunnel.relay.bytesToClient() : 0),
             connection.requestsServed, listener.config().soKeepalive().toString(),
-            group.config().soKeepalive().toString());
+            group.config().soKeepalive().toString(), null);
     }
 }

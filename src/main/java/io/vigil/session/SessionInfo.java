@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
  * @param requests          HTTP requests served (0 for tcp).
  * @param clientKeepAlive   the client socket's so-keepalive, as configured.
  * @param upstreamKeepAlive the upstream socket's so-keepalive, as configured.
+ * @param halfClose         the listener's half-close, "on" or "off" (tcp); null for http, which has none.
  */
 public record SessionInfo(
     String listener,
@@ -39,6 +40,7 @@ public record SessionInfo(
     long bytesToClient,
     long requests,
     String clientKeepAlive,
-    String upstreamKeepAlive)
+    String upstreamKeepAlive,
+    String halfClose)
 {
 }

@@ -366,6 +366,6 @@ public final class TcpSession extends Session implements UpstreamConnector.Owner
             TimeUnit.NANOSECONDS.toMillis(nowNs - startNs), TimeUnit.NANOSECONDS.toMillis(nowNs - lastNs),
             (relaying ? relay.bytesFromClient() : 0) + prefaceBytes(), relaying ? relay.bytesToClient() : 0, 0,
             listener.config().soKeepalive().toString(),
-            connector.group().config().soKeepalive().toString());
+            connector.group().config().soKeepalive().toString(), listener.config().halfClose() ? "on" : "off");
     }
 }

@@ -49,7 +49,8 @@ class AdminServerTest
         origin = TestOrigin.start();
         vigil = VigilHarness.start("vigil { event-loops = 2, admin { listen = \"127.0.0.1:0\" }, listeners = [" +
             "{ name = pub, listen = \"127.0.0.1:0\", upstream = echo, so-keepalive = \"60:10:3\" }," +
-            "{ name = web, listen = \"127.0.0.1:0\", mode = http, upstream = web }]," +
+            "{ name = web, listen = \"127.0.0.1:0\", mode = http, upstream = web }," +
+            "{ name = halfoff, listen = \"127.0.0.1:0\", upstream = echo, half-close = off }]," +
             " upstreams { echo { servers = [\"" + echo.hostPort() + "\"], so-keepalive = \"30:5:2\" }," +
             " web { servers = [\"" + origin.hostPort() + "\"] } } }");
         admin = vigil.adminAddress();
@@ -169,8 +170,25 @@ class AdminServerTest
         assertTrue(left > 0 && left <= 60_000, "keepalive fires within idle = 60 s: " + left);
         assertEquals("30:5:2", first.getString("upstream_socket.so_keepalive"));
         assertEquals("keepalive", first.getString("upstream_socket.kernel.timer"));
+        assertEquals("on", first.getString("half_close"), "the default");
         assertEquals(0, json(Admin.get(admin, "/connections?listener=pub&limit=0").body()).getInt("count"));
         assertEquals(0, json(Admin.get(admin, "/connections?listener=nope").body()).getInt("count"));
+    }
+
+    @Test
+    void shouldShowEachTcpSessionsHalfCloseMode() throws Exception
+    {
+        clients.add(vigil.relayingClient("halfoff"));
+        final Config off = json(Admin.get(admin, "/connections?listener=halfoff").body());
+        assertEquals(1, off.getInt("count"));
+        assertEquals("off", off.getConfigList("connections").get(0).getString("half_close"));
+        try (RawHttp http = new RawHttp(vigil.address("web")))
+        {
+            assertEquals(200, http.get("/hello").status());
+            final Config web = json(Admin.get(admin, "/connections?listener=web").body());
+            assertEquals(1, web.getInt("count"), "the keep-alive connection is listed");
+            assertTrue(web.getConfigList("connections").get(0).getIsNull("half_close"), "http mode has none");
+        }
     }
 
     @Test

@@ -209,6 +209,9 @@ final class MetricFamilies
     {
         families.add(counter("vigil_loop_handler_failures", "Exceptions an event loop caught from a handler (bugs)",
             List.of(slot(Labels.EMPTY, global, GlobalCounters.HANDLER_FAILURES))));
+        families.add(counter("vigil_buffer_pool_refused_releases",
+            "Buffers given back to a loop's pool that it had not lent, refused (a double release: a bug)",
+            List.of(slot(Labels.EMPTY, global, GlobalCounters.BUFFER_POOL_REFUSED_RELEASES))));
         families.add(counter("vigil_accept_failures", "accept(2) calls that failed (EMFILE and the like)",
             List.of(slot(Labels.EMPTY, global, GlobalCounters.ACCEPT_FAILURES))));
         families.add(counter("vigil_socket_option_failures", "Socket options that failed at runtime",

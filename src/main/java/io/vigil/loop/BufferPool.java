@@ -1,6 +1,8 @@
 package io.vigil.loop;
 
 import io.vigil.log.Log;
+import io.vigil.stats.GlobalCounters;
+import io.vigil.stats.LoopCounters;
 import org.agrona.BufferUtil;
 import org.agrona.collections.Long2ObjectHashMap;
 
@@ -15,8 +17,9 @@ import java.nio.ByteBuffer;
  * <p>A buffer given back twice would sit twice among the free ones, and two connections would then share it (one
  * could read the other's bytes). The pool knows which buffers are out (a primitive-keyed map from native address
  * to buffer that grows only with the number lent at once, so steady traffic allocates nothing): giving back a buffer
- * that is not out is refused (never pooled, counted in {@link #refusedReleases()}) and, where assertions are on (the
- * tests), fails loudly. Not thread safe: only the owning loop uses it.
+ * that is not out is refused (never pooled, counted in {@link #refusedReleases()} and in the loop's counters, exported
+ * as {@code vigil_buffer_pool_refused_releases_total}) and, where assertions are on (the tests), fails loudly. Not
+ * thread safe: only the owning loop uses it.
  */
 public final class BufferPool
 {
@@ -30,6 +33,7 @@ public final class BufferPool
      * second release of the freed buffer must not pass for the new one's.
      */
     private final Long2ObjectHashMap<ByteBuffer> lent = new Long2ObjectHashMap<>();
+    private final LoopCounters counters;
     private long refusedReleases;
     private int freeCount;
     /** The fewest free buffers since the last trim: that many sat unused for the whole period. */
@@ -43,8 +47,19 @@ public final class BufferPool
      */
     public BufferPool(final int bufferSize, final int maxRetained)
     {
+        this(bufferSize, maxRetained, new LoopCounters(GlobalCounters.SIZE));
+    }
+
+    /**
+     * @param bufferSize  bytes per buffer.
+     * @param maxRetained how many returned buffers to keep for reuse; more are left to the GC.
+     * @param counters    the owning loop's counters, where refused releases are counted for the metrics.
+     */
+    public BufferPool(final int bufferSize, final int maxRetained, final LoopCounters counters)
+    {
         this.bufferSize = bufferSize;
         this.free = new ByteBuffer[maxRetained];
+        this.counters = counters;
     }
 
     /**
@@ -96,6 +111,7 @@ public final class BufferPool
                 lent.put(address, out); // another buffer holds that address now (a trimmed one's memory reused)
             }
             refusedReleases++; // pooling it would hand one buffer to two owners
+            counters.increment(GlobalCounters.BUFFER_POOL_REFUSED_RELEASES);
             if (refusedReleases == 1)
             {
                 Log.warn("a buffer was given back twice, or not lent by this pool (a bug: please report" +

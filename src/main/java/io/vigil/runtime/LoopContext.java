@@ -82,7 +82,7 @@ final class LoopContext
      */
     BufferPool buffers(final int size)
     {
-        return buffers.computeIfAbsent(size, s -> new BufferPool(s, MAX_RETAINED_BUFFERS));
+        return buffers.computeIfAbsent(size, s -> new BufferPool(s, MAX_RETAINED_BUFFERS, loop.counters()));
     }
 
     /**

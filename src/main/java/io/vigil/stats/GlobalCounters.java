@@ -11,8 +11,10 @@ public final class GlobalCounters
     public static final int ACCEPT_FAILURES = 1;
     /** Loop duty cycles (a liveness signal). */
     public static final int DUTY_CYCLES = 2;
+    /** Buffers given back to a loop's pool that it had not lent (a double release: a bug), refused. */
+    public static final int BUFFER_POOL_REFUSED_RELEASES = 3;
     /** Slots in the block. */
-    public static final int SIZE = 3;
+    public static final int SIZE = 4;
 
     private GlobalCounters()
     {

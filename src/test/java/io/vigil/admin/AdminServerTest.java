@@ -136,6 +136,8 @@ class AdminServerTest
         assertEquals(3, Admin.sample(text, "vigil_upstream_connect_attempts_total{server=\"" + echo.hostPort() +
             "\",upstream=\"echo\"}"));
         assertEquals(3, Admin.sample(text, "vigil_upstream_connect_duration_seconds_count{upstream=\"echo\"}"));
+        assertEquals(0, Admin.sample(text, "vigil_buffer_pool_refused_releases_total"),
+            "exported, and 0: each one is a bug");
         assertTrue(text.contains("vigil_build_info{version=\"test\"} 1"), text);
         assertTrue(text.contains("jvm_memory_used_bytes"), "the JVM's own metrics");
 

@@ -1,5 +1,7 @@
 package io.vigil.loop;
 
+import io.vigil.stats.GlobalCounters;
+import io.vigil.stats.LoopCounters;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.BufferPoolMXBean;
@@ -55,6 +57,19 @@ class BufferPoolTest
         pool.trim(0);
         final long left = direct.getMemoryUsed() - before;
         assertTrue(left < 10L * SIZE, "freed at once, not when a GC gets to them: " + left + " bytes left");
+    }
+
+    @Test
+    void shouldCountEachRefusedReleaseInTheLoopsCounters()
+    {
+        final LoopCounters counters = new LoopCounters(GlobalCounters.SIZE);
+        final BufferPool pool = new BufferPool(SIZE, 16, counters);
+        final ByteBuffer buffer = pool.acquire();
+        pool.release(buffer);
+        assertEquals(0, counters.get(GlobalCounters.BUFFER_POOL_REFUSED_RELEASES), "a release that was lent");
+        assertThrows(IllegalStateException.class, () -> pool.release(buffer));
+        assertThrows(IllegalStateException.class, () -> pool.release(ByteBuffer.allocateDirect(SIZE)));
+        assertEquals(2, counters.get(GlobalCounters.BUFFER_POOL_REFUSED_RELEASES), "a double and a foreign release");
     }
 
     @Test

@@ -1,13 +1,13 @@
 package io.vigil.http;
 
 import io.vigil.http.codec.HttpStatus;
+import io.vigil.loop.EventLoop;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
 import io.vigil.session.UpstreamConnector;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PooledConnection;
 import io.vigil.upstream.Peer;
-import org.agrona.CloseHelper;
 
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -29,6 +29,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
     private final HttpConnection connection;
     private final Exchange ex;
     private final ConnectionPool pool;
+    private final EventLoop loop;
     final UpstreamConnector connector;
     int state = NONE;
     SocketChannel channel;
@@ -59,6 +60,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
         this.ex = ex;
         this.pool = pool;
         this.connector = new UpstreamConnector(this, connection.shard(), clientHash);
+        this.loop = connection.shard().loop();
     }
 
     /**
@@ -325,7 +327,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
         }
         else
         {
-            CloseHelper.quietClose(channel);
+            loop.closeSoon(channel); // paused acceptors hear of the descriptor once it is free
         }
         if (failure)
         {
@@ -359,7 +361,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
         }
         else
         {
-            CloseHelper.quietClose(channel);
+            loop.closeSoon(channel); // paused acceptors hear of the descriptor once it is free
         }
         connector.releasePeer();
         forget();

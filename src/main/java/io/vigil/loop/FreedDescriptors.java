@@ -5,7 +5,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Who waits for a file descriptor (an acceptor paused by EMFILE), told as soon as any loop closes a socket, so that
  * accepting resumes when a descriptor is free rather than after a fixed pause. Descriptors are per process, so a
- * close on any loop may let every waiter go on. While nothing waits a close costs one volatile read here.
+ * close on any loop may let every waiter go on. While nothing waits a close costs one volatile read here. Sockets a
+ * loop closes go through {@link EventLoop#closeSoon}, which tells this; a socket closed any other way is a descriptor
+ * a paused acceptor does not hear of.
  */
 public final class FreedDescriptors
 {

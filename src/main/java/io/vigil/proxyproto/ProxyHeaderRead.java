@@ -123,7 +123,7 @@ final class ProxyHeaderRead extends LoopSession implements SelectHandler, TimerT
         if (!ended)
         {
             leave();
-            CloseHelper.quietClose(client.channel());
+            loop.closeSoon(client.channel()); // registered here: after the next select, then acceptors are told
             shard.onRejected(reason.ordinal());
         }
     }

@@ -5,7 +5,6 @@ import io.vigil.session.Downstream;
 import io.vigil.session.ListenerShard;
 import io.vigil.session.SessionStarter;
 import io.vigil.stats.RejectReason;
-import org.agrona.CloseHelper;
 
 import java.net.InetSocketAddress;
 
@@ -36,7 +35,7 @@ public final class ProxyProtocolPreface implements SessionStarter
         {
             // no peer address: the socket was gone by the time it was accepted
             shard.onRejected((peer == null ? RejectReason.PROXY_CLOSED : RejectReason.PROXY_UNTRUSTED).ordinal());
-            CloseHelper.quietClose(client.channel());
+            shard.loop().closeSoon(client.channel());
             return;
         }
         new ProxyHeaderRead(shard, client, next, config.timeoutNs()).begin();

@@ -158,7 +158,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
         }
         catch (final IOException ex)
         {
-            CloseHelper.quietClose(channel);
+            loop.closeSoon(channel); // not registered: closed at once, and paused acceptors told
             return;
         }
         final ListenerShard shard = shards[nextShard];
@@ -181,7 +181,7 @@ public final class Acceptor implements SelectHandler, TimerTarget
             handOffFailures++;
             loop.counters().increment(
                 shard.listener().stats() + ListenerCounters.REJECTED + RejectReason.OVERLOADED.ordinal());
-            CloseHelper.quietClose(channel);
+            loop.closeSoon(channel);
         }
     }
 

@@ -13,7 +13,6 @@ import io.vigil.stats.UpstreamCounters;
 import io.vigil.upstream.Peer;
 import io.vigil.upstream.PeerPicker;
 import io.vigil.upstream.UpstreamGroup;
-import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
@@ -274,7 +273,7 @@ public final class UpstreamConnector implements SelectHandler, TimerTarget
     {
         loop.cancel(timerId);
         timerId = NO_TIMER;
-        CloseHelper.quietClose(channel);
+        loop.closeSoon(channel); // tells acceptors paused at EMFILE once the descriptor is free
         channel = null;
         key = null;
     }

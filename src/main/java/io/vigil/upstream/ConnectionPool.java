@@ -3,7 +3,6 @@ package io.vigil.upstream;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.TimerTarget;
 import io.vigil.stats.UpstreamCounters;
-import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
@@ -267,7 +266,7 @@ public final class ConnectionPool implements TimerTarget
         {
             unlink(c);
         }
-        CloseHelper.quietClose(c.channel);
+        loop.closeSoon(c.channel); // after the next select, then paused acceptors hear of the free descriptor
     }
 
     /**

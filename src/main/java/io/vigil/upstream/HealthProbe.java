@@ -8,7 +8,6 @@ import io.vigil.loop.TimerTarget;
 import io.vigil.log.Log;
 import io.vigil.net.Sockets;
 import io.vigil.stats.ServerCounters;
-import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 
 import java.io.IOException;
@@ -112,7 +111,7 @@ public final class HealthProbe implements SelectHandler, TimerTarget
         stopped = true;
         loop.cancel(timerId);
         timerId = NO_TIMER;
-        CloseHelper.quietClose(channel);
+        loop.closeSoon(channel);
         channel = null;
     }
 
@@ -175,7 +174,7 @@ public final class HealthProbe implements SelectHandler, TimerTarget
     {
         loop.cancel(timerId);
         timerId = NO_TIMER;
-        CloseHelper.quietClose(channel);
+        loop.closeSoon(channel);
         channel = null;
         localFailures++;
         loop.counters().increment(peer.stats() + ServerCounters.HEALTH_CHECKS +
@@ -300,7 +299,7 @@ public final class HealthProbe implements SelectHandler, TimerTarget
             (passed ? ServerCounters.HealthResult.PASS : ServerCounters.HealthResult.FAIL).ordinal());
         loop.cancel(timerId);
         timerId = NO_TIMER;
-        CloseHelper.quietClose(channel);
+        loop.closeSoon(channel);
         channel = null;
         // the run of passes or failures lives in the server's state: a reload's new probe continues it
         final PeerState state = peer.state();

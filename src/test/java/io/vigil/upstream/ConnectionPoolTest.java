@@ -142,7 +142,7 @@ class ConnectionPoolTest
         Await.until(() -> stat(pool::evictedByPeer) == 1, Duration.ofSeconds(2),
             "evicted on the FIN, not at a timeout");
         assertEquals(0, stat(() -> (long)pool.idleCount()));
-        assertFalse(c.channel().isOpen());
+        awaitClosed(c, "the evicted connection");
         assertNull(onLoop(() -> pool.acquire(peerA)), "a closed connection is never handed out");
     }
 
@@ -179,8 +179,8 @@ class ConnectionPoolTest
             }
         });
         assertNull(got, "neither connection may carry a request");
-        assertFalse(stray.channel().isOpen());
-        assertFalse(closed.channel().isOpen());
+        awaitClosed(stray, "the connection that got a stray byte");
+        awaitClosed(closed, "the connection that got a FIN");
         assertEquals(2, stat(pool::evictedByPeer));
         assertEquals(0, stat(pool::reused));
     }
@@ -224,17 +224,23 @@ class ConnectionPoolTest
         final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - overflowed);
         assertTrue(ms >= 900, "trimmed after " + ms + " ms, before the 1 s grace");
         assertEquals(2, stat(() -> (long)pool.idleCount()));
-        assertFalse(first.channel().isOpen(), "the least recently used went");
+        awaitClosed(first, "the least recently used went");
         assertSame(second, onLoop(() -> pool.acquire(peerA)));
 
         second.requestDone();
         second.requestDone();
         assertFalse(onLoop(() -> pool.release(second, 0)), "keepalive-requests reached: closed, not pooled");
-        assertFalse(second.channel().isOpen());
+        awaitClosed(second, "the connection past keepalive-requests");
 
         final ConnectionPool young = new ConnectionPool(loop, 2, TimeUnit.SECONDS.toNanos(60), 100, 1, stats);
         final PooledConnection aged = connect(young, peerB);
         Thread.sleep(2); // older than keepalive-time of 1 ns
         assertFalse(onLoop(() -> young.release(aged, 0)), "keepalive-time reached: closed, not pooled");
+    }
+
+    /** The pool closes through the loop (EventLoop.closeSoon): the socket is closed after the loop's next select. */
+    private static void awaitClosed(final PooledConnection c, final String what)
+    {
+        Await.until(() -> !c.channel().isOpen(), Duration.ofSeconds(5), what + " closed");
     }
 }

@@ -24,6 +24,14 @@ wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 
 # utime + stime of a proxy's processes, in clock ticks
 cpu_ticks() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+# the same, split: "USER SYS" (where a change in CPU per request lands: the proxy's code or the kernel under it)
+cpu_ticks_split() {
+  local u=0 s=0 a b
+  for p in $(proxy_pids "$1"); do read -r a b < <(awk '{print $14, $15}' "/proc/$p/stat"); u=$((u + a)); s=$((s + b)); done
+  echo "$u $s"
+}
+# connections the kernel still remembers: sockets in TIME_WAIT (60 s) and netfilter conntrack entries (when loaded)
+kernel_conn_state() { echo "$(ss -tan state time-wait | tail -n +2 | wc -l) $(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null || echo 0)"; }
 
 # java_vigil CPU JAR ARGS...: run a Vigil jar pinned to CPU with the JVM's own defaults plus VIGIL_JAVA_OPTS - NOT
 # bin/vigil's defaults (Serial GC, small heap, ...): for a fair before/after, give both the same flags through

@@ -178,9 +178,12 @@ for round in $(seq "$ROUNDS"); do
     echo -e "$round\t$target\tgbps\t$gbps" | tee -a "$results"
 
     port=$((HTTP + OFFSET[$target]))
+    read -r timewait conntrack < <(kernel_conn_state)
+    read -r user0 sys0 < <(cpu_ticks_split "$target")
     before=$(cpu_ticks "$target")
     taskset -c 0 wrk -t1 -c64 -d"${DURATION}s" --latency "http://127.0.0.1:$port/" >"$out/wrk-$target-$round.txt"
     after=$(cpu_ticks "$target")
+    read -r user1 sys1 < <(cpu_ticks_split "$target")
     rps=$(awk '/Requests\/sec/{print int($2)}' "$out/wrk-$target-$round.txt")
     p50=$(awk '$1=="50%"{print $2}' "$out/wrk-$target-$round.txt")
     p99=$(awk '$1=="99%"{print $2}' "$out/wrk-$target-$round.txt")
@@ -189,6 +192,13 @@ for round in $(seq "$ROUNDS"); do
     [ "$target" = direct ] || python3 -c 'import sys; t, hz, n = map(int, sys.argv[1:4])
 print(f"{sys.argv[4]}\t{sys.argv[5]}\tcpu_us_per_req\t{t / hz * 1e6 / max(1, n):.2f}")' \
       "$((after - before))" "$hz" "$(wrk_requests "$out/wrk-$target-$round.txt")" "$round" "$target" | tee -a "$results"
+    # raw.tsv only (issue 15's round-to-round drop): user vs kernel CPU per request, and the kernel's leftover
+    # connections (TIME_WAIT sockets, conntrack entries) when the wrk run began
+    [ "$target" = direct ] || python3 -c 'import sys; u, s, hz, n = map(int, sys.argv[1:5])
+f = 1e6 / hz / max(1, n); print(f"{sys.argv[5]}\t{sys.argv[6]}\tcpu_user_us_per_req\t{u * f:.2f}\n"
+      f"{sys.argv[5]}\t{sys.argv[6]}\tcpu_sys_us_per_req\t{s * f:.2f}")' "$((user1 - user0))" "$((sys1 - sys0))" "$hz" \
+      "$(wrk_requests "$out/wrk-$target-$round.txt")" "$round" "$target" >>"$results"
+    echo -e "$round\t$target\twrk_time_wait_before\t$timewait\n$round\t$target\twrk_conntrack_before\t$conntrack" >>"$results"
 
     port=$((ECHO + OFFSET[$target]))
     rig="$out/rig-$target-$round"

@@ -1,5 +1,6 @@
 package io.vigil.cli;
 
+import io.vigil.net.SocketLayer;
 import io.vigil.net.KeepAlive;
 import io.vigil.net.UserTimeout;
 import io.vigil.net.UserTimeouts;
@@ -70,6 +71,7 @@ final class CheckReport
                 http.keepaliveRequests());
         }
         out.println(TerminationGrace.drainLine(config, system));
+        out.println(SocketLayer.describe());
     }
 
     static String describe(final UserTimeout userTimeout, final KeepAlive keepAlive, final KeepAlive system)

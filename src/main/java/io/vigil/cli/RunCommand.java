@@ -1,5 +1,6 @@
 package io.vigil.cli;
 
+import io.vigil.net.SocketLayer;
 import io.vigil.admin.AdminResponseView;
 import io.vigil.admin.AdminServer;
 import io.vigil.config.ConfigError;
@@ -204,7 +205,7 @@ final class RunCommand
         final String spin = config.idle().strategy() != IdleConfig.Strategy.SPIN ? "" :
             " (idle-strategy spin: " + TimeUnit.NANOSECONDS.toMicros(config.idle().spinNs()) + "us before blocking)";
         out.println("vigil " + Vigil.version() + " started: " + config.eventLoops() + " event loop(s)" + spin +
-            ", config " + config.source());
+            ", config " + config.source() + ", " + SocketLayer.describe());
         for (final ListenerConfig listener : config.listeners())
         {
             out.println("listening " + listener.name() + " " + HostPort.format(server.boundAddress(listener.name())) +

@@ -1,5 +1,7 @@
 package io.vigil.loop;
 
+import io.vigil.net.SocketLayer;
+
 import io.vigil.stats.GlobalCounters;
 import io.vigil.stats.LoopCounters;
 import org.agrona.DeadlineTimerWheel;
@@ -11,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.Selector;
+import java.nio.channels.spi.SelectorProvider;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -65,7 +68,7 @@ public final class EventLoop implements Agent
      */
     public EventLoop(final int index, final int commandCapacity)
     {
-        this("vigil-loop-" + index, index, commandCapacity);
+        this("vigil-loop-" + index, index, commandCapacity, SocketLayer.provider());
     }
 
     /**
@@ -75,11 +78,23 @@ public final class EventLoop implements Agent
      */
     public EventLoop(final String roleName, final int index, final int commandCapacity)
     {
+        this(roleName, index, commandCapacity, SelectorProvider.provider());
+    }
+
+    /**
+     * @param roleName        the thread's name.
+     * @param index           this loop's number.
+     * @param commandCapacity how many cross-thread commands may wait.
+     * @param sockets         whose selector: only that provider's channels can register with this loop.
+     */
+    public EventLoop(final String roleName, final int index, final int commandCapacity,
+        final SelectorProvider sockets)
+    {
         this.roleName = roleName;
         this.index = index;
         try
         {
-            this.selector = new LoopSelector(this, Selector.open());
+            this.selector = new LoopSelector(this, sockets.openSelector());
         }
         catch (final IOException ex)
         {

@@ -1,6 +1,7 @@
 package io.vigil.net;
 
 import java.io.FileDescriptor;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -80,6 +81,18 @@ public final class ListeningSocketOptions
 
     private static boolean set(final ServerSocketChannel listener, final int level, final int option, final int value)
     {
+        if (listener instanceof NativeSocket socket && !"false".equals(System.getProperty("vigil.listener-options")))
+        {
+            try
+            {
+                socket.setIntOption(level, option, value);
+                return true;
+            }
+            catch (final IOException ex)
+            {
+                return false;
+            }
+        }
         if (!available())
         {
             return false;

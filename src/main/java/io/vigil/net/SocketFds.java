@@ -67,6 +67,10 @@ public final class SocketFds
      */
     public static int fd(final NetworkChannel channel)
     {
+        if (channel instanceof NativeSocket socket)
+        {
+            return socket.fd();
+        }
         if (GET_FD_VAL == null)
         {
             return -1;

@@ -1,6 +1,7 @@
 package io.vigil.net;
 
 import java.io.FileDescriptor;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -22,6 +23,7 @@ public final class SocketProbe
 {
     private static final int SOL_SOCKET = 1;
     private static final int SO_ERROR = 4;
+    private static final int POLLERR = 8;
 
     private static final MethodHandle GET_FD;
     private static final MethodHandle POLL_NOW;
@@ -91,6 +93,17 @@ public final class SocketProbe
      */
     public static boolean hasFailed(final SocketChannel channel)
     {
+        if (channel instanceof NativeSocket socket)
+        {
+            try
+            {
+                return (socket.pollNow() & POLLERR) != 0;
+            }
+            catch (final IOException ex)
+            {
+                return true; // closed: the caller closes it
+            }
+        }
         if (GET_FD == null)
         {
             return false;
@@ -116,6 +129,17 @@ public final class SocketProbe
      */
     public static int pendingError(final SocketChannel channel)
     {
+        if (channel instanceof NativeSocket socket)
+        {
+            try
+            {
+                return socket.intOption(SOL_SOCKET, SO_ERROR);
+            }
+            catch (final IOException ex)
+            {
+                return 0;
+            }
+        }
         if (GET_FD == null)
         {
             return 0;

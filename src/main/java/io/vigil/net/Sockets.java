@@ -37,7 +37,8 @@ public final class Sockets
         try
         {
             channel = target != null && target.getAddress() instanceof Inet4Address ?
-                SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
+                SocketLayer.provider().openSocketChannel(StandardProtocolFamily.INET) :
+                SocketLayer.provider().openSocketChannel();
             channel.configureBlocking(false);
             return channel;
         }

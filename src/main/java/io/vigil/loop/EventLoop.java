@@ -1,5 +1,7 @@
 package io.vigil.loop;
 
+import io.vigil.net.NativeSocket;
+import org.agrona.CloseHelper;
 import io.vigil.net.SocketLayer;
 
 import io.vigil.stats.GlobalCounters;
@@ -248,6 +250,13 @@ public final class EventLoop implements Agent
      */
     public void closeSoon(final SocketChannel channel)
     {
+        if (channel instanceof NativeSocket)
+        {
+            // Vigil's own sockets close at once, registered or not: close() alone, and epoll forgets the descriptor
+            CloseHelper.quietClose(channel);
+            FreedDescriptors.descriptorsFreed();
+            return;
+        }
         if (channel != null && !deferredCloses.add(selector.selector(), channel))
         {
             FreedDescriptors.descriptorsFreed();

@@ -25,9 +25,10 @@ import java.util.function.Consumer;
  * A level-triggered epoll selector for Vigil's own sockets. Keys live in a table indexed by slot; epoll_data holds
  * slot and generation, never the descriptor, so a stale event (its socket closed, the number reused by a newer
  * socket, earlier in the same pass) is dropped. Registration adds to epoll at once; interest changes are applied
- * (MOD, or DEL for none and ADD again, as the JDK: EPOLLHUP would otherwise fire for a paused socket) before the next
- * epoll_wait; a closed channel's key is not deleted from epoll (closing the descriptor did that). Wake-up through an
- * eventfd. {@code select(Consumer, long)} and {@code selectNow(Consumer)} dispatch straight from epoll's array.
+ * (MOD, ADD) before the next epoll_wait; a key whose interest went to none stays in epoll until an event names it
+ * (then DEL: EPOLLHUP would otherwise fire forever), since most such sockets are closed before that; a closed
+ * channel's key is not deleted from epoll (closing the descriptor did that). Wake-up through an eventfd.
+ * {@code select(Consumer, long)} and {@code selectNow(Consumer)} dispatch straight from epoll's array.
  *
  * <p>Thread safety: select on one thread; wakeup, register and interestOps from any thread.
  */
@@ -164,9 +165,9 @@ final class KernelSelector extends AbstractSelector
                     continue; // cancelled, or closed: its descriptor number may be another socket's now
                 }
                 final int wanted = epollEvents(key.interestNoCheck());
-                if (wanted == key.registeredEvents)
+                if (wanted == key.registeredEvents || wanted == 0)
                 {
-                    continue;
+                    continue; // none: left in epoll until an event comes (most such sockets are closed first)
                 }
                 final int op = wanted == 0 ? Native.EPOLL_CTL_DEL :
                     key.registeredEvents == 0 ? Native.EPOLL_CTL_ADD : Native.EPOLL_CTL_MOD;
@@ -286,6 +287,11 @@ final class KernelSelector extends AbstractSelector
                 continue;
             }
             final int interest = key.interestNoCheck();
+            if (interest == 0)
+            {
+                forget(key); // its interest went to none since it was added: remove it now, or it fires forever
+                continue;
+            }
             final int readyOps = readyOps(key, mask, interest);
             if (action != null)
             {
@@ -317,6 +323,15 @@ final class KernelSelector extends AbstractSelector
             }
         }
         return dispatched;
+    }
+
+    private void forget(final KernelSelectionKey key)
+    {
+        final int fd = ((NativeSocket)key.channel).fd();
+        if (key.registeredEvents != 0 && fd >= 0 && control(Native.EPOLL_CTL_DEL, fd, 0, 0) == 0)
+        {
+            key.registeredEvents = 0;
+        }
     }
 
     /** As the JDK's translateReadyOps: an error or hang-up makes the key ready for everything it is interested in. */

@@ -18,6 +18,8 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,13 +51,18 @@ class KernelSocketsProxyTest
 
     private VigilProcess start(final String config) throws Exception
     {
+        return start(TempFiles.write("vigil-kernel", ".conf", config).toPath());
+    }
+
+    private VigilProcess start(final Path config) throws Exception
+    {
         NewerJdk.assumeInstalled();
         final List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
         final List<String> java = new ArrayList<>(NewerJdk.javaCommand("io.vigil.cli.Vigil",
             "io/vigil/net/kernel/KernelSelector.class"));
         java.add(1, "-Dvigil.sockets=kernel");
         command.addAll(java);
-        command.addAll(List.of("run", "-c", TempFiles.write("vigil-kernel", ".conf", config).getPath()));
+        command.addAll(List.of("run", "-c", config.toString()));
         final VigilProcess vigil = VigilProcess.startCommand(command);
         resources.keep(vigil);
         vigil.awaitOutput("sockets: kernel", Duration.ofSeconds(30));
@@ -185,6 +192,45 @@ class KernelSocketsProxyTest
             final double left = Ss.keepaliveSecondsLeft(lines.get(0));
             assertTrue(left > 45 && left <= 61, "keepalive timer from idle 61 s: " + lines);
         }
+    }
+
+    @Test
+    void shouldKeepTheListenerAcrossAReload() throws Exception
+    {
+        final TestUpstream a = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+        final TestUpstream b = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+        resources.keep(a);
+        resources.keep(b);
+        final Path file = TempFiles.write("vigil-kernel-reload", ".conf", reloadConfig(a.hostPort())).toPath();
+        final VigilProcess vigil = start(file);
+        final int port = vigil.port("pub");
+        try (Socket old = new Socket(InetAddress.getLoopbackAddress(), port))
+        {
+            old.setSoTimeout(10_000);
+            old.getOutputStream().write(1);
+            assertEquals(1, old.getInputStream().read());
+            Files.writeString(file, reloadConfig(b.hostPort()));
+            final RawHttp.Response reload = Admin.post(vigil.admin(), "/reload");
+            assertEquals(200, reload.status(), reload.raw() + vigil.outputTail(4000));
+            vigil.awaitOutput("generation 2 serves new connections (listeners added [], kept [pub]",
+                Duration.ofSeconds(10));
+            try (Socket fresh = new Socket(InetAddress.getLoopbackAddress(), port))
+            {
+                fresh.setSoTimeout(10_000);
+                fresh.getOutputStream().write(2);
+                assertEquals(2, fresh.getInputStream().read(), "the kept listener takes new connections");
+            }
+            assertEquals(1, b.accepted(), "new sessions go to the new upstream");
+            old.getOutputStream().write(3);
+            assertEquals(3, old.getInputStream().read(), "the session from before the reload still relays");
+        }
+    }
+
+    private static String reloadConfig(final String upstream)
+    {
+        return "vigil { event-loops = 2, admin { listen = \"127.0.0.1:0\" }, listeners = [" +
+            "{ name = pub, listen = \"127.0.0.1:0\", upstream = up }], " +
+            "upstreams { up { servers = [\"" + upstream + "\"] } } }";
     }
 
     @Test

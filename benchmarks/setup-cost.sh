@@ -10,6 +10,7 @@
 #                               both sides, as nginx (proxy_half_close off) does; "vigil" keeps the default (on)
 #   BEFORE_JAVA_OPTS="..."      JVM flags for the "before" target alone (after VIGIL_JAVA_OPTS): e.g. the same jar
 #                               with bin/vigil's flags (BEFORE_JAR=VIGIL_JAR) against the JVM's defaults
+#   BEFORE_HALF_CLOSE_OFF=1     the "before" target with half-close = off too (compare with vigil-nohc)
 #   STRACE=1                    then one run per proxy under `strace -c -f`: syscalls per connection
 #   PROXY_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java   the JVM of both Vigil builds (default: java on the PATH;
 #                               Java 22+ accepts with accept4, issue 14)
@@ -30,6 +31,7 @@ ECHO=17050
 declare -A PORT=([vigil]=17150 [before]=17350 [nginx]=17250 [vigil-nohc]=17450)
 declare -A JAR=([vigil]=${VIGIL_JAR:-target/vigil.jar} [before]=${BEFORE_JAR:-})
 declare -A EXTRA=([vigil-nohc]=", half-close = off")
+[ "${BEFORE_HALF_CLOSE_OFF:-0}" = 1 ] && EXTRA[before]=", half-close = off"
 targets=(vigil)
 [ -n "${BEFORE_JAR:-}" ] && targets+=(before)
 [ "${HALF_CLOSE_OFF:-0}" = 1 ] && { targets+=(vigil-nohc); JAR[vigil-nohc]=${JAR[vigil]}; }

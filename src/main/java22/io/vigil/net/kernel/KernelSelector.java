@@ -490,5 +490,13 @@ final class KernelSelector extends AbstractSelector
             KernelFd.closeQuietly(wakeFd);
             KernelFd.closeQuietly(epfd);
         }
+        try
+        {
+            arena.close();
+        }
+        catch (final IllegalStateException ex)
+        {
+            // another thread is in a call on it right now (a late wakeup): the memory goes with the GC instead
+        }
     }
 }

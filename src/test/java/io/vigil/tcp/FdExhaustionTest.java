@@ -241,7 +241,7 @@ class FdExhaustionTest
     /** @return the command that runs Vigil on this config with at most 64 descriptors, these JVM options first. */
     private static List<String> limited(final File conf, final String... jvmOptions)
     {
-        final List<String> java = new ArrayList<>(VigilProcess.javaCommand("io.vigil.cli.Vigil"));
+        final List<String> java = new ArrayList<>(VigilProcess.vigilJavaCommand());
         java.addAll(1, List.of(jvmOptions));
         return List.of("sh", "-c", "ulimit -n 64 && exec " + String.join(" ", java) + " run -c " + conf.getPath());
     }

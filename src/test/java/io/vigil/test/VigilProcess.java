@@ -63,7 +63,7 @@ public final class VigilProcess implements AutoCloseable
         // which a JVM started with it can never take over: the reload tests would hang on it)
         final List<String> command = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
         command.addAll(prefix);
-        command.addAll(javaCommand("io.vigil.cli.Vigil"));
+        command.addAll(vigilJavaCommand());
         command.addAll(List.of(mainArgs));
         return new VigilProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
@@ -86,6 +86,24 @@ public final class VigilProcess implements AutoCloseable
     public static VigilProcess start(final String... mainArgs) throws IOException
     {
         return start(List.of(), mainArgs);
+    }
+
+    /**
+     * With {@code -Dvigil.test.sockets=kernel} on the test run, every Vigil these tests start runs on the newer JDK
+     * with Vigil's own socket layer ({@code -Dvigil.sockets=kernel}): the process-level suites then cover it too.
+     *
+     * @return java and its flags for io.vigil.cli.Vigil.
+     */
+    public static List<String> vigilJavaCommand()
+    {
+        if (!"kernel".equals(System.getProperty("vigil.test.sockets")))
+        {
+            return javaCommand("io.vigil.cli.Vigil");
+        }
+        final List<String> command = new ArrayList<>(NewerJdk.javaCommand("io.vigil.cli.Vigil",
+            "io/vigil/net/kernel/KernelSelector.class"));
+        command.add(1, "-Dvigil.sockets=kernel");
+        return command;
     }
 
     /**

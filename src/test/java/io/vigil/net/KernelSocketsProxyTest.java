@@ -37,8 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The whole proxy on Vigil's own socket layer: Vigil runs on the newer JDK with {@code -Dvigil.sockets=kernel}
  * (its Java 22 classes first, as the jar loads them) and real clients and servers on loopback check relay
- * integrity with half-close on and off, failover past a refused server, a refused-only upstream, keepalive as the
- * kernel reports it for an accepted socket, and HTTP mode over a pooled upstream connection.
+ * integrity with half-close on and off and over IPv6, failover past a refused server, a refused-only upstream,
+ * keepalive as the kernel reports it for an accepted socket, a reload that keeps the listener, and HTTP mode over a
+ * pooled upstream connection.
  */
 @Timeout(120)
 class KernelSocketsProxyTest
@@ -84,14 +85,18 @@ class KernelSocketsProxyTest
         resources.keep(echo);
         final VigilProcess vigil = start("vigil { event-loops = 2, listeners = [" +
             "{ name = on, listen = \"127.0.0.1:0\", upstream = echo, access-log = false }, " +
-            "{ name = off, listen = \"127.0.0.1:0\", upstream = echo, access-log = false, half-close = off }], " +
+            "{ name = off, listen = \"127.0.0.1:0\", upstream = echo, access-log = false, half-close = off }, " +
+            "{ name = v6, listen = \"[::1]:0\", upstream = echo, access-log = false }], " +
             "upstreams { echo { servers = [\"" + echo.hostPort() + "\"] } } }");
-        relay(vigil.port("on"), true);
-        relay(vigil.port("off"), false);
+        relay(InetAddress.getLoopbackAddress(), vigil.port("on"), true);
+        relay(InetAddress.getLoopbackAddress(), vigil.port("off"), false);
+        // sockaddr_in6 both ways (bind, getsockname, accept4's peer), to an IPv4 upstream
+        assertTrue(vigil.output().contains("listening v6 [0:0:0:0:0:0:0:1]:" + vigil.port("v6")), vigil.output());
+        relay(InetAddress.getByName("::1"), vigil.port("v6"), true);
     }
 
     /** SESSIONS connections at once, each writing its own random bytes while reading the echo back. */
-    private static void relay(final int port, final boolean halfClose) throws Exception
+    private static void relay(final InetAddress address, final int port, final boolean halfClose) throws Exception
     {
         final ExecutorService pool = Executors.newFixedThreadPool(2 * SESSIONS);
         try
@@ -103,7 +108,7 @@ class KernelSocketsProxyTest
                 final byte[] data = new byte[BYTES];
                 new Random(port * 1000L + i).nextBytes(data);
                 sent.add(data);
-                final Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+                final Socket socket = new Socket(address, port);
                 socket.setSoTimeout(30_000);
                 pool.submit(() ->
                 {

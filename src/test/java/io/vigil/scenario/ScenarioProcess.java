@@ -52,8 +52,13 @@ final class ScenarioProcess
         throws Exception
     {
         NewerJdk.assumeInstalled();
-        PrivateNetns.run(NewerJdk.javaCommand(mainClass.getName(), "io/vigil/net/KernelUserTimeout.class"),
-            withMechanism(args, "kernel"), Map.of(), label + " (kernel)");
+        final List<String> java = new ArrayList<>(NewerJdk.javaCommand(mainClass.getName(),
+            "io/vigil/net/KernelUserTimeout.class"));
+        if ("kernel".equals(System.getProperty("vigil.test.sockets")))
+        {
+            java.add(1, "-Dvigil.sockets=kernel"); // Vigil's own socket layer too (see VigilProcess)
+        }
+        PrivateNetns.run(java, withMechanism(args, "kernel"), Map.of(), label + " (kernel)");
     }
 
     private static List<String> withMechanism(final List<String> args, final String mechanism)

@@ -1,6 +1,7 @@
 package io.vigil.net;
 
 import io.vigil.test.Admin;
+import io.vigil.test.Await;
 import io.vigil.test.Closer;
 import io.vigil.test.NewerJdk;
 import io.vigil.test.RawHttp;
@@ -176,6 +177,54 @@ class KernelSocketsProxyTest
         assertTrue(java.util.regex.Pattern.compile(
             "(?m)^vigil_upstream_connect_failures_total\\{[^}]*reason=\"refused\"[^}]*\\} [1-9]").matcher(metrics)
             .find(), metrics);
+    }
+
+    @Test
+    void shouldHealthCheckServersThroughKernelSockets() throws Exception
+    {
+        final TestUpstream echo = TestUpstream.loopback(TestUpstream.Mode.ECHO);
+        resources.keep(echo);
+        final String refused = "127.0.0.1:" + refusedPort();
+        final VigilProcess vigil = start("vigil { event-loops = 1, admin { listen = \"127.0.0.1:0\" }, " +
+            "listeners = [{ name = pub, listen = \"127.0.0.1:0\", upstream = up }], upstreams { up { servers = [\"" +
+            refused + " max-fails=0\", \"" + echo.hostPort() + " max-fails=0\"], " +
+            "health-check { type = tcp, interval = 100ms, timeout = 300ms, rise = 1, fall = 1 } } } }");
+        final String up = "vigil_upstream_server_up{server=\"";
+        Await.until(() -> metric(vigil, up + refused + "\",upstream=\"up\"}") == 0 &&
+            metric(vigil, up + echo.hostPort() + "\",upstream=\"up\"}") == 1 && metric(vigil,
+                "vigil_health_checks_total{result=\"pass\",server=\"" + echo.hostPort() + "\",upstream=\"up\"}") >= 2,
+            Duration.ofSeconds(15),
+            () -> "the refused server is taken down, the echo passes its checks:\n" + scrape(vigil));
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), vigil.port("pub")))
+        {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(5);
+            assertEquals(5, socket.getInputStream().read(), "sessions go to the healthy server");
+        }
+    }
+
+    private static double metric(final VigilProcess vigil, final String series)
+    {
+        try
+        {
+            return Admin.metric(vigil.admin(), series);
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+    }
+
+    private static String scrape(final VigilProcess vigil)
+    {
+        try
+        {
+            return Admin.get(vigil.admin(), "/metrics").body();
+        }
+        catch (final IOException ex)
+        {
+            return ex.toString();
+        }
     }
 
     @Test

@@ -44,7 +44,10 @@ final class KernelSelector extends AbstractSelector
     private final MemorySegment wakeState = arena.allocate(Native.CAPTURE);
     private final int epfd;
     private final int wakeFd;
+    /** A wakeup is pending in the eventfd; set and cleared under the wakeState lock, read without it. */
     private final AtomicBoolean woken = new AtomicBoolean();
+    /** Guarded by wakeState: no write or read of the eventfd's number once it is closed. */
+    private boolean wakeFdClosed;
     private final Object tableLock = new Object();
     private final ArrayDeque<KernelSelectionKey> updates = new ArrayDeque<>();
     private final Set<SelectionKey> selected = new HashSet<>();
@@ -359,34 +362,50 @@ final class KernelSelector extends AbstractSelector
         return ops & interest;
     }
 
+    /**
+     * Read the eventfd and clear {@code woken} as one step under the wake lock: a wakeup between the two would leave
+     * {@code woken} set with the eventfd empty, and every later select would return at once (a loop spinning).
+     */
     private void drainWakeUp()
     {
-        woken.set(false);
         final Scratch scratch = Scratch.get();
-        try
+        synchronized (wakeState)
         {
-            final long ignored = (long)Native.READ.invokeExact(scratch.state, wakeFd, scratch.value, 8L);
-        }
-        catch (final Throwable ex)
-        {
-            // still readable at worst: the next select returns at once and tries again
+            if (wakeFdClosed)
+            {
+                return;
+            }
+            try
+            {
+                final long ignored = (long)Native.READ.invokeExact(scratch.state, wakeFd, scratch.value, 8L);
+            }
+            catch (final Throwable ex)
+            {
+                // still readable at worst: the next select returns at once and tries again
+            }
+            woken.set(false);
         }
     }
 
     @Override
     public Selector wakeup()
     {
-        if (isOpen() && !woken.getAndSet(true))
+        if (isOpen() && !woken.get())
         {
             synchronized (wakeState)
             {
-                try
+                // under the lock: the eventfd is not being drained, nor closed (its number may be another's then)
+                if (!wakeFdClosed && !woken.get())
                 {
-                    final long ignored = (long)Native.WRITE.invokeExact(wakeState, wakeFd, one, 8L);
-                }
-                catch (final Throwable ex)
-                {
-                    woken.set(false);
+                    try
+                    {
+                        final long ignored = (long)Native.WRITE.invokeExact(wakeState, wakeFd, one, 8L);
+                        woken.set(true);
+                    }
+                    catch (final Throwable ex)
+                    {
+                        // not woken: the next wakeup tries again
+                    }
                 }
             }
         }
@@ -487,7 +506,11 @@ final class KernelSelector extends AbstractSelector
                 }
                 cancelled.clear();
             }
-            KernelFd.closeQuietly(wakeFd);
+            synchronized (wakeState)
+            {
+                wakeFdClosed = true;
+                KernelFd.closeQuietly(wakeFd);
+            }
             KernelFd.closeQuietly(epfd);
         }
         try

@@ -1,11 +1,10 @@
 package io.vigil.loop;
 
 import io.vigil.net.NativeSocket;
-import org.agrona.CloseHelper;
 import io.vigil.net.SocketLayer;
-
 import io.vigil.stats.GlobalCounters;
 import io.vigil.stats.LoopCounters;
+import org.agrona.CloseHelper;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;

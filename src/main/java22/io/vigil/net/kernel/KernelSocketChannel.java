@@ -28,7 +28,9 @@ import java.util.Set;
  * "Broken pipe" and "Connection reset by peer" from write, "Connection refused" from finishConnect), which
  * {@code net/Errno} classifies. Blocking mode is not supported: Vigil's data sockets never block.
  *
- * <p>Thread safety: as the JDK's for Vigil's use: one loop thread does I/O; options and close from any thread.
+ * <p>Thread safety: one loop thread does I/O, and closes the channel while it is registered: a call reads the
+ * descriptor number before it uses it, and unlike the JDK's channels nothing stops a close on another thread in
+ * between (the number could then name a newer socket). Vigil closes and registers only on the owning loop.
  */
 final class KernelSocketChannel extends SocketChannel implements NativeSocket
 {

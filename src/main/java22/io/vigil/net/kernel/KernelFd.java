@@ -185,9 +185,9 @@ final class KernelFd
             }
             return;
         }
-        final int[] where = where(name);
+        final long where = where(name);
         final int number = value instanceof Boolean on ? (on ? 1 : 0) : (Integer)value;
-        setInt(where[0], where[1], number);
+        setInt((int)(where >>> 32), (int)where, number);
     }
 
     @SuppressWarnings("unchecked")
@@ -200,50 +200,56 @@ final class KernelFd
             final boolean on = scratch.value.get(ValueLayout.JAVA_INT, 0) != 0;
             return (T)Integer.valueOf(on ? scratch.value.get(ValueLayout.JAVA_INT, 4) : -1);
         }
-        final int[] where = where(name);
-        final int number = getInt(where[0], where[1]);
+        final long where = where(name);
+        final int number = getInt((int)(where >>> 32), (int)where);
         return name.type() == Boolean.class ? (T)Boolean.valueOf(number != 0) : (T)Integer.valueOf(number);
     }
 
-    private static int[] where(final SocketOption<?> name)
+    /** The option's level (high 32 bits) and number (low): set once or twice per connection, no array for it. */
+    private static long where(final SocketOption<?> name)
     {
         if (name == StandardSocketOptions.SO_REUSEADDR)
         {
-            return new int[] {Native.SOL_SOCKET, Native.SO_REUSEADDR};
+            return levelAndOption(Native.SOL_SOCKET, Native.SO_REUSEADDR);
         }
         if (name == StandardSocketOptions.SO_REUSEPORT)
         {
-            return new int[] {Native.SOL_SOCKET, Native.SO_REUSEPORT};
+            return levelAndOption(Native.SOL_SOCKET, Native.SO_REUSEPORT);
         }
         if (name == StandardSocketOptions.SO_KEEPALIVE)
         {
-            return new int[] {Native.SOL_SOCKET, Native.SO_KEEPALIVE};
+            return levelAndOption(Native.SOL_SOCKET, Native.SO_KEEPALIVE);
         }
         if (name == StandardSocketOptions.SO_RCVBUF)
         {
-            return new int[] {Native.SOL_SOCKET, Native.SO_RCVBUF};
+            return levelAndOption(Native.SOL_SOCKET, Native.SO_RCVBUF);
         }
         if (name == StandardSocketOptions.SO_SNDBUF)
         {
-            return new int[] {Native.SOL_SOCKET, Native.SO_SNDBUF};
+            return levelAndOption(Native.SOL_SOCKET, Native.SO_SNDBUF);
         }
         if (name == StandardSocketOptions.TCP_NODELAY)
         {
-            return new int[] {Native.IPPROTO_TCP, Native.TCP_NODELAY};
+            return levelAndOption(Native.IPPROTO_TCP, Native.TCP_NODELAY);
         }
         if (name == ExtendedSocketOptions.TCP_KEEPIDLE)
         {
-            return new int[] {Native.IPPROTO_TCP, Native.TCP_KEEPIDLE};
+            return levelAndOption(Native.IPPROTO_TCP, Native.TCP_KEEPIDLE);
         }
         if (name == ExtendedSocketOptions.TCP_KEEPINTERVAL)
         {
-            return new int[] {Native.IPPROTO_TCP, Native.TCP_KEEPINTVL};
+            return levelAndOption(Native.IPPROTO_TCP, Native.TCP_KEEPINTVL);
         }
         if (name == ExtendedSocketOptions.TCP_KEEPCOUNT)
         {
-            return new int[] {Native.IPPROTO_TCP, Native.TCP_KEEPCNT};
+            return levelAndOption(Native.IPPROTO_TCP, Native.TCP_KEEPCNT);
         }
         throw new UnsupportedOperationException("'" + name + "' not supported");
+    }
+
+    private static long levelAndOption(final int level, final int option)
+    {
+        return (long)level << 32 | (option & 0xffffffffL);
     }
 
     void bind(final InetSocketAddress address) throws IOException

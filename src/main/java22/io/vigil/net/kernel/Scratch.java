@@ -6,7 +6,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Native memory one thread reuses for every socket call it makes (errno capture, option values, addresses, iovecs),
- * so that reads and writes allocate nothing. One per thread, never shared.
+ * so that no call allocates native memory. (Reads and writes still allocate a little on the heap: the JDK slices the
+ * errno capture segment per downcall and {@code MemorySegment.ofBuffer} wraps the buffer; README, "Vigil's own
+ * socket layer".) One per thread, never shared.
  */
 final class Scratch
 {

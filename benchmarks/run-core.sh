@@ -156,10 +156,13 @@ proxy_pids() { # pids whose CPU and memory count for a proxy
   esac
 }
 heap_used_kib() { # heap_used_kib vigil|base|vigil-spin: live Java heap after a full GC (RSS growth hides it when the heap grew)
-  local pid; pid=$(proxy_pids "$1" | head -1)
-  jcmd "$pid" GC.run >/dev/null
-  jcmd "$pid" GC.heap_info | python3 -c 'import re,sys
-t=sys.stdin.read(); print(sum(int(u) for u in re.findall(r"(?:generation|heap)\s+total \d+K, used (\d+)K", t)))'
+  local pid jcmd; pid=$(proxy_pids "$1" | head -1)
+  # the jcmd of the JVM that runs the process; the sum reads JDK 17's "def new generation total NK, used NK", JDK 25's
+  # "DefNew total NK, used NK" (the older pattern missed it: 0 on JDK 25) and G1's "committed NK, used NK"
+  jcmd="$(dirname "$(readlink -f "/proc/$pid/exe")")/jcmd"
+  "$jcmd" "$pid" GC.run >/dev/null
+  "$jcmd" "$pid" GC.heap_info | python3 -c 'import re,sys
+t=sys.stdin.read(); print(sum(int(u) for u in re.findall(r"(?:total|committed) \d+K, used (\d+)K", t)))'
 }
 rss_kib() { local t=0; for p in $(proxy_pids "$1"); do t=$((t + $(awk '/VmRSS/{print $2}' "/proc/$p/status"))); done; echo $t; }
 

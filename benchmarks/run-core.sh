@@ -16,11 +16,14 @@
 #   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-core.sh   also an older build ("base", ports +400),
 #                                           interleaved with the current one; the table adds vigil/base
 #                                           (BASELINE_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java: base on that JDK)
-#   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
+#   TARGETS="direct vigil base" ...         only these targets (default: direct vigil vigil-b nginx haproxy haproxy-b,
+#                                           and base when BASELINE_JAR is set)
 #   TARGETS="vigil vigil-spin" ...          also (only when named) this build with idle-strategy = spin and
 #                                           idle-spin = IDLE_SPIN (default 50us), ports +500: block vs spin, interleaved
-#   TARGETS="vigil haproxy haproxy-b" ...   also (only when named) a second HAProxy, same config, ports +600: the A/A
-#                                           noise floor, haproxy-b/haproxy beside vigil/haproxy in the table
+#   haproxy-b, vigil-b                      A/A twins (in the default TARGETS): a second HAProxy (ports +600) and a
+#                                           second Vigil (ports +700), each with the same binary, flags and config as
+#                                           the first, interleaved like every target: the noise floors that the
+#                                           summary's verdict per metric (ahead / level / behind) is judged against
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
@@ -31,7 +34,7 @@ FIXED_RATE=${FIXED_RATE:-20000}
 BASELINE_JAR=${BASELINE_JAR:-}
 IDLE_SPIN=${IDLE_SPIN:-50us}
 [ -z "$BASELINE_JAR" ] || [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR: no such file" >&2; exit 1; }
-read -r -a targets <<<"${TARGETS:-direct vigil ${BASELINE_JAR:+base} nginx haproxy}"
+read -r -a targets <<<"${TARGETS:-direct vigil vigil-b ${BASELINE_JAR:+base} nginx haproxy haproxy-b}"
 out="benchmarks/out/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -42,11 +45,14 @@ install_missing iperf3:iperf3 wrk:wrk nginx:nginx-light /usr/lib/nginx/modules/n
 bin/vigil --version >/dev/null   # builds the jar if needed
 
 
-# ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy), +400 (base), +600 (haproxy-b)
+# ports: upstreams 152xx/180xx/190xx; proxies +100 (vigil), +200 (nginx), +300 (haproxy), +400 (base), +600 (haproxy-b),
+# +700 (vigil-b)
 IPERF=15201; HTTP=18080; SINK=19000; ECHO=17000
-declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300 [base]=400 [vigil-spin]=500 [haproxy-b]=600)
+declare -A OFFSET=([direct]=0 [vigil]=100 [nginx]=200 [haproxy]=300 [base]=400 [vigil-spin]=500 [haproxy-b]=600
+  [vigil-b]=700)
 spin=""; for t in "${targets[@]}"; do [ "$t" != vigil-spin ] || spin=1; done
 aa=""; for t in "${targets[@]}"; do [ "$t" != haproxy-b ] || aa=1; done
+twin=""; for t in "${targets[@]}"; do [ "$t" != vigil-b ] || twin=1; done
 
 # --- upstreams, CPU 0
 bg taskset -c 0 iperf3 -s -p $IPERF
@@ -84,6 +90,11 @@ CONF
 }
 vigil_conf 100 >"$out/vigil.conf"
 JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
+if [ -n "$twin" ]; then   # the A/A twin: the same launcher, flags and configuration, its own ports
+  vigil_conf 700 >"$out/vigil-b.conf"
+  JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil-b.conf" >"$out/vigil-b.log" 2>&1 &
+  twin_pid=$!; pids+=($!)
+fi
 if [ -n "$spin" ]; then
   vigil_conf 500 "idle-strategy = spin, idle-spin = $IDLE_SPIN" >"$out/vigil-spin.conf"
   JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil-spin.conf" >"$out/vigil-spin.log" 2>&1 &
@@ -142,12 +153,15 @@ if [ -n "$aa" ]; then
   bg taskset -c 1 haproxy -f "$out/haproxy-b.cfg"
 fi
 
-for p in $IPERF $HTTP $SINK $ECHO; do for o in 0 100 200 300 ${BASELINE_JAR:+400} ${spin:+500} ${aa:+600}; do wait_port $((p+o)); done; done
+for p in $IPERF $HTTP $SINK $ECHO; do
+  for o in 0 100 200 300 ${BASELINE_JAR:+400} ${spin:+500} ${aa:+600} ${twin:+700}; do wait_port $((p+o)); done
+done
 
 proxy_pids() { # pids whose CPU and memory count for a proxy
   case $1 in
     vigil) pgrep -f "vigil.jar run -c $out/vigil.conf" ;;
     vigil-spin) pgrep -f "vigil.jar run -c $out/vigil-spin.conf" ;;
+    vigil-b) pgrep -f "vigil.jar run -c $out/vigil-b.conf" ;;
     base) pgrep -f "jar $BASELINE_JAR run -c $out/base.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
@@ -155,7 +169,8 @@ proxy_pids() { # pids whose CPU and memory count for a proxy
     direct) ;;
   esac
 }
-heap_used_kib() { # heap_used_kib vigil|base|vigil-spin: live Java heap after a full GC (RSS growth hides it when the heap grew)
+# heap_used_kib vigil|vigil-b|base|vigil-spin: live Java heap after a full GC (RSS growth hides it when the heap grew)
+heap_used_kib() {
   local pid jcmd; pid=$(proxy_pids "$1" | head -1)
   # the jcmd of the JVM that runs the process; the sum reads JDK 17's "def new generation total NK, used NK", JDK 25's
   # "DefNew total NK, used NK" (the older pattern missed it: 0 on JDK 25) and G1's "committed NK, used NK"
@@ -248,7 +263,7 @@ done
 for target in "${targets[@]}"; do
   [ "$target" != direct ] || continue
   port=$((SINK + OFFSET[$target]))
-  case $target in vigil|base|vigil-spin) heap0=$(heap_used_kib "$target") ;; esac
+  case $target in vigil|vigil-b|base|vigil-spin) heap0=$(heap_used_kib "$target") ;; esac
   base=$(rss_kib "$target")
   fifo="$out/hold-$target.out"
   taskset -c 0 java benchmarks/IdleConnections.java hold "127.0.0.1:$port" "$IDLE_CONNS" 20 >"$fifo" 2>&1 &
@@ -259,7 +274,7 @@ for target in "${targets[@]}"; do
   held=$(rss_kib "$target")
   per=$(python3 -c "print(round(($held - $base) / $IDLE_CONNS, 2))")
   echo -e "1\t$target\tidle_kib_per_conn\t$per\n1\t$target\tidle_rss_mib\t$((held / 1024))" | tee -a "$results"
-  if [ "$target" = vigil ] || [ "$target" = base ] || [ "$target" = vigil-spin ]; then
+  if [[ " vigil vigil-b base vigil-spin " == *" $target "* ]]; then
     heap1=$(heap_used_kib "$target")
     echo -e "1\t$target\tidle_heap_kib_per_conn\t$(python3 -c "print(round(($heap1 - $heap0) / $IDLE_CONNS, 2))")" |
       tee -a "$results"
@@ -284,6 +299,7 @@ NGX
     '  timeout server 10m' 'listen lab' '  bind 127.0.0.1:8000' '  option clitcpka' '  clitcpka-idle 1s' \
     '  clitcpka-intvl 1s' '  clitcpka-cnt 2' '  server s 127.0.0.3:9000' >"$out/lab-haproxy.cfg"
   declare -A LAB=([vigil]="$PWD/bin/vigil run -c $PWD/$out/lab-vigil.conf"
+    [vigil-b]="$PWD/bin/vigil run -c $PWD/$out/lab-vigil.conf"
     [base]="env LC_ALL=C.UTF-8 java --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar $BASELINE_JAR run -c $PWD/$out/lab-vigil.conf"
     [nginx]="nginx -c $PWD/$out/lab-nginx.conf -p $PWD/$out" [haproxy]="haproxy -f $PWD/$out/lab-haproxy.cfg"
     [haproxy-b]="haproxy -f $PWD/$out/lab-haproxy.cfg")
@@ -306,5 +322,8 @@ PY
   done
 fi
 
+# the twin first, alone: both Vigils write bin/vigil's class-data archive at a clean exit (JDK 17, when none was there
+# yet), and two at once could write the same file together
+if [ -n "$twin" ]; then kill "$twin_pid" 2>/dev/null || true; wait "$twin_pid" 2>/dev/null || true; fi
 python3 benchmarks/summarize.py "$results" core "${targets[@]}" | tee "$out/summary.txt"
 echo "raw results and logs: $out"

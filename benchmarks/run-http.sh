@@ -9,9 +9,12 @@
 #   ROUNDS=1 DURATION=5 WARMUP=5 WARMUP_FIXED=2 benchmarks/run-http.sh      quicker
 #   BASELINE_JAR=/tmp/base/target/vigil.jar benchmarks/run-http.sh   also an older build ("base", port 18880),
 #                                           interleaved with the current one; the table adds vigil/base
-#   TARGETS="direct vigil base" ...         only these targets (default: all, base when BASELINE_JAR is set)
-#   TARGETS="vigil haproxy haproxy-b" ...   also (only when named) a second HAProxy, same config, port 18980: the
-#                                           A/A noise floor, haproxy-b/haproxy beside vigil/haproxy in the table
+#   TARGETS="direct vigil base" ...         only these targets (default: direct vigil vigil-b nginx haproxy haproxy-b,
+#                                           and base when BASELINE_JAR is set)
+#   haproxy-b, vigil-b                      A/A twins (in the default TARGETS): a second HAProxy (port 18980) and a
+#                                           second Vigil (port 19080), each with the same binary, flags and config as
+#                                           the first, interleaved like every target: the noise floors that the
+#                                           summary's verdict per metric (ahead / level / behind) is judged against
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-3}
@@ -20,7 +23,7 @@ CONNS=${CONNS:-64}
 FIXED_RATE=${FIXED_RATE:-40000}
 BASELINE_JAR=${BASELINE_JAR:-}
 [ -z "$BASELINE_JAR" ] || [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR: no such file" >&2; exit 1; }
-read -r -a targets <<<"${TARGETS:-direct vigil ${BASELINE_JAR:+base} nginx haproxy}"
+read -r -a targets <<<"${TARGETS:-direct vigil vigil-b ${BASELINE_JAR:+base} nginx haproxy haproxy-b}"
 out="benchmarks/out/http-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 ulimit -n 20000
@@ -35,6 +38,8 @@ declare -A PORT=([direct]=$ORIGIN [vigil]=18580 [nginx]=18680 [haproxy]=18780)
 [ -z "$BASELINE_JAR" ] || PORT[base]=18880
 aa=""; for t in "${targets[@]}"; do [ "$t" != haproxy-b ] || aa=1; done
 [ -z "$aa" ] || PORT[haproxy-b]=18980
+twin=""; for t in "${targets[@]}"; do [ "$t" != vigil-b ] || twin=1; done
+[ -z "$twin" ] || PORT[vigil-b]=19080
 
 # --- origin, CPU 0: a 100-byte body
 body=$(printf 'x%.0s' $(seq 99))
@@ -61,6 +66,11 @@ CONF
 }
 vigil_conf "${PORT[vigil]}" >"$out/vigil.conf"
 JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
+if [ -n "$twin" ]; then   # the A/A twin: the same launcher, flags and configuration, its own port
+  vigil_conf "${PORT[vigil-b]}" >"$out/vigil-b.conf"
+  JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil-b.conf" >"$out/vigil-b.log" 2>&1 &
+  twin_pid=$!; pids+=($!)
+fi
 if [ -n "$BASELINE_JAR" ]; then
   vigil_conf "${PORT[base]}" >"$out/base.conf"
   java_vigil 1 "$BASELINE_JAR" run -c "$out/base.conf" >"$out/base.log" 2>&1 & pids+=($!)
@@ -108,6 +118,7 @@ for p in "${PORT[@]}"; do wait_port "$p"; done
 proxy_pids() {
   case $1 in
     vigil) pgrep -f "vigil.jar run -c $out/vigil.conf" ;;
+    vigil-b) pgrep -f "vigil.jar run -c $out/vigil-b.conf" ;;
     base) pgrep -f "jar $BASELINE_JAR run -c $out/base.conf" ;;
     nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
     haproxy) pgrep -f "haproxy -f $out/haproxy.cfg" ;;
@@ -157,5 +168,8 @@ PY
 done
 echo "origin connections open at the end (all proxies' pools + none from direct): $(upstream_conns)" | tee "$out/pools.txt"
 
+# the twin first, alone: both Vigils write bin/vigil's class-data archive at a clean exit (JDK 17, when none was there
+# yet), and two at once could write the same file together
+if [ -n "$twin" ]; then kill "$twin_pid" 2>/dev/null || true; wait "$twin_pid" 2>/dev/null || true; fi
 python3 benchmarks/summarize.py "$results" http "${targets[@]}" | tee "$out/summary.txt"
 echo "raw numbers: $results"

@@ -48,3 +48,32 @@ java_vigil() {
 
 # wrk_requests FILE: the number of requests a wrk run completed
 wrk_requests() { awk '/requests in/{print $1}' "$1"; }
+
+# repeat_runs KIND SECONDS_PER_RUN SCRIPT TARGET...: RUNS whole runs of SCRIPT back to back, each with RUNS=1 and its
+# own OUT under one directory (fresh proxies and warm-up every time: the run-to-run spread lands in the pool too), then
+# one summary over all rounds of all runs. A run whose estimate would end past MAX_MINUTES (default 150) from the start
+# is not started; the summary then covers the runs that finished.
+repeat_runs() {
+  local kind=$1 per=$2 script=$3 top i start=$SECONDS raws=()
+  shift 3
+  top="benchmarks/out/$kind-runs-$(date +%Y%m%d-%H%M%S)"
+  mkdir -p "$top"
+  echo "RUNS=$RUNS whole runs of ~$(( (per + 59) / 60 )) min each: ~$(( (RUNS * per + 59) / 60 )) min in all" \
+    "(MAX_MINUTES=${MAX_MINUTES:-150}: no run starts that would end past it); results in $top"
+  for i in $(seq "$RUNS"); do
+    if [ $(( SECONDS - start + per )) -gt $(( ${MAX_MINUTES:-150} * 60 )) ]; then
+      echo "run $i of $RUNS not started: it would end past MAX_MINUTES=${MAX_MINUTES:-150}" | tee -a "$top/summary.txt"
+      break
+    fi
+    echo "=== run $i of $RUNS, $(date -u +%H:%M:%S) UTC"
+    if ! RUNS=1 OUT="$top/run-$i" "$script" 2>&1 | tee "$top/run-$i.log"; then
+      echo "run $i failed (log: $top/run-$i.log); summarizing the runs before it" >&2
+      break
+    fi
+    raws+=("$top/run-$i/raw.tsv")
+  done
+  [ ${#raws[@]} -gt 0 ] || return 1
+  echo "=== all runs: $(( (SECONDS - start + 59) / 60 )) min"
+  python3 benchmarks/summarize.py "$(IFS=,; echo "${raws[*]}")" "$kind" "$@" | tee -a "$top/summary.txt"
+  echo "raw results and logs: $top"
+}

@@ -20,6 +20,10 @@
 #                                           and base when BASELINE_JAR is set)
 #   TARGETS="vigil vigil-spin" ...          also (only when named) this build with idle-strategy = spin and
 #                                           idle-spin = IDLE_SPIN (default 50us), ports +500: block vs spin, interleaved
+#   RUNS=2 ROUNDS=5 benchmarks/run-core.sh   2 whole runs back to back (each its own proxies and warm-up; no run
+#                                           starts that would end past MAX_MINUTES, default 150), then one summary over
+#                                           all 10 rounds (out/core-runs-*/summary.txt); the time is printed up front
+#   OUT=DIR                                 the run's output directory (default benchmarks/out/DATE-TIME)
 #   haproxy-b, vigil-b                      A/A twins (in the default TARGETS): a second HAProxy (ports +600) and a
 #                                           second Vigil (ports +700), each with the same binary, flags and config as
 #                                           the first, interleaved like every target: the noise floors that the
@@ -35,11 +39,24 @@ BASELINE_JAR=${BASELINE_JAR:-}
 IDLE_SPIN=${IDLE_SPIN:-50us}
 [ -z "$BASELINE_JAR" ] || [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR: no such file" >&2; exit 1; }
 read -r -a targets <<<"${TARGETS:-direct vigil vigil-b ${BASELINE_JAR:+base} nginx haproxy haproxy-b}"
-out="benchmarks/out/$(date +%Y%m%d-%H%M%S)"
+source benchmarks/lib.sh
+
+# the run's length, printed up front; per-step seconds from the 10:34 and 13:24 runs (RESULTS.md): a round takes
+# 3 x DURATION + ~8 s per target, the idle scenario ~25 s per proxy, a dead-peer run ~4 s per proxy
+proxies=0; for t in "${targets[@]}"; do [ "$t" = direct ] || proxies=$((proxies + 1)); done
+lab=0; for t in "${targets[@]}"; do case $t in direct|vigil-spin) ;; *) lab=$((lab + 1)) ;; esac; done
+[ "$(id -u)" = 0 ] && command -v nft >/dev/null || lab=0
+again=${WARMUP_AGAIN:-10}; [ "$again" = 0 ] || again=$((again + 4))
+run_seconds=$(( 15 + ${#targets[@]} * (${WARMUP:-20} + 3 + again) + ROUNDS * ${#targets[@]} * (3 * DURATION + 8)
+  + proxies * 25 + DEAD_PEER_RUNS * lab * 4 ))
+if [ "${RUNS:-1}" -gt 1 ]; then
+  repeat_runs core "$run_seconds" "$PWD/benchmarks/run-core.sh" "${targets[@]}"
+  exit
+fi
+echo "run-core.sh: ${targets[*]}, $ROUNDS round(s) of ${DURATION} s scenarios: ~$(( (run_seconds + 59) / 60 )) min"
+out="${OUT:-benchmarks/out/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 ulimit -n 20000
-
-source benchmarks/lib.sh
 install_missing iperf3:iperf3 wrk:wrk nginx:nginx-light /usr/lib/nginx/modules/ngx_stream_module.so:libnginx-mod-stream \
   haproxy:haproxy
 bin/vigil --version >/dev/null   # builds the jar if needed

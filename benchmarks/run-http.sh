@@ -11,6 +11,10 @@
 #                                           interleaved with the current one; the table adds vigil/base
 #   TARGETS="direct vigil base" ...         only these targets (default: direct vigil vigil-b nginx haproxy haproxy-b,
 #                                           and base when BASELINE_JAR is set)
+#   RUNS=2 ROUNDS=5 benchmarks/run-http.sh   2 whole runs back to back (each its own proxies and warm-up; no run
+#                                           starts that would end past MAX_MINUTES, default 150), then one summary over
+#                                           all 10 rounds (out/http-runs-*/summary.txt); the time is printed up front
+#   OUT=DIR                                 the run's output directory (default benchmarks/out/http-DATE-TIME)
 #   haproxy-b, vigil-b                      A/A twins (in the default TARGETS): a second HAProxy (port 18980) and a
 #                                           second Vigil (port 19080), each with the same binary, flags and config as
 #                                           the first, interleaved like every target: the noise floors that the
@@ -24,11 +28,20 @@ FIXED_RATE=${FIXED_RATE:-40000}
 BASELINE_JAR=${BASELINE_JAR:-}
 [ -z "$BASELINE_JAR" ] || [ -f "$BASELINE_JAR" ] || { echo "BASELINE_JAR $BASELINE_JAR: no such file" >&2; exit 1; }
 read -r -a targets <<<"${TARGETS:-direct vigil vigil-b ${BASELINE_JAR:+base} nginx haproxy haproxy-b}"
-out="benchmarks/out/http-$(date +%Y%m%d-%H%M%S)"
+source benchmarks/lib.sh
+
+# the run's length, printed up front; per-step seconds from the 13:14 run (RESULTS.md): a round takes 2 x DURATION +
+# ~2 s per target, the warm-up WARMUP + WARMUP_FIXED + ~3 s per target
+run_seconds=$(( 8 + ${#targets[@]} * (${WARMUP:-20} + ${WARMUP_FIXED:-5} + 3)
+  + ROUNDS * ${#targets[@]} * (2 * DURATION + 2) ))
+if [ "${RUNS:-1}" -gt 1 ]; then
+  repeat_runs http "$run_seconds" "$PWD/benchmarks/run-http.sh" "${targets[@]}"
+  exit
+fi
+echo "run-http.sh: ${targets[*]}, $ROUNDS round(s) of ${DURATION} s scenarios: ~$(( (run_seconds + 59) / 60 )) min"
+out="${OUT:-benchmarks/out/http-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 ulimit -n 20000
-
-source benchmarks/lib.sh
 install_missing wrk:wrk nginx:nginx-light haproxy:haproxy
 bin/vigil --version >/dev/null   # builds the jar if needed
 

@@ -137,7 +137,9 @@ def verdict_table(by_round, med, kind, targets, runs):
             row.append(" / ".join("{:.2f}".format(statistics.median(v)) if v else "-" for v in
                                   ([r for k, r in vs_best.items() if k[0] == run] for run in range(1, runs + 1))))
         row += [fmt_range(f.values()) for f in floors]
-        if spread:
+        if any(r <= 0 for f in floors + [vs_best] for r in f.values()):
+            row += ["-", "- (a value <= 0)"]
+        elif spread:
             m = max(spread + [MIN_BAND])
             q = statistics.median(vs_best.values())
             gain = q if higher else 1 / q   # > 1: Vigil better

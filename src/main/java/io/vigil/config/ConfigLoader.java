@@ -43,11 +43,18 @@ public final class ConfigLoader
         {
             throw new ConfigError(file + ": cannot read configuration file (missing or not a file)");
         }
+        // a bare name has no parent directory, and Typesafe Config then looks for its includes on the class path
+        final File parsed = file.getParentFile() == null ? file.getAbsoluteFile() : file;
         final Config user;
         try
         {
-            user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults()
-                .setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+            user = ConfigFactory.parseFile(parsed, ConfigParseOptions.defaults()
+                .setSyntax(ConfigSyntax.CONF).setAllowMissing(false)
+                .setIncluder(new MissingIncludes(parsed.getPath())));
+        }
+        catch (final MissingIncludes.Named ex)
+        {
+            throw new ConfigError(ex.refusal());
         }
         catch (final ConfigException ex)
         {
@@ -80,7 +87,12 @@ public final class ConfigLoader
         final Config user;
         try
         {
-            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(description));
+            user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(description)
+                .setIncluder(new MissingIncludes(description)));
+        }
+        catch (final MissingIncludes.Named ex)
+        {
+            throw new ConfigError(ex.refusal());
         }
         catch (final ConfigException ex)
         {

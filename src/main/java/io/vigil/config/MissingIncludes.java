@@ -1,0 +1,179 @@
+package io.vigil.config;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigIncludeContext;
+import com.typesafe.config.ConfigIncluder;
+import com.typesafe.config.ConfigIncluderClasspath;
+import com.typesafe.config.ConfigIncluderFile;
+import com.typesafe.config.ConfigIncluderURL;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOriginFactory;
+import com.typesafe.config.ConfigParseable;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Makes every {@code include} required. Typesafe Config skips an include it cannot find (only
+ * {@code include required(...)} fails), so a missing {@code listeners.conf} started Vigil without those listeners;
+ * nginx refuses to start instead, and so does Vigil now. The parser's own error names neither the including file
+ * nor the line, so this includer tracks which file is being read and finds the include's line in it.
+ * One instance per parse: the stack of files is the parse's state.
+ */
+final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath
+{
+    private final ConfigIncluder fallback;
+    private final Deque<String> reading;
+
+    /**
+     * @param topLevel the file being parsed (a path, or a description for text).
+     */
+    MissingIncludes(final String topLevel)
+    {
+        this(null, new ArrayDeque<>(List.of(topLevel)));
+    }
+
+    private MissingIncludes(final ConfigIncluder fallback, final Deque<String> reading)
+    {
+        this.fallback = fallback;
+        this.reading = reading;
+    }
+
+    @Override
+    public ConfigIncluder withFallback(final ConfigIncluder fallback)
+    {
+        return this.fallback == null ? new MissingIncludes(fallback, reading) : this;
+    }
+
+    @Override
+    public ConfigObject include(final ConfigIncludeContext context, final String what)
+    {
+        final ConfigParseable found = context.relativeTo(what);
+        final String file = found != null && found.origin().filename() != null ? found.origin().filename() : what;
+        return included("include \"" + what + "\"", what, file, () -> fallback.include(required(context), what));
+    }
+
+    @Override
+    public ConfigObject includeFile(final ConfigIncludeContext context, final File what)
+    {
+        return included("include file(\"" + what + "\")", what.getPath(), what.getPath(),
+            () -> ((ConfigIncluderFile)fallback).includeFile(required(context), what));
+    }
+
+    @Override
+    public ConfigObject includeURL(final ConfigIncludeContext context, final URL what)
+    {
+        return included("include url(\"" + what + "\")", what.toString(), what.toString(),
+            () -> ((ConfigIncluderURL)fallback).includeURL(required(context), what));
+    }
+
+    @Override
+    public ConfigObject includeResources(final ConfigIncludeContext context, final String what)
+    {
+        return included("include classpath(\"" + what + "\")", what, "classpath:" + what,
+            () -> ((ConfigIncluderClasspath)fallback).includeResources(required(context), what));
+    }
+
+    private static ConfigIncludeContext required(final ConfigIncludeContext context)
+    {
+        return context.setParseOptions(context.parseOptions().setAllowMissing(false));
+    }
+
+    private ConfigObject included(final String statement, final String written, final String file,
+        final Include include)
+    {
+        final String including = reading.peek();
+        reading.push(file);
+        try
+        {
+            return include.run();
+        }
+        catch (final ConfigException.IO missing)
+        {
+            // a missing file deeper down has already been named by the include that reached it
+            if (missing instanceof Named)
+            {
+                throw missing;
+            }
+            throw new Named(including, including + lineOf(including, written) + ": " + statement +
+                ": cannot read the included file (" + why(including, statement, written, missing) + ")", missing);
+        }
+        finally
+        {
+            reading.pop();
+        }
+    }
+
+    /**
+     * A plain include names a file next to the including one and then a class path resource: "not found on class
+     * path" alone would hide where the file was expected.
+     */
+    private static String why(final String including, final String statement, final String written,
+        final ConfigException.IO missing)
+    {
+        final File sibling = new File(written).isAbsolute() ? new File(written) :
+            new File(new File(including).getAbsoluteFile().getParentFile(), written);
+        if (statement.startsWith("include \"") && new File(including).isFile() && !sibling.exists())
+        {
+            return "no such file: " + sibling.getPath();
+        }
+        return missing.getMessage();
+    }
+
+    /** ":line" of the first line of the including file that includes the name, or "" when not found. */
+    private static String lineOf(final String including, final String written)
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(new File(including).toPath(), StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++)
+            {
+                final String line = lines.get(i);
+                if (line.contains("include") && line.contains("\"" + written + "\""))
+                {
+                    return ":" + (i + 1);
+                }
+            }
+        }
+        catch (final IOException | RuntimeException notAFile)
+        {
+            // text, a URL or a class path resource: the name alone says which
+        }
+        return "";
+    }
+
+    /** One include, as the fallback includer runs it. */
+    @FunctionalInterface
+    private interface Include
+    {
+        ConfigObject run();
+    }
+
+    /** A missing include already named with its including file and line: not renamed by the includes above it. */
+    static final class Named extends ConfigException.IO
+    {
+        private static final long serialVersionUID = 1L;
+
+        private final String refusal;
+
+        Named(final String including, final String refusal, final Throwable cause)
+        {
+            super(ConfigOriginFactory.newSimple(including), refusal, cause);
+            this.refusal = refusal;
+        }
+
+        /**
+         * @return the including file, its line, the include and why the file cannot be read.
+         */
+        String refusal()
+        {
+            return refusal;
+        }
+    }
+}

@@ -152,6 +152,7 @@ final class MetricFamilies
         final List<Series> sessions = new ArrayList<>();
         final List<Series> idle = new ArrayList<>();
         final List<Series> reuses = new ArrayList<>();
+        final List<Series> retries = new ArrayList<>();
         final List<Series> connects = new ArrayList<>();
         for (final StatsLayout.Block block : blocks)
         {
@@ -160,6 +161,7 @@ final class MetricFamilies
                 final Labels upstream = Labels.of("upstream", block.labels().get(0));
                 idle.add(slot(upstream, block, UpstreamCounters.POOL_IDLE));
                 reuses.add(slot(upstream, block, UpstreamCounters.POOL_REUSES));
+                retries.add(slot(upstream, block, UpstreamCounters.POOL_RETRIES));
                 connects.add(new Series(upstream, null, new HistogramSlots(Histogram.CONNECT_SECONDS, block,
                     UpstreamCounters.CONNECT_DURATION)));
             }
@@ -201,6 +203,8 @@ final class MetricFamilies
         families.add(gauge("vigil_upstream_pool_idle_connections", "Idle pooled HTTP connections to the upstream, " +
             "all loops", idle));
         families.add(counter("vigil_upstream_pool_reuses", "HTTP requests sent over a pooled connection", reuses));
+        families.add(counter("vigil_upstream_pool_retries",
+            "HTTP requests sent again on a fresh connection because the reused one failed before answering", retries));
         families.add(new MetricFamily("vigil_upstream_connect_duration_seconds", "From connect() to connected",
             Type.HISTOGRAM, connects));
     }

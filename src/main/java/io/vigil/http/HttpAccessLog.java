@@ -53,7 +53,7 @@ final class HttpAccessLog
         }
         line.field("upstream", lease.connector.lastPeerName())
             .field("reused", lease.reusedAny ? 1 : 0)
-            .field("tries", lease.connector.tries())
+            .field("tries", lease.tries())
             .field("request_bytes", ex.requestBytes)
             .field("response_bytes", ex.responseBytes)
             .field("duration_ms", durationMs)

@@ -105,6 +105,10 @@ final class HttpTimeouts
             connection.drive();
             return;
         }
+        // neither timeout is retried on a fresh connection. read-timeout: the upstream holds the whole request and
+        // may be acting on it (HAProxy's default retry-on; a vanished server is user-timeout's verdict, which is
+        // retried). send-timeout: a request Vigil could replay fits its buffer, which the kernel's send buffer
+        // normally takes whole, so a stalled write is a body streaming past the buffer, which cannot be sent again
         // read-timeout runs only while Vigil waits on the upstream with the request fully sent (or refused by
         // it): an upload after 100 Continue is bounded by client-body-timeout and send-timeout instead, so a
         // slow client never counts as a failing server

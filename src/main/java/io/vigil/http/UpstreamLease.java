@@ -5,6 +5,7 @@ import io.vigil.loop.EventLoop;
 import io.vigil.session.CloseReason;
 import io.vigil.session.Side;
 import io.vigil.session.UpstreamConnector;
+import io.vigil.stats.UpstreamCounters;
 import io.vigil.upstream.ConnectionPool;
 import io.vigil.upstream.PooledConnection;
 import io.vigil.upstream.Peer;
@@ -205,6 +206,7 @@ final class UpstreamLease implements UpstreamConnector.Owner
             reuseRetried = true;
             forceFresh = true;
             connector.forgive(failedPeer);
+            loop.counters().increment(connector.group().stats() + UpstreamCounters.POOL_RETRIES);
             connection.run.replay();
             return;
         }
@@ -228,6 +230,15 @@ final class UpstreamLease implements UpstreamConnector.Owner
     boolean retriesOnFresh()
     {
         return reused && !reuseRetried && !ex.responseAnyByte && canReplay();
+    }
+
+    /**
+     * @return connections this exchange's request went over: the connector's tries (failovers) plus the fresh
+     *         connection that replaced a stale reused one, which the connector forgives.
+     */
+    int tries()
+    {
+        return connector.tries() + (reuseRetried ? 1 : 0);
     }
 
     /**

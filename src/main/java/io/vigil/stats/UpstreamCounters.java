@@ -11,8 +11,10 @@ public final class UpstreamCounters
     public static final int POOL_IDLE = 1;
     /** Pooled connections evicted because the server closed, reset or sent stray bytes. */
     public static final int POOL_EVICTED_BY_PEER = 2;
+    /** Requests sent again on a fresh connection because the reused one failed before answering. */
+    public static final int POOL_RETRIES = 3;
     /** Time from connect() to connected, seconds. */
-    public static final int CONNECT_DURATION = 3;
+    public static final int CONNECT_DURATION = 4;
     /** Slots in the block. */
     public static final int SIZE = CONNECT_DURATION + Histogram.CONNECT_SECONDS.slots();
 

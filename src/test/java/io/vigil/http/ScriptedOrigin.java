@@ -1,0 +1,155 @@
+package io.vigil.http;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An HTTP origin whose first connection answers one request with keep-alive and then fails the second request it
+ * is sent in a chosen way (the reused pooled connection); every later connection answers normally. Each response
+ * says which connection carried it ({@code x-conn}). Requests are recorded as "METHOD connection".
+ */
+final class ScriptedOrigin implements AutoCloseable
+{
+    /** What the first connection does with its second request. */
+    enum Failure
+    {
+        /** Read the request, then close (FIN): the idle-close race. */
+        CLOSE,
+        /** Read the request, then reset. */
+        RESET,
+        /** Read the request and never answer (read-timeout). */
+        SILENT
+    }
+
+    private final ServerSocket server;
+    private final Failure failure;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** "METHOD connection" for each whole request read. */
+    final List<String> requests = new CopyOnWriteArrayList<>();
+
+    ScriptedOrigin(final Failure failure) throws IOException
+    {
+        this.failure = failure;
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        final Thread acceptor = new Thread(this::acceptLoop, "scripted-origin");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    String hostPort()
+    {
+        return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    private void acceptLoop()
+    {
+        try
+        {
+            while (true)
+            {
+                final Socket socket = server.accept();
+                sockets.add(socket);
+                final int id = connections.incrementAndGet();
+                final Thread serve = new Thread(() -> serve(socket, id), "scripted-origin-" + id);
+                serve.setDaemon(true);
+                serve.start();
+            }
+        }
+        catch (final IOException closed)
+        {
+            // the test is over
+        }
+    }
+
+    private void serve(final Socket socket, final int id)
+    {
+        try
+        {
+            final InputStream in = new BufferedInputStream(socket.getInputStream());
+            final OutputStream out = socket.getOutputStream();
+            for (int served = 0; ; served++)
+            {
+                final String method = readRequest(in);
+                if (method == null)
+                {
+                    socket.close();
+                    return;
+                }
+                requests.add(method + " " + id);
+                if (id == 1 && served == 1)
+                {
+                    if (failure == Failure.RESET)
+                    {
+                        socket.setSoLinger(true, 0);
+                    }
+                    if (failure != Failure.SILENT)
+                    {
+                        socket.close();
+                    }
+                    return;
+                }
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nx-conn: " + id + "\r\n\r\nok")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+        }
+        catch (final IOException ex)
+        {
+            // the peer went away
+        }
+    }
+
+    /** @return the method of the next whole request (head and Content-Length body), or null at EOF. */
+    private static String readRequest(final InputStream in) throws IOException
+    {
+        final StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n"))
+        {
+            final int b = in.read();
+            if (b < 0)
+            {
+                return null;
+            }
+            head.append((char)b);
+        }
+        long length = 0;
+        for (final String line : head.toString().split("\r\n"))
+        {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+            {
+                length = Long.parseLong(line.substring("content-length:".length()).trim());
+            }
+        }
+        for (long i = 0; i < length; i++)
+        {
+            if (in.read() < 0)
+            {
+                return null;
+            }
+        }
+        return head.substring(0, head.indexOf(" "));
+    }
+
+    @Override
+    public void close() throws IOException
+    {
+        server.close();
+        for (final Socket socket : sockets)
+        {
+            socket.close();
+        }
+    }
+}

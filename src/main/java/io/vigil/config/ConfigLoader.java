@@ -50,7 +50,7 @@ public final class ConfigLoader
         {
             user = ConfigFactory.parseFile(parsed, ConfigParseOptions.defaults()
                 .setSyntax(ConfigSyntax.CONF).setAllowMissing(false)
-                .setIncluder(new MissingIncludes(parsed.getPath())));
+                .setIncluder(new MissingIncludes(parsed.getPath(), null)));
         }
         catch (final MissingIncludes.Named ex)
         {
@@ -88,7 +88,7 @@ public final class ConfigLoader
         try
         {
             user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(description)
-                .setIncluder(new MissingIncludes(description)));
+                .setIncluder(new MissingIncludes(description, text)));
         }
         catch (final MissingIncludes.Named ex)
         {

@@ -30,25 +30,29 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
 {
     private final ConfigIncluder fallback;
     private final Deque<String> reading;
+    /** The text parsed when it is not a file, else null. */
+    private final String text;
 
     /**
-     * @param topLevel the file being parsed (a path, or a description for text).
+     * @param topLevel the file being parsed, or how text being parsed is named.
+     * @param text     the text being parsed, or null for a file.
      */
-    MissingIncludes(final String topLevel)
+    MissingIncludes(final String topLevel, final String text)
     {
-        this(null, new ArrayDeque<>(List.of(topLevel)));
+        this(null, new ArrayDeque<>(List.of(topLevel)), text);
     }
 
-    private MissingIncludes(final ConfigIncluder fallback, final Deque<String> reading)
+    private MissingIncludes(final ConfigIncluder fallback, final Deque<String> reading, final String text)
     {
         this.fallback = fallback;
         this.reading = reading;
+        this.text = text;
     }
 
     @Override
     public ConfigIncluder withFallback(final ConfigIncluder fallback)
     {
-        return this.fallback == null ? new MissingIncludes(fallback, reading) : this;
+        return this.fallback == null ? new MissingIncludes(fallback, reading, text) : this;
     }
 
     @Override
@@ -88,6 +92,7 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     private ConfigObject included(final String statement, final String written, final String file,
         final Include include)
     {
+        final boolean inText = text != null && reading.size() == 1;
         final String including = reading.peek();
         reading.push(file);
         try
@@ -101,8 +106,10 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
             {
                 throw missing;
             }
-            throw new Named(including, including + lineOf(including, written) + ": " + statement +
-                ": cannot read the included file (" + why(including, statement, written, missing) + ")", missing);
+            final String line = lineOf(inText ? text : readOrNull(including), written);
+            final String why = why(!inText, including, statement, written, missing);
+            throw new Named(including, including + line + ": " + statement + ": cannot read the included file (" +
+                why + ")", missing);
         }
         finally
         {
@@ -114,38 +121,46 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
      * A plain include names a file next to the including one and then a class path resource: "not found on class
      * path" alone would hide where the file was expected.
      */
-    private static String why(final String including, final String statement, final String written,
-        final ConfigException.IO missing)
+    private static String why(final boolean inFile, final String including, final String statement,
+        final String written, final ConfigException.IO missing)
     {
         final File sibling = new File(written).isAbsolute() ? new File(written) :
             new File(new File(including).getAbsoluteFile().getParentFile(), written);
-        if (statement.startsWith("include \"") && new File(including).isFile() && !sibling.exists())
+        if (inFile && statement.startsWith("include \"") && new File(including).isFile() && !sibling.exists())
         {
             return "no such file: " + sibling.getPath();
         }
         return missing.getMessage();
     }
 
-    /** ":line" of the first line of the including file that includes the name, or "" when not found. */
+    /** ":line" of the first line of the including text that includes the name, or "" when not found. */
     private static String lineOf(final String including, final String written)
+    {
+        if (including == null)
+        {
+            return "";
+        }
+        final String[] lines = including.split("\n", -1);
+        for (int i = 0; i < lines.length; i++)
+        {
+            if (lines[i].contains("include") && lines[i].contains("\"" + written + "\""))
+            {
+                return ":" + (i + 1);
+            }
+        }
+        return "";
+    }
+
+    private static String readOrNull(final String file)
     {
         try
         {
-            final List<String> lines = Files.readAllLines(new File(including).toPath(), StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++)
-            {
-                final String line = lines.get(i);
-                if (line.contains("include") && line.contains("\"" + written + "\""))
-                {
-                    return ":" + (i + 1);
-                }
-            }
+            return Files.readString(new File(file).toPath(), StandardCharsets.UTF_8);
         }
         catch (final IOException | RuntimeException notAFile)
         {
-            // text, a URL or a class path resource: the name alone says which
+            return null; // a URL or a class path resource: the name alone says which
         }
-        return "";
     }
 
     /** One include, as the fallback includer runs it. */

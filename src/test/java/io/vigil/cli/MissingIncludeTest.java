@@ -1,5 +1,7 @@
 package io.vigil.cli;
 
+import io.vigil.config.ConfigError;
+import io.vigil.config.ConfigLoader;
 import io.vigil.test.Admin;
 import io.vigil.test.Closer;
 import io.vigil.test.RawHttp;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -87,6 +90,15 @@ class MissingIncludeTest
         assertEquals(1, run.awaitExit(Duration.ofSeconds(30)), run.output());
         assertTrue(run.output().contains(dir.resolve("vigil.conf") + ":6: include \"conf.d/listeners.conf\""),
             run.output());
+    }
+
+    @Test
+    void shouldNameTheLineOfAMissingIncludeInConfigText()
+    {
+        final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.parse(
+            "vigil { event-loops = 1 }\n\ninclude \"/nonexistent/listeners.conf\"\n", "pushed.conf"));
+        assertTrue(error.getMessage().startsWith("pushed.conf:3: include \"/nonexistent/listeners.conf\": " +
+            "cannot read the included file"), error.getMessage());
     }
 
     @Test

@@ -11,7 +11,7 @@
 #            stacks; escape analysis still applies): benchmarks/alloc_sites.py prints bytes and objects per
 #            connection by class and by site, exactly. Slower per allocation: use it for counts only, never for time.
 #   VIGIL_JAR=path (default target/vigil.jar; a copy is safe from rebuilds)  BEFORE_JAR=path: also that build,
-#   interleaved, same flags  ROUNDS=2 RUN=8 (seconds)  HALF_CLOSE=off|on (default off)  SOCKETS=kernel|jdk
+#   interleaved, same flags  ROUNDS=2 RUN=8 WARM=10 (25 with EXACT=1) (seconds)  HALF_CLOSE=off|on (default off)  SOCKETS=kernel|jdk
 #   PROXY_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,7 +41,10 @@ done
 for t in "${targets[@]}"; do wait_port "${PORT[$t]}"; done
 drive() { taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:${PORT[$1]}" --new-connection --max --duration "$2s" \
     --warmup 0s --connections 16 --size 64 --quiet --out "$3" >"$3.txt"; }
-for t in "${targets[@]}"; do drive "$t" 10 "$out/warm-$t"; done
+# EXACT=1 runs slower (every allocation leaves compiled code): longer, or C2 has not yet removed what escape
+# analysis removes and the counts show the interpreter's and C1's allocations
+warm=${WARM:-10}; [ "${EXACT:-0}" = 1 ] && warm=${WARM:-25}
+for t in "${targets[@]}"; do drive "$t" "$warm" "$out/warm-$t"; done
 echo -e "round\ttarget\tconnections\tloop_bytes_per_conn\tsamples_per_1000_conn\tdeopts" | tee "$out/raw.tsv"
 jfc=setup-alloc.jfc; [ "${EXACT:-0}" = 1 ] && jfc=setup-alloc-exact.jfc
 for r in $(seq "$ROUNDS"); do
@@ -55,10 +58,10 @@ for r in $(seq "$ROUNDS"); do
     "$JFR" summary "$f" >"$f.summary.txt"
     python3 - "$f.alloc.txt" "$f.summary.txt" "$n" "$r" "$t" <<'PY' | tee -a "$out/raw.tsv"
 import re, sys
-text = open(sys.argv[1]).read(); n = int(sys.argv[3])
-seen =  # jfr print shows sizes with units (bytes, kB, MB)
-     [int(float(a) * {'bytes': 1, 'kB': 1024, 'MB': 1 << 20, 'GB': 1 << 30}[u]) for a, u in
-            re.findall(r'allocated = ([0-9.]+) (bytes|kB|MB|GB)[^\n]*\n[^\n]*thread = "vigil-loop-0"', text)]
+text = open(sys.argv[1]).read(); n = max(1, int(sys.argv[3]))
+# jfr print shows sizes with units (bytes, kB, MB)
+seen = [int(float(a) * {'bytes': 1, 'kB': 1024, 'MB': 1 << 20, 'GB': 1 << 30}[u]) for a, u in
+        re.findall(r'allocated = ([0-9.]+) (bytes|kB|MB|GB)[^\n]*\n[^\n]*thread = "vigil-loop-0"', text)]
 summary = open(sys.argv[2]).read()
 def count(name):
     m = re.search(r'\b' + name + r'\s+([0-9]+)', summary)

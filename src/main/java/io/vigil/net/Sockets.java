@@ -4,8 +4,10 @@ import org.agrona.CloseHelper;
 
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -15,6 +17,26 @@ public final class Sockets
 {
     private Sockets()
     {
+    }
+
+    /**
+     * A listening socket for one address, from the socket layer in use. One IPv4 address gets an AF_INET socket, as
+     * nginx binds it: every socket accepted from it is then a plain IPv4 one, where the JDK's default (a dual-stack
+     * AF_INET6 socket) makes each an IPv6 socket holding an IPv4-mapped address, with the kernel's IPv6 state to set
+     * up and tear down per connection (inet6_cleanup_sock and the like: benchmarks/RESULTS.md, "Connection setup:
+     * where a connection's CPU goes"). A wildcard or IPv6 address keeps the dual-stack socket, so that a listener on
+     * 0.0.0.0 still takes IPv6 clients as before.
+     *
+     * @param bindAddress where the socket will be bound.
+     * @return a new, unbound listening socket.
+     * @throws IOException when the socket cannot be opened.
+     */
+    public static ServerSocketChannel openServer(final InetSocketAddress bindAddress) throws IOException
+    {
+        final InetAddress address = bindAddress.getAddress();
+        return address instanceof Inet4Address && !address.isAnyLocalAddress() ?
+            SocketLayer.provider().openServerSocketChannel(StandardProtocolFamily.INET) :
+            SocketLayer.provider().openServerSocketChannel();
     }
 
     /**

@@ -4,7 +4,7 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.loop.EventLoop;
 import io.vigil.net.HostPort;
 import io.vigil.net.KernelKeepAlive;
-import io.vigil.net.SocketLayer;
+import io.vigil.net.Sockets;
 import io.vigil.net.SocketTuning;
 import io.vigil.net.UserTimeouts;
 import io.vigil.session.Acceptor;
@@ -92,7 +92,7 @@ final class ListenerSockets
         {
             for (int i = 0; i < sockets; i++)
             {
-                final ServerSocketChannel channel = SocketLayer.provider().openServerSocketChannel();
+                final ServerSocketChannel channel = Sockets.openServer(address);
                 opened.add(channel);
                 channel.configureBlocking(false);
                 SocketTuning.applyListen(channel, config.reuseport());

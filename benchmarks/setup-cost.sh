@@ -75,7 +75,10 @@ setup() { # target seconds dir: one closed-loop run of new connections
   taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:${PORT[$1]}" --new-connection --max --duration "$2s" \
     --warmup 0s --connections 16 --size 64 --quiet --out "$3" >"$3.txt"
 }
-for t in "${targets[@]}"; do setup "$t" 8 "$out/warm-$t"; done   # JIT warm-up, not recorded
+# JIT warm-up, not recorded, twice: the end of the first run closes 16 connections mid-exchange, which takes branches
+# (Flow.neverRead in Relay.run, BufferPool.acquire after a trim) never taken before; their recompilation then fell in
+# round 1 (59 and 20 perf samples per 1000 connections, RESULTS "Connection setup: where a connection's CPU goes")
+for pass in 1 2; do for t in "${targets[@]}"; do setup "$t" 8 "$out/warm-$pass-$t"; done; done
 results="$out/raw.tsv"
 echo -e "round\ttarget\tconnections\tcpu_ticks\tcpu_us_per_conn\tconn_per_s" | tee "$results"
 for round in $(seq "$ROUNDS"); do

@@ -5,6 +5,7 @@ import io.vigil.net.NativeSocket;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -287,36 +288,48 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         }
         final MemorySegment captured = Scratch.get().state;
         final int fd = socket.checkedFd();
-        final MemorySegment into = MemorySegment.ofBuffer(dst);
-        while (true)
+        // a direct buffer by address (nothing allocated); a heap one through a segment (~72 bytes per call)
+        final boolean direct = dst.isDirect() && DirectAddress.USABLE;
+        final long address = direct ? DirectAddress.of(dst) : 0L;
+        final MemorySegment into = direct ? null : MemorySegment.ofBuffer(dst);
+        try
         {
-            final long n;
-            try
+            while (true)
             {
-                n = (long)Native.READ.invokeExact(captured, fd, into, (long)room);
+                final long n;
+                try
+                {
+                    n = direct ? (long)Native.READ_ADDRESS.invokeExact(captured, fd, address, (long)room) :
+                        (long)Native.READ.invokeExact(captured, fd, into, (long)room);
+                }
+                catch (final Throwable ex)
+                {
+                    throw new IOException("read failed", ex);
+                }
+                if (n > 0)
+                {
+                    dst.position(dst.position() + (int)n);
+                    return (int)n;
+                }
+                if (n == 0)
+                {
+                    return -1;
+                }
+                final int errno = Native.errno(captured);
+                if (errno == Native.EAGAIN)
+                {
+                    return 0;
+                }
+                if (errno != Native.EINTR)
+                {
+                    throw errno == Native.ECONNRESET ? new SocketException("Connection reset") :
+                        KernelFd.error(errno);
+                }
             }
-            catch (final Throwable ex)
-            {
-                throw new IOException("read failed", ex);
-            }
-            if (n > 0)
-            {
-                dst.position(dst.position() + (int)n);
-                return (int)n;
-            }
-            if (n == 0)
-            {
-                return -1;
-            }
-            final int errno = Native.errno(captured);
-            if (errno == Native.EAGAIN)
-            {
-                return 0;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw errno == Native.ECONNRESET ? new SocketException("Connection reset") : KernelFd.error(errno);
-            }
+        }
+        finally
+        {
+            Reference.reachabilityFence(dst); // its memory must outlive the call: only the address went in
         }
     }
 
@@ -369,32 +382,42 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         }
         final MemorySegment captured = Scratch.get().state;
         final int fd = socket.checkedFd();
-        final MemorySegment from = MemorySegment.ofBuffer(src);
-        while (true)
+        final boolean direct = src.isDirect() && DirectAddress.USABLE;
+        final long address = direct ? DirectAddress.of(src) : 0L;
+        final MemorySegment from = direct ? null : MemorySegment.ofBuffer(src);
+        try
         {
-            final long n;
-            try
+            while (true)
             {
-                n = (long)Native.WRITE.invokeExact(captured, fd, from, (long)length);
+                final long n;
+                try
+                {
+                    n = direct ? (long)Native.WRITE_ADDRESS.invokeExact(captured, fd, address, (long)length) :
+                        (long)Native.WRITE.invokeExact(captured, fd, from, (long)length);
+                }
+                catch (final Throwable ex)
+                {
+                    throw new IOException("write failed", ex);
+                }
+                if (n >= 0)
+                {
+                    src.position(src.position() + (int)n);
+                    return (int)n;
+                }
+                final int errno = Native.errno(captured);
+                if (errno == Native.EAGAIN)
+                {
+                    return 0;
+                }
+                if (errno != Native.EINTR)
+                {
+                    throw KernelFd.error(errno);
+                }
             }
-            catch (final Throwable ex)
-            {
-                throw new IOException("write failed", ex);
-            }
-            if (n >= 0)
-            {
-                src.position(src.position() + (int)n);
-                return (int)n;
-            }
-            final int errno = Native.errno(captured);
-            if (errno == Native.EAGAIN)
-            {
-                return 0;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw KernelFd.error(errno);
-            }
+        }
+        finally
+        {
+            Reference.reachabilityFence(src);
         }
     }
 
@@ -432,7 +455,8 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         {
             if (srcs[i].hasRemaining())
             {
-                scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count, MemorySegment.ofBuffer(srcs[i]).address());
+                scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count, DirectAddress.USABLE ?
+                    DirectAddress.of(srcs[i]) : MemorySegment.ofBuffer(srcs[i]).address());
                 scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count + 8, srcs[i].remaining());
                 count++;
             }
@@ -442,30 +466,10 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
             return 0;
         }
         final int fd = socket.checkedFd();
-        long n;
-        while (true)
+        final long n = writev(scratch, fd, count, srcs);
+        if (n <= 0)
         {
-            try
-            {
-                n = (long)Native.WRITEV.invokeExact(scratch.state, fd, scratch.iovecs, count);
-            }
-            catch (final Throwable ex)
-            {
-                throw new IOException("writev failed", ex);
-            }
-            if (n >= 0)
-            {
-                break;
-            }
-            final int errno = Native.errno(scratch.state);
-            if (errno == Native.EAGAIN)
-            {
-                return 0;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw KernelFd.error(errno);
-            }
+            return 0;
         }
         long left = n;
         for (int i = offset; i < offset + length && left > 0; i++)
@@ -475,6 +479,44 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
             left -= step;
         }
         return n;
+    }
+
+    /** @return bytes written, or 0 when the socket cannot take any now (EAGAIN). */
+    private static long writev(final Scratch scratch, final int fd, final int count, final ByteBuffer[] srcs)
+        throws IOException
+    {
+        try
+        {
+            while (true)
+            {
+                final long n;
+                try
+                {
+                    n = (long)Native.WRITEV.invokeExact(scratch.state, fd, scratch.iovecs, count);
+                }
+                catch (final Throwable ex)
+                {
+                    throw new IOException("writev failed", ex);
+                }
+                if (n >= 0)
+                {
+                    return n;
+                }
+                final int errno = Native.errno(scratch.state);
+                if (errno == Native.EAGAIN)
+                {
+                    return 0;
+                }
+                if (errno != Native.EINTR)
+                {
+                    throw KernelFd.error(errno);
+                }
+            }
+        }
+        finally
+        {
+            Reference.reachabilityFence(srcs); // the iovecs hold only the buffers' addresses
+        }
     }
 
     private long writeEach(final ByteBuffer[] srcs, final int offset, final int length) throws IOException

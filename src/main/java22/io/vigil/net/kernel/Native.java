@@ -73,6 +73,9 @@ final class Native
     static final MethodHandle ACCEPT4;
     static final MethodHandle READ;
     static final MethodHandle WRITE;
+    /** read and write at a direct buffer's address, passed as a number: no MemorySegment to make per call. */
+    static final MethodHandle READ_ADDRESS;
+    static final MethodHandle WRITE_ADDRESS;
     static final MethodHandle WRITEV;
     static final MethodHandle SHUTDOWN;
     static final MethodHandle CLOSE;
@@ -100,6 +103,8 @@ final class Native
         ACCEPT4 = link("accept4", true, FunctionDescriptor.of(I, I, P, P, I));
         READ = linkHeap("read", FunctionDescriptor.of(L, I, P, L));
         WRITE = linkHeap("write", FunctionDescriptor.of(L, I, P, L));
+        READ_ADDRESS = link("read", true, FunctionDescriptor.of(L, I, L, L));
+        WRITE_ADDRESS = link("write", true, FunctionDescriptor.of(L, I, L, L));
         WRITEV = link("writev", true, FunctionDescriptor.of(L, I, P, I));
         SHUTDOWN = link("shutdown", true, FunctionDescriptor.of(I, I, I));
         CLOSE = link("close", false, FunctionDescriptor.of(I, I));

@@ -10,7 +10,6 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
@@ -286,50 +285,62 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         {
             return 0;
         }
-        final MemorySegment captured = Scratch.get().state;
+        final Scratch scratch = Scratch.get();
         final int fd = socket.checkedFd();
-        // a direct buffer by address (nothing allocated); a heap one through a segment (~72 bytes per call)
-        final boolean direct = dst.isDirect() && DirectAddress.USABLE;
-        final long address = direct ? DirectAddress.of(dst) : 0L;
-        final MemorySegment into = direct ? null : MemorySegment.ofBuffer(dst);
+        if (!dst.isDirect() || !DirectAddress.USABLE)
+        {
+            return readThroughSegment(scratch.state, fd, dst, room);
+        }
         try
         {
-            while (true)
+            final long n = SocketCalls.read(scratch, fd, DirectAddress.of(dst), room);
+            if (n > 0)
             {
-                final long n;
-                try
-                {
-                    n = direct ? (long)Native.READ_ADDRESS.invokeExact(captured, fd, address, (long)room) :
-                        (long)Native.READ.invokeExact(captured, fd, into, (long)room);
-                }
-                catch (final Throwable ex)
-                {
-                    throw new IOException("read failed", ex);
-                }
-                if (n > 0)
-                {
-                    dst.position(dst.position() + (int)n);
-                    return (int)n;
-                }
-                if (n == 0)
-                {
-                    return -1;
-                }
-                final int errno = Native.errno(captured);
-                if (errno == Native.EAGAIN)
-                {
-                    return 0;
-                }
-                if (errno != Native.EINTR)
-                {
-                    throw errno == Native.ECONNRESET ? new SocketException("Connection reset") :
-                        KernelFd.error(errno);
-                }
+                dst.position(dst.position() + (int)n);
+                return (int)n;
             }
+            return n == SocketCalls.EOF ? -1 : 0;
         }
         finally
         {
             Reference.reachabilityFence(dst); // its memory must outlive the call: only the address went in
+        }
+    }
+
+    /** A heap buffer, read into in place through a segment (about 72 bytes per call). */
+    private static int readThroughSegment(final MemorySegment captured, final int fd, final ByteBuffer dst,
+        final int room) throws IOException
+    {
+        final MemorySegment into = MemorySegment.ofBuffer(dst);
+        while (true)
+        {
+            final long n;
+            try
+            {
+                n = (long)Native.READ.invokeExact(captured, fd, into, (long)room);
+            }
+            catch (final Throwable ex)
+            {
+                throw new IOException("read failed", ex);
+            }
+            if (n > 0)
+            {
+                dst.position(dst.position() + (int)n);
+                return (int)n;
+            }
+            if (n == 0)
+            {
+                return -1;
+            }
+            final int errno = Native.errno(captured);
+            if (errno == Native.EAGAIN)
+            {
+                return 0;
+            }
+            if (errno != Native.EINTR)
+            {
+                throw SocketCalls.readError(errno);
+            }
         }
     }
 
@@ -380,44 +391,57 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         {
             return 0;
         }
-        final MemorySegment captured = Scratch.get().state;
+        final Scratch scratch = Scratch.get();
         final int fd = socket.checkedFd();
-        final boolean direct = src.isDirect() && DirectAddress.USABLE;
-        final long address = direct ? DirectAddress.of(src) : 0L;
-        final MemorySegment from = direct ? null : MemorySegment.ofBuffer(src);
+        if (!src.isDirect() || !DirectAddress.USABLE)
+        {
+            return writeThroughSegment(scratch.state, fd, src, length);
+        }
         try
         {
-            while (true)
+            final long n = SocketCalls.write(scratch, fd, DirectAddress.of(src), length);
+            if (n > 0)
             {
-                final long n;
-                try
-                {
-                    n = direct ? (long)Native.WRITE_ADDRESS.invokeExact(captured, fd, address, (long)length) :
-                        (long)Native.WRITE.invokeExact(captured, fd, from, (long)length);
-                }
-                catch (final Throwable ex)
-                {
-                    throw new IOException("write failed", ex);
-                }
-                if (n >= 0)
-                {
-                    src.position(src.position() + (int)n);
-                    return (int)n;
-                }
-                final int errno = Native.errno(captured);
-                if (errno == Native.EAGAIN)
-                {
-                    return 0;
-                }
-                if (errno != Native.EINTR)
-                {
-                    throw KernelFd.error(errno);
-                }
+                src.position(src.position() + (int)n);
             }
+            return n > 0 ? (int)n : 0;
         }
         finally
         {
             Reference.reachabilityFence(src);
+        }
+    }
+
+    /** A heap buffer, written from in place through a segment (about 72 bytes per call). */
+    private static int writeThroughSegment(final MemorySegment captured, final int fd, final ByteBuffer src,
+        final int length) throws IOException
+    {
+        final MemorySegment from = MemorySegment.ofBuffer(src);
+        while (true)
+        {
+            final long n;
+            try
+            {
+                n = (long)Native.WRITE.invokeExact(captured, fd, from, (long)length);
+            }
+            catch (final Throwable ex)
+            {
+                throw new IOException("write failed", ex);
+            }
+            if (n >= 0)
+            {
+                src.position(src.position() + (int)n);
+                return (int)n;
+            }
+            final int errno = Native.errno(captured);
+            if (errno == Native.EAGAIN)
+            {
+                return 0;
+            }
+            if (errno != Native.EINTR)
+            {
+                throw KernelFd.error(errno);
+            }
         }
     }
 
@@ -487,31 +511,7 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
     {
         try
         {
-            while (true)
-            {
-                final long n;
-                try
-                {
-                    n = (long)Native.WRITEV.invokeExact(scratch.state, fd, scratch.iovecs, count);
-                }
-                catch (final Throwable ex)
-                {
-                    throw new IOException("writev failed", ex);
-                }
-                if (n >= 0)
-                {
-                    return n;
-                }
-                final int errno = Native.errno(scratch.state);
-                if (errno == Native.EAGAIN)
-                {
-                    return 0;
-                }
-                if (errno != Native.EINTR)
-                {
-                    throw KernelFd.error(errno);
-                }
-            }
+            return Math.max(SocketCalls.writev(scratch, fd, count), 0);
         }
         finally
         {

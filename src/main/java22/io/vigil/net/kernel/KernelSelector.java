@@ -237,7 +237,7 @@ final class KernelSelector extends AbstractSelector
         processCancelled();
         applyUpdates();
         final int timeout = timeoutMs < 0 ? 0 : timeoutMs == 0 ? -1 : (int)Math.min(timeoutMs, Integer.MAX_VALUE);
-        final int ready;
+        int ready;
         final boolean blocking = timeout != 0;
         final MemorySegment captured = Scratch.get().state;
         if (blocking)
@@ -246,8 +246,13 @@ final class KernelSelector extends AbstractSelector
         }
         try
         {
-            ready = (int)Native.EPOLL_WAIT.invokeExact(captured, epfd, events, MAX_EVENTS,
+            // without errno capture (a segment sliced per call); failed (EINTR, mostly): once more, polling, with it
+            ready = (int)Native.EPOLL_WAIT_UNCAPTURED.invokeExact(epfd, events, MAX_EVENTS,
                 blocking && woken.get() ? 0 : timeout);
+            if (ready < 0)
+            {
+                ready = (int)Native.EPOLL_WAIT.invokeExact(captured, epfd, events, MAX_EVENTS, 0);
+            }
         }
         catch (final Throwable ex)
         {

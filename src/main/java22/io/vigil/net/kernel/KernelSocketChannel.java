@@ -5,11 +5,11 @@ import io.vigil.net.NativeSocket;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
@@ -285,8 +285,32 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         {
             return 0;
         }
-        final MemorySegment captured = Scratch.get().state;
+        final Scratch scratch = Scratch.get();
         final int fd = socket.checkedFd();
+        if (!dst.isDirect() || !DirectAddress.USABLE)
+        {
+            return readThroughSegment(scratch.state, fd, dst, room);
+        }
+        try
+        {
+            final long n = SocketCalls.read(scratch, fd, DirectAddress.of(dst), room);
+            if (n > 0)
+            {
+                dst.position(dst.position() + (int)n);
+                return (int)n;
+            }
+            return n == SocketCalls.EOF ? -1 : 0;
+        }
+        finally
+        {
+            Reference.reachabilityFence(dst); // its memory must outlive the call: only the address went in
+        }
+    }
+
+    /** A heap buffer, read into in place through a segment (about 72 bytes per call). */
+    private static int readThroughSegment(final MemorySegment captured, final int fd, final ByteBuffer dst,
+        final int room) throws IOException
+    {
         final MemorySegment into = MemorySegment.ofBuffer(dst);
         while (true)
         {
@@ -315,7 +339,7 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
             }
             if (errno != Native.EINTR)
             {
-                throw errno == Native.ECONNRESET ? new SocketException("Connection reset") : KernelFd.error(errno);
+                throw SocketCalls.readError(errno);
             }
         }
     }
@@ -367,8 +391,31 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         {
             return 0;
         }
-        final MemorySegment captured = Scratch.get().state;
+        final Scratch scratch = Scratch.get();
         final int fd = socket.checkedFd();
+        if (!src.isDirect() || !DirectAddress.USABLE)
+        {
+            return writeThroughSegment(scratch.state, fd, src, length);
+        }
+        try
+        {
+            final long n = SocketCalls.write(scratch, fd, DirectAddress.of(src), length);
+            if (n > 0)
+            {
+                src.position(src.position() + (int)n);
+            }
+            return n > 0 ? (int)n : 0;
+        }
+        finally
+        {
+            Reference.reachabilityFence(src);
+        }
+    }
+
+    /** A heap buffer, written from in place through a segment (about 72 bytes per call). */
+    private static int writeThroughSegment(final MemorySegment captured, final int fd, final ByteBuffer src,
+        final int length) throws IOException
+    {
         final MemorySegment from = MemorySegment.ofBuffer(src);
         while (true)
         {
@@ -432,7 +479,8 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         {
             if (srcs[i].hasRemaining())
             {
-                scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count, MemorySegment.ofBuffer(srcs[i]).address());
+                scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count, DirectAddress.USABLE ?
+                    DirectAddress.of(srcs[i]) : MemorySegment.ofBuffer(srcs[i]).address());
                 scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count + 8, srcs[i].remaining());
                 count++;
             }
@@ -442,30 +490,10 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
             return 0;
         }
         final int fd = socket.checkedFd();
-        long n;
-        while (true)
+        final long n = writev(scratch, fd, count, srcs);
+        if (n <= 0)
         {
-            try
-            {
-                n = (long)Native.WRITEV.invokeExact(scratch.state, fd, scratch.iovecs, count);
-            }
-            catch (final Throwable ex)
-            {
-                throw new IOException("writev failed", ex);
-            }
-            if (n >= 0)
-            {
-                break;
-            }
-            final int errno = Native.errno(scratch.state);
-            if (errno == Native.EAGAIN)
-            {
-                return 0;
-            }
-            if (errno != Native.EINTR)
-            {
-                throw KernelFd.error(errno);
-            }
+            return 0;
         }
         long left = n;
         for (int i = offset; i < offset + length && left > 0; i++)
@@ -475,6 +503,20 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
             left -= step;
         }
         return n;
+    }
+
+    /** @return bytes written, or 0 when the socket cannot take any now (EAGAIN). */
+    private static long writev(final Scratch scratch, final int fd, final int count, final ByteBuffer[] srcs)
+        throws IOException
+    {
+        try
+        {
+            return Math.max(SocketCalls.writev(scratch, fd, count), 0);
+        }
+        finally
+        {
+            Reference.reachabilityFence(srcs); // the iovecs hold only the buffers' addresses
+        }
     }
 
     private long writeEach(final ByteBuffer[] srcs, final int offset, final int length) throws IOException

@@ -73,6 +73,16 @@ final class Native
     static final MethodHandle ACCEPT4;
     static final MethodHandle READ;
     static final MethodHandle WRITE;
+    /** read and write at a direct buffer's address, passed as a number: no MemorySegment to make per call. */
+    static final MethodHandle READ_ADDRESS;
+    static final MethodHandle WRITE_ADDRESS;
+    /** The same calls without errno capture, which slices a segment per call: see SocketCalls. */
+    static final MethodHandle READ_UNCAPTURED;
+    static final MethodHandle WRITE_UNCAPTURED;
+    static final MethodHandle WRITEV_UNCAPTURED;
+    static final MethodHandle EPOLL_WAIT_UNCAPTURED;
+    /** The calling thread's errno cell: read right after an uncaptured call failed, as a hint only. */
+    static final MethodHandle ERRNO_LOCATION;
     static final MethodHandle WRITEV;
     static final MethodHandle SHUTDOWN;
     static final MethodHandle CLOSE;
@@ -100,6 +110,13 @@ final class Native
         ACCEPT4 = link("accept4", true, FunctionDescriptor.of(I, I, P, P, I));
         READ = linkHeap("read", FunctionDescriptor.of(L, I, P, L));
         WRITE = linkHeap("write", FunctionDescriptor.of(L, I, P, L));
+        READ_ADDRESS = link("read", true, FunctionDescriptor.of(L, I, L, L));
+        WRITE_ADDRESS = link("write", true, FunctionDescriptor.of(L, I, L, L));
+        READ_UNCAPTURED = linkUncaptured("read", true, FunctionDescriptor.of(L, I, L, L));
+        WRITE_UNCAPTURED = linkUncaptured("write", true, FunctionDescriptor.of(L, I, L, L));
+        WRITEV_UNCAPTURED = linkUncaptured("writev", true, FunctionDescriptor.of(L, I, P, I));
+        EPOLL_WAIT_UNCAPTURED = linkUncaptured("epoll_wait", false, FunctionDescriptor.of(I, I, P, I, I));
+        ERRNO_LOCATION = linkUncaptured("__errno_location", true, FunctionDescriptor.of(P));
         WRITEV = link("writev", true, FunctionDescriptor.of(L, I, P, I));
         SHUTDOWN = link("shutdown", true, FunctionDescriptor.of(I, I, I));
         CLOSE = link("close", false, FunctionDescriptor.of(I, I));
@@ -132,6 +149,16 @@ final class Native
             linker.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"),
                 Linker.Option.critical(false)) :
             linker.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
+    }
+
+    @SuppressWarnings("restricted")
+    private static MethodHandle linkUncaptured(final String name, final boolean critical,
+        final FunctionDescriptor descriptor)
+    {
+        final Linker linker = Linker.nativeLinker();
+        final MemorySegment symbol = linker.defaultLookup().find(name).orElseThrow();
+        return critical ? linker.downcallHandle(symbol, descriptor, Linker.Option.critical(false)) :
+            linker.downcallHandle(symbol, descriptor);
     }
 
     /** Critical and allowed heap segments: a heap ByteBuffer is read into or written from in place. */

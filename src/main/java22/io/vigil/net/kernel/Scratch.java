@@ -6,9 +6,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Native memory one thread reuses for every socket call it makes (errno capture, option values, addresses, iovecs),
- * so that no call allocates native memory. (Reads and writes still allocate a little on the heap: the JDK slices the
- * errno capture segment per downcall and {@code MemorySegment.ofBuffer} wraps the buffer; README, "Vigil's own
- * socket layer".) One per thread, never shared.
+ * so that no call allocates native memory. (Reads and writes of direct buffers allocate nothing on the heap either:
+ * see SocketCalls and DirectAddress; a heap buffer still costs a segment per call.) One per thread, never shared.
  */
 final class Scratch
 {
@@ -23,6 +22,8 @@ final class Scratch
     /** struct tcp_info is ~232 bytes; its first byte is the state. */
     final MemorySegment tcpInfo;
     final MemorySegment pollFd;
+    /** This thread's errno (glibc's __errno_location, fixed for a platform thread's life). */
+    private final MemorySegment errno;
 
     private Scratch()
     {
@@ -34,6 +35,28 @@ final class Scratch
         iovecs = arena.allocate(16L * IOV_MAX_USED, 8);
         tcpInfo = arena.allocate(256, 8);
         pollFd = arena.allocate(8, 4);
+        errno = errnoCell();
+    }
+
+    @SuppressWarnings("restricted") // glibc's errno cell of this thread: an int
+    private static MemorySegment errnoCell()
+    {
+        try
+        {
+            return ((MemorySegment)Native.ERRNO_LOCATION.invokeExact()).reinterpret(4);
+        }
+        catch (final Throwable ex)
+        {
+            throw new IllegalStateException("__errno_location failed", ex);
+        }
+    }
+
+    /**
+     * @return errno as the last call on this thread left it: a hint, since the JVM may have overwritten it since.
+     */
+    int lastErrno()
+    {
+        return errno.get(ValueLayout.JAVA_INT, 0);
     }
 
     static Scratch get()

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -80,6 +81,19 @@ public final class StalePooledUpstreamScenario
         }
     }
 
+    /** Through the channel, not its socket adaptor: Vigil's own socket layer (Java 22+) has no adaptor. */
+    private static int localPort(final SocketChannel upstream)
+    {
+        try
+        {
+            return ((InetSocketAddress)upstream.getLocalAddress()).getPort();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     private static void run() throws Exception
     {
         final AtomicInteger upstreamPort = new AtomicInteger();
@@ -88,7 +102,7 @@ public final class StalePooledUpstreamScenario
             VigilHarness vigil = VigilHarness.start(config()))
         {
             vigil.onEstablished((client, upstream) -> upstreamPort.compareAndSet(0,
-                upstream.socket().getLocalPort()));
+                localPort(upstream)));
             final InetSocketAddress proxy = new InetSocketAddress(InetAddress.getByName(PROXY_IP), PROXY_PORT);
             try (RawHttp first = new RawHttp(proxy))
             {

@@ -287,7 +287,8 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         }
         final Scratch scratch = Scratch.get();
         final int fd = socket.checkedFd();
-        if (!dst.isDirect() || !DirectAddress.USABLE)
+        // a heap buffer, or one of an arena's memory, through a segment, which keeps the arena open for the call
+        if (!DirectAddress.usable(dst))
         {
             return readThroughSegment(scratch.state, fd, dst, room);
         }
@@ -393,7 +394,7 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         }
         final Scratch scratch = Scratch.get();
         final int fd = socket.checkedFd();
-        if (!src.isDirect() || !DirectAddress.USABLE)
+        if (!DirectAddress.usable(src))
         {
             return writeThroughSegment(scratch.state, fd, src, length);
         }
@@ -458,7 +459,10 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         }
     }
 
-    /** writev(2) when every buffer is direct (one syscall, as the JDK's); else one write per buffer. */
+    /**
+     * writev(2) when every buffer goes by address (one syscall, as the JDK's); else one write per buffer, each
+     * through a segment that keeps an arena's memory alive for its call (the iovecs hold only addresses).
+     */
     @Override
     public long write(final ByteBuffer[] srcs, final int offset, final int length) throws IOException
     {
@@ -466,7 +470,7 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         boolean direct = length <= Scratch.IOV_MAX_USED;
         for (int i = offset; i < offset + length && direct; i++)
         {
-            direct = srcs[i].isDirect();
+            direct = DirectAddress.usable(srcs[i]);
         }
         return direct ? writeGathered(srcs, offset, length) : writeEach(srcs, offset, length);
     }
@@ -479,8 +483,7 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         {
             if (srcs[i].hasRemaining())
             {
-                scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count, DirectAddress.USABLE ?
-                    DirectAddress.of(srcs[i]) : MemorySegment.ofBuffer(srcs[i]).address());
+                scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count, DirectAddress.of(srcs[i]));
                 scratch.iovecs.set(ValueLayout.JAVA_LONG, 16L * count + 8, srcs[i].remaining());
                 count++;
             }

@@ -16,6 +16,11 @@ import java.net.SocketException;
  * JVM may overwrite errno between calls): a wrong one could only change the reason a dead connection is closed with.
  * Vigil's relay reads until a short read and writes until a short write, so the retry is rare (a spurious wake-up,
  * backpressure, an error).
+ * <p>A hint of EAGAIN is taken as it is, without the second call: it is the everyday failure (the pool's probe read
+ * before every reused POST, backpressure), and repeating each one doubled its syscalls. Should the JVM have overwritten
+ * a real error with EAGAIN, nothing is lost: the selector is level-triggered, so the socket, readable or writable
+ * again through its end of stream or error state, is reported once more, and the next call meets what remains of
+ * that failure (end of stream, EPIPE), as it does above after a consumed error.
  */
 final class SocketCalls
 {
@@ -44,6 +49,10 @@ final class SocketCalls
                 return n == 0 ? EOF : n;
             }
             final int first = scratch.lastErrno();
+            if (first == Native.EAGAIN)
+            {
+                return AGAIN; // the everyday failure, taken from the hint: see the class comment
+            }
             while (true)
             {
                 final long again = (long)Native.READ_ADDRESS.invokeExact(scratch.state, fd, address, length);
@@ -93,6 +102,10 @@ final class SocketCalls
                 return n;
             }
             final int first = scratch.lastErrno();
+            if (first == Native.EAGAIN)
+            {
+                return AGAIN; // the everyday failure, taken from the hint: see the class comment
+            }
             while (true)
             {
                 final long again = (long)Native.WRITE_ADDRESS.invokeExact(scratch.state, fd, address, length);
@@ -131,6 +144,10 @@ final class SocketCalls
                 return n;
             }
             final int first = scratch.lastErrno();
+            if (first == Native.EAGAIN)
+            {
+                return AGAIN; // the everyday failure, taken from the hint: see the class comment
+            }
             while (true)
             {
                 final long again = (long)Native.WRITEV.invokeExact(scratch.state, fd, scratch.iovecs, count);

@@ -92,4 +92,16 @@ class ReplayIntegrityTest
         assertEquals(origin.raw.get(1), origin.raw.get(2), "the replay is the request as first sent");
         assertFalse(origin.raw.get(2).contains("POST"), origin.raw.get(2));
     }
+
+    @Test
+    void shouldNotSendAPutAgainWhoseBodyStreamedPastTheBuffer() throws Exception
+    {
+        final int length = 1 << 20; // far past a client buffer: the first bytes are gone by the time it fails
+        try (RawHttp http = start())
+        {
+            http.send("PUT /big HTTP/1.1\r\nHost: a\r\nContent-Length: " + length + "\r\n\r\n" + "x".repeat(length));
+            assertEquals(502, http.read(false).status(), "a streamed body cannot be sent again");
+        }
+        assertEquals(List.of("GET 1", "PUT 1"), origin.requests);
+    }
 }

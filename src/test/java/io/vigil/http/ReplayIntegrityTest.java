@@ -11,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A request sent again on a fresh connection after a stale reused one reaches the origin byte for byte as it went
@@ -59,6 +60,10 @@ class ReplayIntegrityTest
         }
         assertEquals(List.of("GET 1", "PUT 1", "PUT 2"), origin.requests);
         assertEquals(origin.raw.get(1), origin.raw.get(2), "the replay is the request as first sent");
+        // the request's size, as nginx's $request_length, not the sum of the tries
+        final String log = vigil.awaitAccessLog("request=PUT /put status=200 ");
+        assertTrue(log.contains("request=PUT /put status=200 upstream=" + origin.hostPort() + " reused=1 tries=2 " +
+            "request_bytes=" + origin.raw.get(2).length() + " "), log);
     }
 
     @Test

@@ -133,7 +133,10 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
         return missing.getMessage();
     }
 
-    /** ":line" of the first line of the including text that includes the name, or "" when not found. */
+    /**
+     * ":line" of the first line of the including text that includes the name, not in a comment (a commented-out
+     * include of the same file, left above the live one, is common), or "" when not found.
+     */
     private static String lineOf(final String including, final String written)
     {
         if (including == null)
@@ -143,7 +146,9 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
         final String[] lines = including.split("\n", -1);
         for (int i = 0; i < lines.length; i++)
         {
-            if (lines[i].contains("include") && lines[i].contains("\"" + written + "\""))
+            final int name = lines[i].indexOf("\"" + written + "\"");
+            final String before = name < 0 ? "" : lines[i].substring(0, name);
+            if (name >= 0 && before.contains("include") && !before.contains("#") && !before.contains("//"))
             {
                 return ":" + (i + 1);
             }

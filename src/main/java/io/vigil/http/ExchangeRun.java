@@ -150,6 +150,7 @@ final class ExchangeRun
     void replay()
     {
         forwarder.rewind();
+        ex.requestBytes = 0; // the access log's request_bytes is the request's size, not the sum of its tries
         ex.responseHead.reset();
         ex.responseAnyByte = false;
         response.reset();

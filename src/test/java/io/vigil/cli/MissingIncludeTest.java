@@ -102,6 +102,18 @@ class MissingIncludeTest
     }
 
     @Test
+    void shouldNameTheLineOfTheIncludeNotOfACommentNamingTheSameFile() throws Exception
+    {
+        final Path dir = configDirectory("127.0.0.1:9");
+        Files.writeString(dir.resolve("vigil.conf"), "# include \"conf.d/gone.conf\" was here\n" +
+            "// include \"conf.d/gone.conf\" too\n" + MAIN.replace("listeners.conf", "gone.conf"));
+        final VigilProcess bad = check(dir);
+        assertEquals(1, bad.awaitExit(Duration.ofSeconds(30)), bad.output());
+        assertTrue(bad.output().contains("vigil.conf:8: include \"conf.d/gone.conf\": cannot read the included file"),
+            bad.output());
+    }
+
+    @Test
     void shouldKeepTheRunningConfigurationWhenAReloadMissesAnInclude() throws Exception
     {
         final TestUpstream echo = closer.keep(TestUpstream.loopback(TestUpstream.Mode.ECHO));

@@ -38,6 +38,8 @@ final class ScriptedOrigin implements AutoCloseable
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     /** "METHOD connection" for each whole request read. */
     final List<String> requests = new CopyOnWriteArrayList<>();
+    /** Each whole request read, head and body, byte for byte (ISO-8859-1), in the order of {@link #requests}. */
+    final List<String> raw = new CopyOnWriteArrayList<>();
 
     ScriptedOrigin(final Failure failure) throws IOException
     {
@@ -82,12 +84,14 @@ final class ScriptedOrigin implements AutoCloseable
             final OutputStream out = socket.getOutputStream();
             for (int served = 0; ; served++)
             {
-                final String method = readRequest(in);
+                final StringBuilder bytes = new StringBuilder();
+                final String method = readRequest(in, bytes);
                 if (method == null)
                 {
                     socket.close();
                     return;
                 }
+                raw.add(bytes.toString());
                 requests.add(method + " " + id);
                 if (id == 1 && served == 1)
                 {
@@ -112,8 +116,11 @@ final class ScriptedOrigin implements AutoCloseable
         }
     }
 
-    /** @return the method of the next whole request (head and Content-Length body), or null at EOF. */
-    private static String readRequest(final InputStream in) throws IOException
+    /**
+     * @param bytes where the request's bytes go.
+     * @return the method of the next whole request (head and a Content-Length or chunked body), or null at EOF.
+     */
+    private static String readRequest(final InputStream in, final StringBuilder bytes) throws IOException
     {
         final StringBuilder head = new StringBuilder();
         while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n"))
@@ -125,22 +132,76 @@ final class ScriptedOrigin implements AutoCloseable
             }
             head.append((char)b);
         }
+        bytes.append(head);
         long length = 0;
+        boolean chunked = false;
         for (final String line : head.toString().split("\r\n"))
         {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+            final String lower = line.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-length:"))
             {
                 length = Long.parseLong(line.substring("content-length:".length()).trim());
             }
+            chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
         }
-        for (long i = 0; i < length; i++)
+        if (chunked ? !readChunked(in, bytes) : !readBytes(in, bytes, length))
         {
-            if (in.read() < 0)
+            return null;
+        }
+        return head.substring(0, head.indexOf(" "));
+    }
+
+    /** A chunked body without trailers. */
+    private static boolean readChunked(final InputStream in, final StringBuilder bytes) throws IOException
+    {
+        while (true)
+        {
+            final String sizeLine = readLine(in, bytes);
+            if (sizeLine == null)
+            {
+                return false;
+            }
+            final long size = Long.parseLong(sizeLine.split(";")[0].trim(), 16);
+            if (!readBytes(in, bytes, size) || readLine(in, bytes) == null)
+            {
+                return false;
+            }
+            if (size == 0)
+            {
+                return true;
+            }
+        }
+    }
+
+    private static String readLine(final InputStream in, final StringBuilder bytes) throws IOException
+    {
+        final StringBuilder line = new StringBuilder();
+        while (line.length() < 2 || !line.substring(line.length() - 2).equals("\r\n"))
+        {
+            final int b = in.read();
+            if (b < 0)
             {
                 return null;
             }
+            line.append((char)b);
         }
-        return head.substring(0, head.indexOf(" "));
+        bytes.append(line);
+        return line.substring(0, line.length() - 2);
+    }
+
+    private static boolean readBytes(final InputStream in, final StringBuilder bytes, final long length)
+        throws IOException
+    {
+        for (long i = 0; i < length; i++)
+        {
+            final int b = in.read();
+            if (b < 0)
+            {
+                return false;
+            }
+            bytes.append((char)b);
+        }
+        return true;
     }
 
     @Override

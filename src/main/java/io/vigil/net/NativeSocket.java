@@ -3,7 +3,7 @@ package io.vigil.net;
 import java.io.IOException;
 
 /**
- * A socket channel of Vigil's own socket layer ({@code -Dvigil.sockets=kernel}, Java 22+): its descriptor and the
+ * A socket channel of Vigil's own socket layer (Java 22+, the default there): its descriptor and the
  * raw calls that {@link SocketFds}, {@link SocketProbe} and {@link ListeningSocketOptions} otherwise reach through
  * the JDK's {@code sun.nio.ch}. They check for this interface first. Thread safety: as the channel's.
  */

@@ -3,14 +3,14 @@ package io.vigil.net;
 import java.nio.channels.spi.SelectorProvider;
 
 /**
- * Where Vigil's data sockets and selectors come from: the JDK's NIO (always on Java 17, the default) or, on Java 22+
- * with {@code -Dvigil.sockets=kernel}, Vigil's own epoll and socket layer over the Foreign Function &amp; Memory API
+ * Where Vigil's data sockets and selectors come from: the JDK's NIO (always on Java 17) or, on Java 22+ on Linux
+ * unless {@code -Dvigil.sockets=jdk}, Vigil's own epoll and socket layer over the Foreign Function &amp; Memory API
  * (the multi-release jar's {@code META-INF/versions/22} copy of this class). Loops, listeners, upstream and health
  * check sockets take their provider from here; the admin server stays on the JDK's. Thread safe (immutable).
  */
 public final class SocketLayer
 {
-    private static final String REQUESTED = System.getProperty("vigil.sockets", "jdk");
+    private static final String REQUESTED = System.getProperty("vigil.sockets", "kernel");
 
     private SocketLayer()
     {
@@ -37,6 +37,6 @@ public final class SocketLayer
      */
     public static String describe()
     {
-        return "kernel".equals(REQUESTED) ? "sockets: jdk (-Dvigil.sockets=kernel needs Java 22+)" : "sockets: jdk";
+        return "kernel".equals(REQUESTED) ? "sockets: jdk (Vigil's own socket layer needs Java 22+)" : "sockets: jdk";
     }
 }

@@ -54,10 +54,10 @@ final class ScenarioProcess
         NewerJdk.assumeInstalled();
         final List<String> java = new ArrayList<>(NewerJdk.javaCommand(mainClass.getName(),
             "io/vigil/net/KernelUserTimeout.class"));
-        if ("kernel".equals(System.getProperty("vigil.test.sockets")))
-        {
-            java.add(1, "-Dvigil.sockets=kernel"); // Vigil's own socket layer too (see VigilProcess)
-        }
+        // the JDK's sockets with TCP_USER_TIMEOUT through FFM (KernelUserTimeout), unless the run asks for Vigil's own
+        // socket layer (see VigilProcess), the default on Java 22+, which the other newer-JDK tests cover
+        java.add(1, "kernel".equals(System.getProperty("vigil.test.sockets")) ? "-Dvigil.sockets=kernel" :
+            "-Dvigil.sockets=jdk");
         PrivateNetns.run(java, withMechanism(args, "kernel"), Map.of(), label + " (kernel)");
     }
 

@@ -11,9 +11,9 @@ import java.nio.channels.spi.AbstractSelector;
 import java.nio.channels.spi.SelectorProvider;
 
 /**
- * Vigil's own socket layer (Linux, Java 22+, {@code -Dvigil.sockets=kernel}): epoll selectors and non-blocking TCP
- * sockets over the Foreign Function &amp; Memory API, in place of the JDK's NIO for the data path. TCP only; no
- * datagrams, pipes or Unix-domain sockets (those stay with the JDK's provider).
+ * Vigil's own socket layer (Linux, Java 22+, the default there; {@code -Dvigil.sockets=jdk} turns it off): epoll
+ * selectors and non-blocking TCP sockets over the Foreign Function &amp; Memory API, in place of the JDK's NIO for the
+ * data path. TCP only; no datagrams, pipes or Unix-domain sockets (those stay with the JDK's provider).
  */
 public final class KernelSelectorProvider extends SelectorProvider
 {
@@ -66,24 +66,24 @@ public final class KernelSelectorProvider extends SelectorProvider
         {
             return Native.AF_INET6;
         }
-        throw new UnsupportedOperationException("Protocol family not supported by -Dvigil.sockets=kernel: " + family);
+        throw new UnsupportedOperationException("Protocol family not supported by Vigil's own socket layer: " + family);
     }
 
     @Override
     public DatagramChannel openDatagramChannel()
     {
-        throw new UnsupportedOperationException("no datagrams in -Dvigil.sockets=kernel");
+        throw new UnsupportedOperationException("no datagrams in Vigil's own socket layer");
     }
 
     @Override
     public DatagramChannel openDatagramChannel(final ProtocolFamily family)
     {
-        throw new UnsupportedOperationException("no datagrams in -Dvigil.sockets=kernel");
+        throw new UnsupportedOperationException("no datagrams in Vigil's own socket layer");
     }
 
     @Override
     public Pipe openPipe()
     {
-        throw new UnsupportedOperationException("no pipes in -Dvigil.sockets=kernel");
+        throw new UnsupportedOperationException("no pipes in Vigil's own socket layer");
     }
 }

@@ -200,7 +200,7 @@ final class KernelServerSocketChannel extends ServerSocketChannel implements Nat
     {
         if (block)
         {
-            throw new IOException("blocking mode is not supported by -Dvigil.sockets=kernel");
+            throw new IOException("blocking mode is not supported by Vigil's own socket layer");
         }
     }
 

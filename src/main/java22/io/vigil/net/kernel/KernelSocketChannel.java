@@ -561,7 +561,7 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
     {
         if (block)
         {
-            throw new IOException("blocking mode is not supported by -Dvigil.sockets=kernel");
+            throw new IOException("blocking mode is not supported by Vigil's own socket layer");
         }
         // born non-blocking: nothing to do
     }

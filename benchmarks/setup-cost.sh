@@ -11,6 +11,8 @@
 #   BEFORE_JAVA_OPTS="..."      JVM flags for the "before" target alone (after VIGIL_JAVA_OPTS): e.g. the same jar
 #                               with bin/vigil's flags (BEFORE_JAR=VIGIL_JAR) against the JVM's defaults
 #   BEFORE_HALF_CLOSE_OFF=1     the "before" target with half-close = off too (compare with vigil-nohc)
+#   NGINX_HALF_CLOSE=1          also nginx with proxy_half_close on (target "nginx-hc", same worker, its own port):
+#                               passes each FIN on as Vigil's default does, to compare with "vigil"
 #   STRACE=1                    then one run per proxy under `strace -c -f`: syscalls per connection
 #   PROXY_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java   the JVM of both Vigil builds (default: java on the PATH;
 #                               Java 22+ accepts with accept4, issue 14)
@@ -28,7 +30,7 @@ source benchmarks/lib.sh
 bin/vigil --version >/dev/null   # builds the jar if needed
 
 ECHO=17050
-declare -A PORT=([vigil]=17150 [before]=17350 [nginx]=17250 [vigil-nohc]=17450)
+declare -A PORT=([vigil]=17150 [before]=17350 [nginx]=17250 [vigil-nohc]=17450 [nginx-hc]=17550)
 declare -A JAR=([vigil]=${VIGIL_JAR:-target/vigil.jar} [before]=${BEFORE_JAR:-})
 declare -A EXTRA=([vigil-nohc]=", half-close = off")
 [ "${BEFORE_HALF_CLOSE_OFF:-0}" = 1 ] && EXTRA[before]=", half-close = off"
@@ -36,6 +38,7 @@ targets=(vigil)
 [ -n "${BEFORE_JAR:-}" ] && targets+=(before)
 [ "${HALF_CLOSE_OFF:-0}" = 1 ] && { targets+=(vigil-nohc); JAR[vigil-nohc]=${JAR[vigil]}; }
 targets+=(nginx)
+[ "${NGINX_HALF_CLOSE:-0}" = 1 ] && targets+=(nginx-hc)
 ka_vigil=${KEEPALIVE:+, so-keepalive = \"$KEEPALIVE\"}
 ka_nginx=${KEEPALIVE:+ so_keepalive=$KEEPALIVE}
 
@@ -59,7 +62,10 @@ cat >"$out/nginx-stream.conf" <<NGX
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 worker_processes 1; daemon off; pid $PWD/$out/nginx.pid; error_log $PWD/$out/nginx.err;
 events { worker_connections 4096; }
-stream { server { listen 127.0.0.1:${PORT[nginx]}$ka_nginx; proxy_pass 127.0.0.1:$ECHO; } }
+stream {
+  server { listen 127.0.0.1:${PORT[nginx]}$ka_nginx; proxy_pass 127.0.0.1:$ECHO; }
+  server { listen 127.0.0.1:${PORT[nginx-hc]}$ka_nginx; proxy_pass 127.0.0.1:$ECHO; proxy_half_close on; }
+}
 NGX
 bg taskset -c 1 nginx -c "$PWD/$out/nginx-stream.conf" -p "$PWD/$out"
 for t in "${targets[@]}"; do wait_port "${PORT[$t]}"; done
@@ -67,7 +73,7 @@ for t in "${targets[@]}"; do wait_port "${PORT[$t]}"; done
 proxy_pids() {
   case $1 in
     vigil|before|vigil-nohc) pgrep -f "run -c $out/$1.conf" ;;
-    nginx) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
+    nginx|nginx-hc) local m; m=$(cat "$out/nginx.pid"); echo "$m"; pgrep -P "$m" ;;
   esac
 }
 hz=$(getconf CLK_TCK)

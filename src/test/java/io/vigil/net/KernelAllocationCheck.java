@@ -1,8 +1,6 @@
 package io.vigil.net;
 
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -11,6 +9,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+
+import static io.vigil.net.KernelChecks.expect;
 
 /**
  * Counts the bytes the kernel socket layer allocates per relay round trip of direct buffers, in a JVM of the newer
@@ -66,19 +66,8 @@ public final class KernelAllocationCheck
             SocketChannel client = provider.openSocketChannel();
             Selector selector = provider.openSelector())
         {
-            server.configureBlocking(false);
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            client.configureBlocking(false);
-            client.connect(server.getLocalAddress());
-            SocketChannel accepted = null;
-            while (accepted == null || !client.finishConnect())
+            try (SocketChannel upstream = KernelChecks.connectedPair(server, client, end))
             {
-                expect(System.nanoTime() < end, "connected before the deadline");
-                accepted = accepted == null ? server.accept() : accepted;
-            }
-            try (SocketChannel upstream = accepted)
-            {
-                upstream.configureBlocking(false);
                 upstream.register(selector, SelectionKey.OP_READ);
                 new KernelAllocationCheck().check(client, upstream, selector, end);
             }
@@ -157,14 +146,6 @@ public final class KernelAllocationCheck
         while (into.position() - start < bytes)
         {
             expect(channel.read(into) >= 0 && System.nanoTime() < end, "the bytes arrived");
-        }
-    }
-
-    private static void expect(final boolean holds, final String what)
-    {
-        if (!holds)
-        {
-            throw new AssertionError("failed: " + what);
         }
     }
 

@@ -1,7 +1,5 @@
 package io.vigil.net;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -10,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+
+import static io.vigil.net.KernelChecks.expect;
 
 /**
  * A read that finds nothing and a write that finds no room (EAGAIN, the everyday outcome of the pool's probe read
@@ -39,18 +39,8 @@ public final class KernelEagainSyscallsCheck
         try (ServerSocketChannel server = provider.openServerSocketChannel();
             SocketChannel client = provider.openSocketChannel())
         {
-            server.configureBlocking(false);
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            client.configureBlocking(false);
-            client.connect(server.getLocalAddress());
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            SocketChannel accepted = null;
-            while (accepted == null || !client.finishConnect())
-            {
-                expect(System.nanoTime() < end, "connected before the deadline");
-                accepted = accepted == null ? server.accept() : accepted;
-            }
-            try (SocketChannel upstream = accepted)
+            try (SocketChannel upstream = KernelChecks.connectedPair(server, client, end))
             {
                 check(client);
             }
@@ -99,11 +89,4 @@ public final class KernelEagainSyscallsCheck
         throw new AssertionError("no " + name + " in /proc/thread-self/io");
     }
 
-    private static void expect(final boolean holds, final String what)
-    {
-        if (!holds)
-        {
-            throw new AssertionError("failed: " + what);
-        }
-    }
 }

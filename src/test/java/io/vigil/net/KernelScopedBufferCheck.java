@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.util.concurrent.TimeUnit;
+
+import static io.vigil.net.KernelChecks.expect;
 
 /**
  * A direct buffer backed by a memory segment of an arena (FFM's {@code MemorySegment.asByteBuffer}) carries its
@@ -42,21 +42,9 @@ public final class KernelScopedBufferCheck
         try (ServerSocketChannel server = provider.openServerSocketChannel();
             SocketChannel client = provider.openSocketChannel())
         {
-            // non-blocking, as Vigil uses them (the kernel layer has no blocking mode)
-            server.configureBlocking(false);
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            client.configureBlocking(false);
-            client.connect(server.getLocalAddress());
             final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            SocketChannel accepted = null;
-            while (accepted == null || !client.finishConnect())
+            try (SocketChannel upstream = KernelChecks.connectedPair(server, client, end))
             {
-                expect(System.nanoTime() < end, "connected before the deadline");
-                accepted = accepted == null ? server.accept() : accepted;
-            }
-            try (SocketChannel upstream = accepted)
-            {
-                upstream.configureBlocking(false);
                 check(client, upstream);
             }
         }
@@ -119,14 +107,6 @@ public final class KernelScopedBufferCheck
             throw failed;
         }
         throw new AssertionError("failed: " + what + " is refused, but it moved " + result + " bytes of freed memory");
-    }
-
-    private static void expect(final boolean holds, final String what)
-    {
-        if (!holds)
-        {
-            throw new AssertionError("failed: " + what);
-        }
     }
 
     /** A channel call returning a count. */

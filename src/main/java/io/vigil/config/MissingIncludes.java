@@ -73,6 +73,10 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     @Override
     public ConfigObject includeURL(final ConfigIncludeContext context, final URL what)
     {
+        if (!"file".equals(what.getProtocol()))
+        {
+            throw remoteRefused(what);
+        }
         return included("include url(\"" + what + "\")", what.toString(), what.toString(),
             () -> ((ConfigIncluderURL)fallback).includeURL(required(context), what));
     }
@@ -82,6 +86,19 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     {
         return included("include classpath(\"" + what + "\")", what, "classpath:" + what,
             () -> ((ConfigIncluderClasspath)fallback).includeResources(required(context), what));
+    }
+
+    /**
+     * Vigil's configuration comes from local files only, as nginx's: a fetch at start or reload would block on a
+     * remote server and make what runs depend on it (and on whoever can answer for it).
+     */
+    private Named remoteRefused(final URL what)
+    {
+        final String including = reading.peek();
+        final boolean inText = text != null && reading.size() == 1;
+        final String statement = "include url(\"" + what + "\")";
+        return new Named(including, including + lineOf(inText ? text : readOrNull(including), what.toString()) +
+            ": " + statement + ": refused: configuration is read from local files only (use a file path)", null);
     }
 
     private static ConfigIncludeContext required(final ConfigIncludeContext context)
@@ -129,6 +146,10 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
         if (inFile && statement.startsWith("include \"") && new File(including).isFile() && !sibling.exists())
         {
             return "no such file: " + sibling.getPath();
+        }
+        if (inFile && statement.startsWith("include \"") && sibling.isDirectory())
+        {
+            return "a directory, not a file: " + sibling.getPath();
         }
         return missing.getMessage();
     }

@@ -102,6 +102,34 @@ class MissingIncludeTest
     }
 
     @Test
+    void shouldRefuseAnIncludeFromTheNetworkAndReadOneFromAFileUrl() throws Exception
+    {
+        final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.parse(
+            "vigil { event-loops = 1 }\ninclude url(\"http://127.0.0.1:9/listeners.conf\")\n", "pushed.conf"));
+        assertTrue(error.getMessage().startsWith("pushed.conf:2: include url(\"http://127.0.0.1:9/listeners.conf\"): " +
+            "refused: configuration is read from local files only"), error.getMessage());
+
+        final Path dir = configDirectory("127.0.0.1:9");
+        final Path listeners = dir.resolve("conf.d/listeners.conf");
+        Files.writeString(listeners, listeners("127.0.0.1:9", dir.resolve("conf.d/upstreams.conf").toString()));
+        Files.writeString(dir.resolve("vigil.conf"), MAIN.replace("include \"conf.d/listeners.conf\"",
+            "include url(\"" + listeners.toUri() + "\")"));
+        final VigilProcess good = check(dir);
+        assertEquals(0, good.awaitExit(Duration.ofSeconds(30)), good.output());
+    }
+
+    @Test
+    void shouldSayThatAnIncludedNameIsADirectory() throws Exception
+    {
+        final Path dir = configDirectory("127.0.0.1:9");
+        Files.writeString(dir.resolve("vigil.conf"), MAIN.replace("conf.d/listeners.conf", "conf.d"));
+        final VigilProcess bad = check(dir);
+        assertEquals(1, bad.awaitExit(Duration.ofSeconds(30)), bad.output());
+        assertTrue(bad.output().contains("vigil.conf:6: include \"conf.d\": cannot read the included file " +
+            "(a directory, not a file: " + dir.resolve("conf.d") + ")"), bad.output());
+    }
+
+    @Test
     void shouldNameTheLineOfTheIncludeNotOfACommentNamingTheSameFile() throws Exception
     {
         final Path dir = configDirectory("127.0.0.1:9");

@@ -177,9 +177,11 @@ final class RequestForwarder
                     ex.requestSentNs = connection.nowNs();
                 }
             }
-            else if (in.pos == in.end)
+            else if (in.pos == in.end && in.pos > ex.bodyStart)
             {
                 // a long body streams through the buffer: start over at 0, the request can no longer be replayed
+                // (not before its first byte: a client awaiting 100 Continue has sent the head only, which a stale
+                // reused connection's failure can still send again)
                 in.pos = 0;
                 in.end = 0;
                 in.scanned = 0;

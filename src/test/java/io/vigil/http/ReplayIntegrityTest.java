@@ -26,7 +26,12 @@ class ReplayIntegrityTest
 
     private RawHttp start() throws IOException
     {
-        origin = new ScriptedOrigin(ScriptedOrigin.Failure.CLOSE);
+        return start(ScriptedOrigin.Failure.CLOSE);
+    }
+
+    private RawHttp start(final ScriptedOrigin.Failure failure) throws IOException
+    {
+        origin = new ScriptedOrigin(failure);
         vigil = VigilHarness.start("vigil { event-loops = 1, shutdown-timeout = 1s\n" +
             "  listeners = [{ name = web, listen = \"127.0.0.1:0\", mode = http, upstream = app }]\n" +
             "  upstreams { app { servers = [\"" + origin.hostPort() + "\"] } }\n}");
@@ -96,6 +101,28 @@ class ReplayIntegrityTest
         assertEquals(List.of("GET 1", "GET 1", "GET 2", "POST 2"), origin.requests, "the POST went once");
         assertEquals(origin.raw.get(1), origin.raw.get(2), "the replay is the request as first sent");
         assertFalse(origin.raw.get(2).contains("POST"), origin.raw.get(2));
+    }
+
+    /**
+     * A client that waits for 100 Continue has sent only the head when the stale connection fails: the head is sent
+     * again on a fresh connection, whose 100 Continue reaches the client, and the body then goes once, to it.
+     */
+    @Test
+    void shouldSendTheHeadOfAnExpectContinuePutAgainAndItsBodyOnce() throws Exception
+    {
+        try (RawHttp http = start(ScriptedOrigin.Failure.CLOSE_AFTER_HEAD))
+        {
+            http.send("PUT /wait HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n");
+            final RawHttp.Response interim = http.read(false);
+            assertEquals(100, interim.status(), interim.raw());
+            http.send("hello world");
+            final RawHttp.Response answered = http.read(false);
+            assertEquals(200, answered.status(), answered.raw());
+            assertEquals("2", answered.header("x-conn"));
+        }
+        assertEquals(List.of("GET 1", "PUT 1 head", "PUT 2"), origin.requests);
+        assertTrue(origin.raw.get(1).endsWith("\r\n\r\nhello world"), origin.raw.get(1));
+        assertTrue(origin.raw.get(1).contains("Expect: 100-continue"), origin.raw.get(1));
     }
 
     @Test

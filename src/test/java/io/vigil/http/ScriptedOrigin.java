@@ -29,7 +29,9 @@ final class ScriptedOrigin implements AutoCloseable
         /** Read the request, then reset. */
         RESET,
         /** Read the request and never answer (read-timeout). */
-        SILENT
+        SILENT,
+        /** Read the request's head, then close before its body: a stale connection met by an Expect: 100-continue. */
+        CLOSE_AFTER_HEAD
     }
 
     private final ServerSocket server;
@@ -85,7 +87,14 @@ final class ScriptedOrigin implements AutoCloseable
             for (int served = 0; ; served++)
             {
                 final StringBuilder bytes = new StringBuilder();
-                final String method = readRequest(in, bytes);
+                final boolean failsAfterHead = id == 1 && served == 1 && failure == Failure.CLOSE_AFTER_HEAD;
+                final String method = readRequest(in, out, bytes, failsAfterHead);
+                if (failsAfterHead)
+                {
+                    requests.add(method + " " + id + " head");
+                    socket.close();
+                    return;
+                }
                 if (method == null)
                 {
                     socket.close();
@@ -117,10 +126,13 @@ final class ScriptedOrigin implements AutoCloseable
     }
 
     /**
-     * @param bytes where the request's bytes go.
+     * @param out       where a 100 Continue goes when the head asks for one, before the body is read.
+     * @param bytes     where the request's bytes go.
+     * @param headOnly  return after the head, answering nothing.
      * @return the method of the next whole request (head and a Content-Length or chunked body), or null at EOF.
      */
-    private static String readRequest(final InputStream in, final StringBuilder bytes) throws IOException
+    private static String readRequest(final InputStream in, final OutputStream out, final StringBuilder bytes,
+        final boolean headOnly) throws IOException
     {
         final StringBuilder head = new StringBuilder();
         while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n"))
@@ -135,6 +147,7 @@ final class ScriptedOrigin implements AutoCloseable
         bytes.append(head);
         long length = 0;
         boolean chunked = false;
+        boolean continues = false;
         for (final String line : head.toString().split("\r\n"))
         {
             final String lower = line.toLowerCase(Locale.ROOT);
@@ -143,6 +156,16 @@ final class ScriptedOrigin implements AutoCloseable
                 length = Long.parseLong(line.substring("content-length:".length()).trim());
             }
             chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
+            continues |= lower.startsWith("expect:") && lower.contains("100-continue");
+        }
+        if (headOnly)
+        {
+            return head.substring(0, head.indexOf(" "));
+        }
+        if (continues)
+        {
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
         }
         if (chunked ? !readChunked(in, bytes) : !readBytes(in, bytes, length))
         {

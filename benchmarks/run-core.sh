@@ -24,6 +24,13 @@
 #                                           starts that would end past MAX_MINUTES, default 150), then one summary over
 #                                           all 10 rounds (out/core-runs-*/summary.txt); the time is printed up front
 #   OUT=DIR                                 the run's output directory (default benchmarks/out/DATE-TIME)
+#   VIGIL_B_JAVA_OPTS="..."                 more JVM flags for vigil-b alone: no longer an A/A twin but an A/B of a
+#                                           flag, interleaved (e.g. "-XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=19")
+#   WARMUP_ROUND=1                          the warm-up also runs one unrecorded round of the other scenarios per
+#                                           target (iperf3 DURATION s, fixed rate DURATION s, setup 5 s) and wrk
+#                                           WARMUP_AGAIN s after them: round 1 then no longer measures Vigil's JIT
+#                                           recompiling the relay after the first long bulk transfer (RESULTS.md,
+#                                           "The L4 wrk tail, placed")
 #   haproxy-b, vigil-b                      A/A twins (in the default TARGETS): a second HAProxy (ports +600) and a
 #                                           second Vigil (ports +700), each with the same binary, flags and config as
 #                                           the first, interleaved like every target: the noise floors that the
@@ -47,6 +54,7 @@ proxies=0; for t in "${targets[@]}"; do [ "$t" = direct ] || proxies=$((proxies 
 lab=0; for t in "${targets[@]}"; do case $t in direct|vigil-spin) ;; *) lab=$((lab + 1)) ;; esac; done
 [ "$(id -u)" = 0 ] && command -v nft >/dev/null || lab=0
 again=${WARMUP_AGAIN:-10}; [ "$again" = 0 ] || again=$((again + 4))
+[ -z "${WARMUP_ROUND:-}" ] || again=$((again + 2 * DURATION + ${WARMUP_AGAIN:-10} + 10))
 run_seconds=$(( 15 + ${#targets[@]} * (${WARMUP:-20} + 3 + again) + ROUNDS * ${#targets[@]} * (3 * DURATION + 8)
   + proxies * 25 + DEAD_PEER_RUNS * lab * 4 ))
 if [ "${RUNS:-1}" -gt 1 ]; then
@@ -109,7 +117,8 @@ vigil_conf 100 >"$out/vigil.conf"
 JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil.conf" >"$out/vigil.log" 2>&1 & pids+=($!)
 if [ -n "$twin" ]; then   # the A/A twin: the same launcher, flags and configuration, its own ports
   vigil_conf 700 >"$out/vigil-b.conf"
-  JAVA_OPTS="${VIGIL_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil-b.conf" >"$out/vigil-b.log" 2>&1 &
+  JAVA_OPTS="${VIGIL_JAVA_OPTS:-} ${VIGIL_B_JAVA_OPTS:-}" taskset -c 1 bin/vigil run -c "$out/vigil-b.conf" \
+    >"$out/vigil-b.log" 2>&1 &
   twin_pid=$!; pids+=($!)
 fi
 if [ -n "$spin" ]; then
@@ -212,6 +221,14 @@ for target in "${targets[@]}"; do
   if [ "${WARMUP_AGAIN:-10}" != 0 ]; then
     taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:$((ECHO + OFFSET[$target]))" --new-connection --max \
       --duration 2s --warmup 0s --connections 16 --size 64 --quiet --out "$out/warmup-setup-$target" >/dev/null
+    taskset -c 0 wrk -t1 -c64 -d"${WARMUP_AGAIN:-10}s" "http://127.0.0.1:$((HTTP + OFFSET[$target]))/" >/dev/null
+  fi
+  if [ -n "${WARMUP_ROUND:-}" ]; then   # a whole round's other scenarios, unrecorded, and wrk after them
+    taskset -c 0 iperf3 -c 127.0.0.1 -p "$((IPERF + OFFSET[$target]))" -t "$DURATION" >/dev/null
+    taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:$((ECHO + OFFSET[$target]))" --rate "$FIXED_RATE" \
+      --duration "${DURATION}s" --warmup 1s --connections 32 --size 64 --quiet --out "$out/warmup-fixed-$target" >/dev/null
+    taskset -c 0 bin/vigil-bench tcp --target "127.0.0.1:$((ECHO + OFFSET[$target]))" --new-connection --max \
+      --duration 5s --warmup 0s --connections 16 --size 64 --quiet --out "$out/warmup-setup2-$target" >/dev/null
     taskset -c 0 wrk -t1 -c64 -d"${WARMUP_AGAIN:-10}s" "http://127.0.0.1:$((HTTP + OFFSET[$target]))/" >/dev/null
   fi
 done

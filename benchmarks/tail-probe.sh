@@ -132,7 +132,7 @@ for line in open(log, errors="replace"):
     m = re.match(r"\[(\d+)ms\]", line)
     if not m or not t0 <= int(m.group(1)) < t1:
         continue
-    if "jit,compilation" in line or re.search(r"^\[\d+ms\]\s+\d+\s+\d+ ", line) or " made not entrant" in line:
+    if re.match(r"\[\d+ms\]\s+\d+\s+[%sbn! ]*?\d\s+\S", line):   # a compilation or a "made not entrant"
         comp += 1
     p = re.search(r"Pause .*? ([\d.]+)ms$", line)
     if p:

@@ -260,6 +260,7 @@ public final class Relay implements LivenessCheck
 
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
     {
+        flow.closeFollows = (flow == toUpstream ? toClient : toUpstream).finished();
         final int result = flow.pump(buffers, loop.nowNs());
         if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
         {

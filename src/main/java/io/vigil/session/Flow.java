@@ -39,6 +39,12 @@ public final class Flow
      * once this direction has delivered everything (the listener's half-close = off).
      */
     public boolean halfClose = true;
+    /**
+     * The other direction finished already, so the relay closes both sockets in the step where this one finishes:
+     * close() then sends dst's FIN (after every queued byte), and a shutdown of its own would be one syscall more.
+     * Safe from a reset: dst's peer ended its stream first and its FIN was read, so nothing is left unread on dst.
+     */
+    public boolean closeFollows;
     /** Bytes read from src. */
     public long bytes;
     /** Bytes written to dst. */
@@ -182,7 +188,7 @@ public final class Flow
         if (srcEof && head == tail && !dstShut)
         {
             dstShut = true;
-            if (halfClose)
+            if (halfClose && !closeFollows)
             {
                 // the peer learns the stream ended, the other direction keeps flowing
                 dst.shutdownOutput();

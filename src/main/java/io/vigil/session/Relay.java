@@ -260,6 +260,7 @@ public final class Relay implements LivenessCheck
 
     private boolean pump(final Flow flow, final Side srcSide, final Side dstSide)
     {
+        flow.closeFollows = (flow == toUpstream ? toClient : toUpstream).finished();
         final int result = flow.pump(buffers, loop.nowNs());
         if (result == Flow.SRC_FAILED || result == Flow.DST_FAILED)
         {
@@ -287,9 +288,9 @@ public final class Relay implements LivenessCheck
     private void updateInterest()
     {
         final int capacity = buffers.bufferSize();
-        final int clientOps = (toUpstream.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
+        final int clientOps = readOps(toUpstream, clientKey, capacity) |
             (toClient.pending() ? SelectionKey.OP_WRITE : 0);
-        final int upstreamOps = (toClient.wantsRead(capacity) ? SelectionKey.OP_READ : 0) |
+        final int upstreamOps = readOps(toClient, upstreamKey, capacity) |
             (toUpstream.pending() ? SelectionKey.OP_WRITE : 0);
         if (clientKey.interestOps() != clientOps)
         {
@@ -304,6 +305,17 @@ public final class Relay implements LivenessCheck
             livenessWatched = true;
             loop.watchLiveness(this);
         }
+    }
+
+    /**
+     * OP_READ while src can be read. After its EOF the interest goes lazily: it stays until the key fires again
+     * (level-triggered, it will, with nothing to read; {@link Flow#read} never clears readReady after EOF, so it goes
+     * then, once), as the other side's FIN usually comes first and the close drops the key without an epoll_ctl.
+     */
+    private static int readOps(final Flow flow, final SelectionKey key, final int capacity)
+    {
+        final boolean eofUnseen = flow.srcEof && !flow.readReady && (key.interestOps() & SelectionKey.OP_READ) != 0;
+        return flow.wantsRead(capacity) || eofUnseen ? SelectionKey.OP_READ : 0;
     }
 
     @Override

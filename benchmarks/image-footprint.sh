@@ -63,10 +63,11 @@ bg taskset -c 0 java benchmarks/IdleConnections.java sink "127.0.0.1:$SINK"
 wait_port "$ECHO"; wait_port "$BULK"; wait_port "$SINK"
 
 mkdir -p "$out/etc-vigil"
+no_log=; [ "$CONFIG" != min ] || no_log=", access-log = false"
 listeners="listeners = [
-    { name = echo, listen = \"127.0.0.1:$P_ECHO\", upstream = echo, so-keepalive = \"120:30:5\" $( [ "$CONFIG" = min ] && echo ', access-log = false') }
-    { name = bulk, listen = \"127.0.0.1:$P_BULK\", upstream = bulk, so-keepalive = \"120:30:5\" $( [ "$CONFIG" = min ] && echo ', access-log = false') }
-    { name = idle, listen = \"127.0.0.1:$P_IDLE\", upstream = sink, so-keepalive = \"120:30:5\" $( [ "$CONFIG" = min ] && echo ', access-log = false') }
+    { name = echo, listen = \"127.0.0.1:$P_ECHO\", upstream = echo, so-keepalive = \"120:30:5\" $no_log }
+    { name = bulk, listen = \"127.0.0.1:$P_BULK\", upstream = bulk, so-keepalive = \"120:30:5\" $no_log }
+    { name = idle, listen = \"127.0.0.1:$P_IDLE\", upstream = sink, so-keepalive = \"120:30:5\" $no_log }
   ]
   upstreams {
     echo { servers = [\"127.0.0.1:$ECHO\"] }

@@ -140,6 +140,43 @@ class ImageRunIT
     }
 
     /**
+     * Every class of Vigil's that a proxied session loads comes from the AOT cache the image ships: none is parsed
+     * from the jar at start (JDK 25 refuses, with only a warning at build time, classes found only under
+     * META-INF/versions of a multi-release jar: the kernel socket layer was one; and a class the build's training run
+     * never loaded, like the relay's, is not in it). The image's own entrypoint, with class-load logging after its
+     * flags.
+     */
+    @Test
+    @Timeout(120)
+    void shouldLoadVigilsClassesFromTheAotCache() throws Exception
+    {
+        final VigilConf conf = pod().vigilConf();
+        final var vigil = pod().vigil();
+        final List<String> entrypoint = new java.util.ArrayList<>(List.of(PodRun.podman("image", "inspect",
+            "--format", "{{range .Config.Entrypoint}}{{println .}}{{end}}", vigil.getImage()).strip().split("\n")));
+        entrypoint.add(entrypoint.indexOf("-jar"), "-Xlog:class+load=info:stdout");
+        final List<String> command = vigil.getCommand();
+        vigil.setCommand(entrypoint);
+        try (PodRun run = PodRun.start(pod(), conf.text()))
+        {
+            assertEquals("ok echo 2 x 1024", run.peer("echo " + conf.firstListenerTarget() + " 2 1024"), run.logs());
+            final List<String> vigilClasses = run.logs().lines()
+                .filter(line -> line.contains("[class,load] io.vigil.")).toList();
+            // lambdas whose call site the build's training run did not reach are spun at run time: counted, allowed
+            final List<String> parsed = vigilClasses.stream()
+                .filter(line -> !line.contains("source: shared objects file") && !line.contains("$$Lambda")).toList();
+            System.out.println(vigilClasses.size() + " Vigil classes loaded, not from the AOT cache: " + parsed);
+            assertTrue(vigilClasses.stream().anyMatch(line -> line.contains("io.vigil.net.")),
+                "the session's classes were logged:\n" + run.logs());
+            assertEquals(List.of(), parsed, "Vigil classes parsed from the jar, not taken from the AOT cache");
+        }
+        finally
+        {
+            vigil.setCommand(command);
+        }
+    }
+
+    /**
      * The ConfigMap's config as shipped; after SIGTERM, new connections are still accepted for shutdown-delay
      * while /readyz answers 503, and refused after it.
      */

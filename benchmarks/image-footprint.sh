@@ -21,6 +21,7 @@
 # CONFIG=min (default): one event loop, access log off, no admin listener (as benchmarks/footprint.sh);
 # CONFIG=daemonset: deploy/kubernetes/base/vigil.conf's settings (2 event loops, admin listener, access log,
 # watch-config), its listener and upstream replaced by the three below, shutdown-delay 0 (launches stop faster).
+# PROXY_CPUS=1 (default) pins the proxies to CPU 1; PROXY_CPUS= leaves them unpinned, as a pod without a CPU limit.
 # PHASES="start memory" (default) runs both; either alone with PHASES=start or PHASES=memory.
 # Needs root (podman), target/vigil-image.tar (bin/vigil-image). Output: benchmarks/out/image-footprint-<time>/.
 set -euo pipefail
@@ -30,6 +31,7 @@ IDLE_CONNS=${IDLE_CONNS:-9500}
 TARGETS=${TARGETS-"image image-noaot host haproxy"}
 CONFIG=${CONFIG:-min}
 PHASES=${PHASES:-"start memory"}
+PROXY_CPUS=${PROXY_CPUS-1}   # empty: the proxy not pinned (the DaemonSet sets no CPU limit)
 java_home=${VIGIL_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 out=${OUT:-benchmarks/out/image-footprint-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
@@ -108,7 +110,7 @@ nofile=$(ulimit -Hn); nproc=$(( $(ulimit -Hu) < 32768 ? $(ulimit -Hu) : 32768 ))
 container_cmd() { # NAME [podman options...]
   local name=$1 which=$image; shift
   [ "$name" != fp-image-b ] || which=$image_b
-  echo "${podman[@]}" run --rm --name "$name" --network host --cpuset-cpus 1 --memory 256m --user 65532:65532 \
+  echo "${podman[@]}" run --rm --name "$name" --network host ${PROXY_CPUS:+--cpuset-cpus $PROXY_CPUS} --memory 256m --user 65532:65532 \
     --read-only --read-only-tmpfs=false --cap-drop all --security-opt no-new-privileges \
     --ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc" --volume "$out/etc-vigil:/etc/vigil:ro" "$@" \
     "$which" run -c /etc/vigil/vigil.conf
@@ -118,10 +120,10 @@ proxy_cmd() {
     image|image-b) container_cmd "fp-$1" ;;
     image-noaot) container_cmd "fp-$1" --env JAVA_TOOL_OPTIONS=-XX:AOTMode=off ;;
     image-nmt) container_cmd "fp-$1" --tmpfs /tmp:size=1m,mode=1777 --env JAVA_TOOL_OPTIONS=-XX:NativeMemoryTracking=summary ;;
-    host) echo env JAVA_HOME="$java_home" taskset -c 1 bin/vigil run -c "$out/etc-vigil/vigil.conf" ;;
-    host-nmt) echo env JAVA_HOME="$java_home" JAVA_OPTS=-XX:NativeMemoryTracking=summary taskset -c 1 bin/vigil run -c \
+    host) echo env JAVA_HOME="$java_home" ${PROXY_CPUS:+taskset -c $PROXY_CPUS} bin/vigil run -c "$out/etc-vigil/vigil.conf" ;;
+    host-nmt) echo env JAVA_HOME="$java_home" JAVA_OPTS=-XX:NativeMemoryTracking=summary ${PROXY_CPUS:+taskset -c $PROXY_CPUS} bin/vigil run -c \
       "$out/etc-vigil/vigil.conf" ;;
-    haproxy) echo taskset -c 1 haproxy -f "$out/haproxy.cfg" ;;
+    haproxy) echo ${PROXY_CPUS:+taskset -c $PROXY_CPUS} haproxy -f "$out/haproxy.cfg" ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
   esac
 }

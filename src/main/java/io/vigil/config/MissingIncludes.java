@@ -12,12 +12,14 @@ import com.typesafe.config.ConfigParseable;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.MalformedURLException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Makes every {@code include} required. Typesafe Config skips an include it cannot find (only
@@ -58,6 +60,12 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     @Override
     public ConfigObject include(final ConfigIncludeContext context, final String what)
     {
+        final URL url = urlOrNull(what);
+        if (url != null && !"file".equals(url.getProtocol()))
+        {
+            // the default includer reads a plain include that parses as a URL from that URL: the same refusal
+            throw remoteRefused("include \"" + what + "\"", what);
+        }
         final ConfigParseable found = context.relativeTo(what);
         final String file = found != null && found.origin().filename() != null ? found.origin().filename() : what;
         return included("include \"" + what + "\"", what, file, () -> fallback.include(required(context), what));
@@ -75,7 +83,7 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     {
         if (!"file".equals(what.getProtocol()))
         {
-            throw remoteRefused(what);
+            throw remoteRefused("include url(\"" + what + "\")", what.toString());
         }
         return included("include url(\"" + what + "\")", what.toString(), what.toString(),
             () -> ((ConfigIncluderURL)fallback).includeURL(required(context), what));
@@ -92,13 +100,31 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
      * Vigil's configuration comes from local files only, as nginx's: a fetch at start or reload would block on a
      * remote server and make what runs depend on it (and on whoever can answer for it).
      */
-    private Named remoteRefused(final URL what)
+    private Named remoteRefused(final String statement, final String written)
     {
         final String including = reading.peek();
         final boolean inText = text != null && reading.size() == 1;
-        final String statement = "include url(\"" + what + "\")";
-        return new Named(including, including + lineOf(inText ? text : readOrNull(including), what.toString()) +
-            ": " + statement + ": refused: configuration is read from local files only (use a file path)", null);
+        final String source = inText ? text : readOrNull(including);
+        final String exact = lineOf(source, written);
+        // java.net.URL lowers the scheme's case: HTTP://host is written, http://host is what the includer is given
+        final String line = !exact.isEmpty() || source == null ? exact :
+            lineOf(source.toLowerCase(Locale.ROOT), written.toLowerCase(Locale.ROOT));
+        return new Named(including, including + line + ": " + statement +
+            ": refused: configuration is read from local files only (use a file path)", null);
+    }
+
+    /** As the default includer tells a URL from a file name: whatever java.net.URL accepts. */
+    @SuppressWarnings("deprecation")
+    private static URL urlOrNull(final String what)
+    {
+        try
+        {
+            return new URL(what);
+        }
+        catch (final MalformedURLException notAUrl)
+        {
+            return null;
+        }
     }
 
     private static ConfigIncludeContext required(final ConfigIncludeContext context)

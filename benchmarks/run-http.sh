@@ -15,6 +15,10 @@
 #                                           starts that would end past MAX_MINUTES, default 150), then one summary over
 #                                           all 10 rounds (out/http-runs-*/summary.txt); the time is printed up front
 #   OUT=DIR                                 the run's output directory (default benchmarks/out/http-DATE-TIME)
+#   WARMUP_ROUND=1                          the warm-up also runs one unrecorded round per target (wrk and the fixed
+#                                           rate, DURATION s each) and WARMUP_AGAIN s (default 10) of wrk after it:
+#                                           round 1 otherwise measures Vigil's JIT recompiling the saturated path after
+#                                           the warm-up's fixed-rate phase (RESULTS.md, the 18:27 HTTP run)
 #   haproxy-b, vigil-b                      A/A twins (in the default TARGETS): a second HAProxy (port 18980) and a
 #                                           second Vigil (port 19080), each with the same binary, flags and config as
 #                                           the first, interleaved like every target: the noise floors that the
@@ -32,7 +36,8 @@ source benchmarks/lib.sh
 
 # the run's length, printed up front; per-step seconds from the 13:14 run (RESULTS.md): a round takes 2 x DURATION +
 # ~2 s per target, the warm-up WARMUP + WARMUP_FIXED + ~3 s per target
-run_seconds=$(( 8 + ${#targets[@]} * (${WARMUP:-20} + ${WARMUP_FIXED:-5} + 3)
+again=0; [ -z "${WARMUP_ROUND:-}" ] || again=$((2 * DURATION + ${WARMUP_AGAIN:-10} + 4))
+run_seconds=$(( 8 + ${#targets[@]} * (${WARMUP:-20} + ${WARMUP_FIXED:-5} + 3 + again)
   + ROUNDS * ${#targets[@]} * (2 * DURATION + 2) ))
 if [ "${RUNS:-1}" -gt 1 ]; then
   repeat_runs http "$run_seconds" "$PWD/benchmarks/run-http.sh" "${targets[@]}"
@@ -149,6 +154,12 @@ for target in "${targets[@]}"; do   # warm-up (JIT for Vigil; the same for all)
   # one, and without this the JIT compiled it during the first measured fixed-rate run, on the proxy's core
   taskset -c 0 bin/vigil-bench http --url "http://127.0.0.1:${PORT[$target]}/" --rate "$FIXED_RATE" \
     --duration "${WARMUP_FIXED:-5}s" --warmup 1s --connections "$CONNS" --quiet --out "$out/warmup-$target" >/dev/null
+  if [ -n "${WARMUP_ROUND:-}" ]; then   # a whole round, unrecorded, and wrk after it
+    taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:${PORT[$target]}/" >/dev/null
+    taskset -c 0 bin/vigil-bench http --url "http://127.0.0.1:${PORT[$target]}/" --rate "$FIXED_RATE" \
+      --duration "${DURATION}s" --warmup 1s --connections "$CONNS" --quiet --out "$out/warmup2-$target" >/dev/null
+    taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP_AGAIN:-10}s" "http://127.0.0.1:${PORT[$target]}/" >/dev/null
+  fi
 done
 for round in $(seq "$ROUNDS"); do
   for target in "${targets[@]}"; do

@@ -117,12 +117,12 @@ for target in $VARIANTS $PROXIES; do
   read -r -a cmd <<<"$(proxy_cmd "$target")"
   times=()
   for _ in $(seq "$RUNS"); do
-    read -r ms pid < <(python3 benchmarks/first_echo.py "127.0.0.1:$PORT" "${cmd[@]}")
+    read -r ms pid _ < <(python3 benchmarks/first_echo.py "127.0.0.1:$PORT" "${cmd[@]}")
     times+=("$ms")
     stop "$pid"
     sleep 0.5
   done
-  read -r _ pid < <(python3 benchmarks/first_echo.py "127.0.0.1:$PORT" "${cmd[@]}")
+  read -r _ pid _ < <(python3 benchmarks/first_echo.py "127.0.0.1:$PORT" "${cmd[@]}")
   sleep 3
   empty=$(rss_kib "$pid"); empty_anon=$(anon_kib "$pid")
   fifo="$out/hold-$target.out"

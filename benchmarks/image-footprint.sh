@@ -2,7 +2,7 @@
 # Footprint of the container image as the DaemonSet runs it (issue 15), beside bin/vigil on the host (same JDK) and
 # HAProxy (mode tcp, 1 thread), all pinned to CPU 1 with the upstreams on CPU 0:
 #   start      ms from launching (podman run, bin/vigil, haproxy) to a byte relayed through the proxy and back
-#              (benchmarks/first_echo_boot.py), and from the proxy process's own start (for a container: the JVM,
+#              (benchmarks/first_echo.py), and from the proxy process's own start (for a container: the JVM,
 #              without podman and runc) to that byte; RUNS rounds, targets interleaved, min / median / max
 #   rss        VmRSS and RssAnon of the proxy process (the container's JVM, seen from the host): empty 3 s and 12 s
 #              after start (the JVM trims its C heap every 10 s), after 10 s of connection churn (vigil-bench tcp
@@ -172,7 +172,7 @@ echo -e "target\tstep\trss_mib\tanon_mib\tcgroup_usage_mib\tcgroup_working_set_m
 for _ in $( [[ " $PHASES " == *" start "* ]] && seq "$RUNS"); do
   for target in $TARGETS; do
     read -r -a cmd <<<"$(proxy_cmd "$target")"
-    read -r ms launched echoed < <(python3 benchmarks/first_echo_boot.py "127.0.0.1:$P_ECHO" "${cmd[@]}")
+    read -r ms launched echoed < <(python3 benchmarks/first_echo.py "127.0.0.1:$P_ECHO" "${cmd[@]}")
     pid=$(proxy_pid "$target" "$launched")
     # the proxy process's own start (clock ticks since boot) to the relayed byte: without podman, conmon and runc
     # and its CPU time (utime + stime, all threads) by then: what load does not stretch
@@ -199,7 +199,7 @@ PY
 # memory: one target at a time, the same steps
 for target in $( [[ " $PHASES " == *" memory "* ]] && echo "$TARGETS"); do
   read -r -a cmd <<<"$(proxy_cmd "$target")"
-  read -r _ launched _ < <(python3 benchmarks/first_echo_boot.py "127.0.0.1:$P_ECHO" "${cmd[@]}")
+  read -r _ launched _ < <(python3 benchmarks/first_echo.py "127.0.0.1:$P_ECHO" "${cmd[@]}")
   pid=$launched
   sleep 3; snap "$target" "$pid" empty-3s
   sleep 9; snap "$target" "$pid" empty-12s

@@ -19,19 +19,14 @@ reads that returned bytes (the request from the client, the response from the up
 import re
 import sys
 
+from tail_sched import pct  # the same nearest-rank percentile
+
 LINE = re.compile(r"^\s*(?P<tid>\d+)\s+(?P<time>[\d.]+):\s+raw_syscalls:sys_(?P<kind>enter|exit):\s+NR (?P<nr>-?\d+)"
                   r"(?: = (?P<ret>-?\d+))?")
 READS = {0, 17, 19, 45}          # read, pread64, readv, recvfrom
 WRITES = {1, 18, 20, 44, 46}     # write, pwrite64, writev, sendto, sendmsg
 WAITS = {232, 281, 441}          # epoll_wait, epoll_pwait, epoll_pwait2
 NAMES = {233: "epoll_ctl", 228: "clock_gettime"}
-
-
-def pct(values, p):
-    if not values:
-        return 0
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
 def main():

@@ -13,6 +13,7 @@ import com.typesafe.config.ConfigParseable;
 import java.io.File;
 import java.io.IOException;
 import java.net.MalformedURLException;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,18 +21,34 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Makes every {@code include} required. Typesafe Config skips an include it cannot find (only
  * {@code include required(...)} fails), so a missing {@code listeners.conf} started Vigil without those listeners;
  * nginx refuses to start instead, and so does Vigil now. The parser's own error names neither the including file
- * nor the line, so this includer tracks which file is being read and finds the include's line in it.
- * One instance per parse: the stack of files is the parse's state.
+ * nor the line, so this includer tracks which file is being read and finds the include's line in it. With the same
+ * file and line it refuses the includes that must not be opened at all: a URL other than file:, and (through
+ * {@link IncludedFiles}) a FIFO or device, or a file already being read. One instance per parse: the stack of files
+ * is the parse's state.
  */
 final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath
 {
+    /**
+     * Vigil's configuration comes from local files only, as nginx's: a fetch at start or reload would block on a
+     * remote server and make what runs depend on it (and on whoever can answer for it).
+     */
+    private static final String REMOTE = "configuration is read from local files only (use a file path)";
+
     private final ConfigIncluder fallback;
     private final Deque<String> reading;
+    private final IncludedFiles files;
+    /**
+     * The first refusal raised: the parser reads a name without an extension as name.conf, .json and .properties and
+     * takes an IO error from any of them for "not this one", so a refusal from inside such a file can come back as a
+     * plain "not found" for the include above it, which must then not replace the refusal that explains it.
+     */
+    private final AtomicReference<Named> firstRefusal;
     /** The text parsed when it is not a file, else null. */
     private final String text;
 
@@ -41,20 +58,24 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
      */
     MissingIncludes(final String topLevel, final String text)
     {
-        this(null, new ArrayDeque<>(List.of(topLevel)), text);
+        this(null, new ArrayDeque<>(List.of(topLevel)), new IncludedFiles(text == null ? topLevel : null),
+            new AtomicReference<>(), text);
     }
 
-    private MissingIncludes(final ConfigIncluder fallback, final Deque<String> reading, final String text)
+    private MissingIncludes(final ConfigIncluder fallback, final Deque<String> reading, final IncludedFiles files,
+        final AtomicReference<Named> firstRefusal, final String text)
     {
         this.fallback = fallback;
         this.reading = reading;
+        this.files = files;
+        this.firstRefusal = firstRefusal;
         this.text = text;
     }
 
     @Override
     public ConfigIncluder withFallback(final ConfigIncluder fallback)
     {
-        return this.fallback == null ? new MissingIncludes(fallback, reading, text) : this;
+        return this.fallback == null ? new MissingIncludes(fallback, reading, files, firstRefusal, text) : this;
     }
 
     @Override
@@ -64,17 +85,24 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
         if (url != null && !"file".equals(url.getProtocol()))
         {
             // the default includer reads a plain include that parses as a URL from that URL: the same refusal
-            throw remoteRefused("include \"" + what + "\"", what);
+            throw refused("include \"" + what + "\"", what, REMOTE);
         }
         final ConfigParseable found = context.relativeTo(what);
-        final String file = found != null && found.origin().filename() != null ? found.origin().filename() : what;
-        return included("include \"" + what + "\"", what, file, () -> fallback.include(required(context), what));
+        final boolean inText = text != null && reading.size() == 1;
+        // the parser reads a plain name next to the including file; in text, from the class path. Its own answer
+        // (found) names the file only when the name as written exists: not for "listeners", read as listeners.conf
+        final String opened = inText ? null : new File(what).isAbsolute() ? what :
+            new File(new File(reading.peek()).getAbsoluteFile().getParentFile(), what).getPath();
+        final String file = opened != null ? IncludedFiles.soleFile(opened) :
+            found != null && found.origin().filename() != null ? found.origin().filename() : what;
+        return included("include \"" + what + "\"", what, file, opened,
+            () -> fallback.include(required(context), what));
     }
 
     @Override
     public ConfigObject includeFile(final ConfigIncludeContext context, final File what)
     {
-        return included("include file(\"" + what + "\")", what.getPath(), what.getPath(),
+        return included("include file(\"" + what + "\")", what.getPath(), what.getPath(), what.getPath(),
             () -> ((ConfigIncluderFile)fallback).includeFile(required(context), what));
     }
 
@@ -83,34 +111,59 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     {
         if (!"file".equals(what.getProtocol()))
         {
-            throw remoteRefused("include url(\"" + what + "\")", what.toString());
+            throw refused("include url(\"" + what + "\")", what.toString(), REMOTE);
         }
-        return included("include url(\"" + what + "\")", what.toString(), what.toString(),
+        return included("include url(\"" + what + "\")", what.toString(), what.toString(), fileOf(what),
             () -> ((ConfigIncluderURL)fallback).includeURL(required(context), what));
     }
 
     @Override
     public ConfigObject includeResources(final ConfigIncludeContext context, final String what)
     {
-        return included("include classpath(\"" + what + "\")", what, "classpath:" + what,
+        return included("include classpath(\"" + what + "\")", what, "classpath:" + what, null,
             () -> ((ConfigIncluderClasspath)fallback).includeResources(required(context), what));
     }
 
-    /**
-     * Vigil's configuration comes from local files only, as nginx's: a fetch at start or reload would block on a
-     * remote server and make what runs depend on it (and on whoever can answer for it).
-     */
-    private Named remoteRefused(final String statement, final String written)
+    private Named refused(final String statement, final String written, final String why)
     {
         final String including = reading.peek();
         final boolean inText = text != null && reading.size() == 1;
-        final String source = inText ? text : readOrNull(including);
+        final String line = lineOfSpelling(inText ? text : readOrNull(including), written);
+        return raised(new Named(including, including + line + ": " + statement + ": refused: " + why, null));
+    }
+
+    /**
+     * {@link #lineOf} for a name the parser may have respelled: java.net.URL lowers a scheme's case (HTTP://host is
+     * written, http://host is what the includer is given) and makes file:///path file:/path.
+     */
+    private static String lineOfSpelling(final String source, final String written)
+    {
         final String exact = lineOf(source, written);
-        // java.net.URL lowers the scheme's case: HTTP://host is written, http://host is what the includer is given
-        final String line = !exact.isEmpty() || source == null ? exact :
-            lineOf(source.toLowerCase(Locale.ROOT), written.toLowerCase(Locale.ROOT));
-        return new Named(including, including + line + ": " + statement +
-            ": refused: configuration is read from local files only (use a file path)", null);
+        if (!exact.isEmpty() || source == null)
+        {
+            return exact;
+        }
+        final String fileUrl = lineOf(source, written.replaceFirst("^file:/(?!/)", "file:///"));
+        return !fileUrl.isEmpty() ? fileUrl : lineOf(source.toLowerCase(Locale.ROOT), written.toLowerCase(Locale.ROOT));
+    }
+
+    private Named raised(final Named refusal)
+    {
+        firstRefusal.compareAndSet(null, refusal);
+        return refusal;
+    }
+
+    /** The file a file: URL names, or null for another URL. */
+    private static String fileOf(final URL url)
+    {
+        try
+        {
+            return new File(url.toURI()).getPath();
+        }
+        catch (final URISyntaxException | RuntimeException notAFile)
+        {
+            return null;
+        }
     }
 
     /** As the default includer tells a URL from a file name: whatever java.net.URL accepts. */
@@ -132,12 +185,23 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
         return context.setParseOptions(context.parseOptions().setAllowMissing(false));
     }
 
+    /**
+     * @param file   how the included file is named in messages.
+     * @param opened the file the parser will open (a name without an extension stands for name.conf, .json and
+     *               .properties), or null for a class path resource.
+     */
     private ConfigObject included(final String statement, final String written, final String file,
-        final Include include)
+        final String opened, final Include include)
     {
+        final String unreadable = opened == null ? null : files.refusal(opened);
+        if (unreadable != null)
+        {
+            throw refused(statement, written, unreadable);
+        }
         final boolean inText = text != null && reading.size() == 1;
         final String including = reading.peek();
         reading.push(file);
+        files.enter(opened);
         try
         {
             return include.run();
@@ -149,13 +213,18 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
             {
                 throw missing;
             }
+            if (firstRefusal.get() != null)
+            {
+                throw firstRefusal.get();
+            }
             final String line = lineOf(inText ? text : readOrNull(including), written);
             final String why = why(!inText, including, statement, written, missing);
-            throw new Named(including, including + line + ": " + statement + ": cannot read the included file (" +
-                why + ")", missing);
+            throw raised(new Named(including, including + line + ": " + statement +
+                ": cannot read the included file (" + why + ")", missing));
         }
         finally
         {
+            files.leave();
             reading.pop();
         }
     }

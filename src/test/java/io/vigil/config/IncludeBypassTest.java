@@ -64,6 +64,17 @@ class IncludeBypassTest
     }
 
     @Test
+    void shouldRefuseAFifoIncludedByARelativeNameFromAFileIncludedByUrl() throws Exception
+    {
+        final Path fifo = fifo("pushed.conf");
+        final Path a = write("a.conf", "# a\ninclude \"pushed.conf\"\n");
+        final Path main = write("vigil.conf", VALID + "include url(\"" + a.toUri() + "\")\n");
+        final ConfigError error = refusedWithoutBlocking(main, fifo);
+        assertEquals(a + ":2: include \"pushed.conf\": refused: not a regular file: " + fifo +
+            " (a FIFO, a device or a socket would block or never end)", error.getMessage());
+    }
+
+    @Test
     void shouldRefuseACycleThroughAPlainFileUrl() throws IOException
     {
         final Path main = write("vigil.conf", VALID + "include \"b.conf\"\n");

@@ -43,6 +43,11 @@ public final class ConfigLoader
         {
             throw new ConfigError(file + ": cannot read configuration file (missing or not a file)");
         }
+        if (file.length() > IncludedFiles.MAX_BYTES)
+        {
+            throw new ConfigError(file + ": larger than any configuration (over " + (IncludedFiles.MAX_BYTES >> 20) +
+                " MiB)");
+        }
         // a bare name has no parent directory, and Typesafe Config then looks for its includes on the class path
         final File parsed = file.getParentFile() == null ? file.getAbsoluteFile() : file;
         final Config user;

@@ -13,10 +13,10 @@ import com.typesafe.config.ConfigParseable;
 import java.io.File;
 import java.io.IOException;
 import java.net.MalformedURLException;
-import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -81,46 +81,43 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     @Override
     public ConfigObject include(final ConfigIncludeContext context, final String what)
     {
+        final String statement = "include \"" + what + "\"";
         final URL url = urlOrNull(what);
         if (url != null && !"file".equals(url.getProtocol()))
         {
             // the default includer reads a plain include that parses as a URL from that URL: the same refusal
-            throw refused("include \"" + what + "\"", what, REMOTE);
+            throw refused(statement, what, REMOTE);
         }
         final ConfigParseable found = context.relativeTo(what);
-        final boolean inText = text != null && reading.size() == 1;
-        // the parser reads a plain name next to the including file; in text, from the class path. Its own answer
-        // (found) names the file only when the name as written exists: not for "listeners", read as listeners.conf
-        final String opened = inText ? null : new File(what).isAbsolute() ? what :
-            new File(new File(reading.peek()).getAbsoluteFile().getParentFile(), what).getPath();
-        final String file = opened != null ? IncludedFiles.soleFile(opened) :
-            found != null && found.origin().filename() != null ? found.origin().filename() : what;
-        return included("include \"" + what + "\"", what, file, opened,
+        final String named = found != null && found.origin().filename() != null ? found.origin().filename() : what;
+        return included(statement, what, named, url != null ? IncludedFiles.fileUrl(url) : files.plainName(what),
             () -> fallback.include(required(context), what));
     }
 
     @Override
     public ConfigObject includeFile(final ConfigIncludeContext context, final File what)
     {
-        return included("include file(\"" + what + "\")", what.getPath(), what.getPath(), what.getPath(),
+        return included("include file(\"" + what + "\")", what.getPath(), what.getPath(),
+            IncludedFiles.fileName(what.getPath()),
             () -> ((ConfigIncluderFile)fallback).includeFile(required(context), what));
     }
 
     @Override
     public ConfigObject includeURL(final ConfigIncludeContext context, final URL what)
     {
+        final String statement = "include url(\"" + what + "\")";
         if (!"file".equals(what.getProtocol()))
         {
-            throw refused("include url(\"" + what + "\")", what.toString(), REMOTE);
+            throw refused(statement, what.toString(), REMOTE);
         }
-        return included("include url(\"" + what + "\")", what.toString(), what.toString(), fileOf(what),
+        return included(statement, what.toString(), what.toString(), IncludedFiles.fileUrl(what),
             () -> ((ConfigIncluderURL)fallback).includeURL(required(context), what));
     }
 
     @Override
     public ConfigObject includeResources(final ConfigIncludeContext context, final String what)
     {
-        return included("include classpath(\"" + what + "\")", what, "classpath:" + what, null,
+        return included("include classpath(\"" + what + "\")", what, "classpath:" + what, List.of(),
             () -> ((ConfigIncluderClasspath)fallback).includeResources(required(context), what));
     }
 
@@ -153,19 +150,6 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
         return refusal;
     }
 
-    /** The file a file: URL names, or null for another URL. */
-    private static String fileOf(final URL url)
-    {
-        try
-        {
-            return new File(url.toURI()).getPath();
-        }
-        catch (final URISyntaxException | RuntimeException notAFile)
-        {
-            return null;
-        }
-    }
-
     /** As the default includer tells a URL from a file name: whatever java.net.URL accepts. */
     @SuppressWarnings("deprecation")
     private static URL urlOrNull(final String what)
@@ -186,22 +170,21 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
     }
 
     /**
-     * @param file   how the included file is named in messages.
-     * @param opened the file the parser will open (a name without an extension stands for name.conf, .json and
-     *               .properties), or null for a class path resource.
+     * @param named  how to name the included file in messages when it is not one file on disk.
+     * @param opened the files the parser may open for it (none for a class path resource).
      */
-    private ConfigObject included(final String statement, final String written, final String file,
-        final String opened, final Include include)
+    private ConfigObject included(final String statement, final String written, final String named,
+        final List<Path> opened, final Include include)
     {
-        final String unreadable = opened == null ? null : files.refusal(opened);
+        final String unreadable = files.refusal(opened);
         if (unreadable != null)
         {
             throw refused(statement, written, unreadable);
         }
         final boolean inText = text != null && reading.size() == 1;
         final String including = reading.peek();
-        reading.push(file);
-        files.enter(opened);
+        final String file = files.enter(opened);
+        reading.push(file != null ? file : named);
         try
         {
             return include.run();

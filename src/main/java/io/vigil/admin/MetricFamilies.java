@@ -216,6 +216,14 @@ final class MetricFamilies
         families.add(counter("vigil_buffer_pool_refused_releases",
             "Buffers given back to a loop's pool that it had not lent, refused (a double release: a bug)",
             List.of(slot(Labels.EMPTY, global, GlobalCounters.BUFFER_POOL_REFUSED_RELEASES))));
+        families.add(gauge("vigil_buffer_memory_bytes",
+            "Direct memory held by the loops' socket buffers now, lent or pooled for reuse (all loops)",
+            List.of(new Series(Labels.EMPTY, now -> server.bufferBudget().allocatedBytes(), null))));
+        families.add(gauge("vigil_buffer_memory_max_bytes", "The cap on it (max-buffer-memory)",
+            List.of(new Series(Labels.EMPTY, now -> server.bufferBudget().maxBytes(), null))));
+        families.add(counter("vigil_buffer_memory_refusals",
+            "Buffers refused at the cap or when the JVM's direct memory ran out; the session asking was closed",
+            List.of(new Series(Labels.EMPTY, now -> server.bufferBudget().refusals(), null))));
         families.add(counter("vigil_accept_failures", "accept(2) calls that failed (EMFILE and the like)",
             List.of(slot(Labels.EMPTY, global, GlobalCounters.ACCEPT_FAILURES))));
         families.add(counter("vigil_socket_option_failures", "Socket options that failed at runtime",

@@ -160,6 +160,7 @@ public final class ConfigLoader
         final boolean watchConfig = root.bool("watch-config");
         final long loopStallTimeoutNs = root.durationNs("loop-stall-timeout", 0);
         final IdleConfig idle = idle(root);
+        final long maxBufferMemory = maxBufferMemory(root);
         final LogFormat logFormat = ConfigValues.format(root, "log-format");
         final AdminConfig admin = admin(root);
 
@@ -168,7 +169,7 @@ public final class ConfigLoader
         final Map<String, UpstreamConfig> upstreams = UpstreamsLoader.upstreams(root, upstreamDefaults, lookup);
         final List<ListenerConfig> listeners = ListenersLoader.listeners(root, listenerDefaults, upstreams, lookup);
         return new VigilConfig(source, eventLoops, shutdownDelayNs, shutdownTimeoutNs, watchConfig,
-            loopStallTimeoutNs, idle, logFormat, admin, List.copyOf(listeners), Map.copyOf(upstreams));
+            loopStallTimeoutNs, idle, maxBufferMemory, logFormat, admin, List.copyOf(listeners), Map.copyOf(upstreams));
     }
 
     /**
@@ -191,6 +192,15 @@ public final class ConfigLoader
             throw root.error("idle-spin", "must be 1us..1s");
         }
         return new IdleConfig(strategy, spinNs);
+    }
+
+    private static long maxBufferMemory(final ConfigNode root)
+    {
+        if ("auto".equals(root.config().getValue("max-buffer-memory").unwrapped()))
+        {
+            return 0;
+        }
+        return root.longBytes("max-buffer-memory", 64 * 1024, Long.MAX_VALUE);
     }
 
     private static AdminConfig admin(final ConfigNode root)

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param loopStallTimeoutNs how long a loop may go without a duty cycle while not waiting before it is
  *                          reported as stuck; 0 = never.
  * @param idle              how the event loops wait when they have nothing to do (restart-only).
+ * @param maxBufferMemory   the most bytes of direct buffers the loops may hold at once; 0 = auto (restart-only).
  * @param logFormat         how notices and errors are written.
  * @param admin             the admin listener.
  * @param listeners         listeners in the order written.
@@ -27,6 +28,7 @@ public record VigilConfig(
     boolean watchConfig,
     long loopStallTimeoutNs,
     IdleConfig idle,
+    long maxBufferMemory,
     LogFormat logFormat,
     AdminConfig admin,
     List<ListenerConfig> listeners,

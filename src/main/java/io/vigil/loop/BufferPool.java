@@ -20,6 +20,11 @@ import java.nio.ByteBuffer;
  * that is not out is refused (never pooled, counted in {@link #refusedReleases()} and in the loop's counters, exported
  * as {@code vigil_buffer_pool_refused_releases_total}) and, where assertions are on (the tests), fails loudly. Not
  * thread safe: only the owning loop uses it.
+ *
+ * <p>Every buffer allocated is charged to the process's {@link BufferBudget} and refunded when freed (trimmed, or
+ * given back when the pool is full: freed at once instead of waiting for the GC, so the count stays true). At the
+ * cap, or when allocateDirect fails, {@link #acquire()} throws {@link BufferUnavailable} rather than an
+ * OutOfMemoryError into the loop.
  */
 public final class BufferPool
 {
@@ -40,6 +45,7 @@ public final class BufferPool
     private int lowWater;
     private long allocated;
     private long freed;
+    private final BufferBudget budget;
 
     /**
      * @param bufferSize  bytes per buffer.
@@ -47,16 +53,19 @@ public final class BufferPool
      */
     public BufferPool(final int bufferSize, final int maxRetained)
     {
-        this(bufferSize, maxRetained, new LoopCounters(GlobalCounters.SIZE));
+        this(bufferSize, maxRetained, new LoopCounters(GlobalCounters.SIZE), BufferBudget.unlimited());
     }
 
     /**
      * @param bufferSize  bytes per buffer.
      * @param maxRetained how many returned buffers to keep for reuse; more are left to the GC.
      * @param counters    the owning loop's counters, where refused releases are counted for the metrics.
+     * @param budget      the process's cap on buffer memory, charged per buffer allocated.
      */
-    public BufferPool(final int bufferSize, final int maxRetained, final LoopCounters counters)
+    public BufferPool(final int bufferSize, final int maxRetained, final LoopCounters counters,
+        final BufferBudget budget)
     {
+        this.budget = budget;
         this.bufferSize = bufferSize;
         this.free = new ByteBuffer[maxRetained];
         this.counters = counters;
@@ -71,7 +80,25 @@ public final class BufferPool
     }
 
     /**
+     * @return the process's cap this pool is charged to.
+     */
+    public BufferBudget budget()
+    {
+        return budget;
+    }
+
+    /**
+     * @param buffers how many buffers a new session may need at once.
+     * @return true when this pool could lend that many now, from its free ones or the budget's room.
+     */
+    public boolean canLend(final int buffers)
+    {
+        return freeCount >= buffers || budget.hasRoomFor((long)(buffers - freeCount) * bufferSize);
+    }
+
+    /**
      * @return a cleared buffer, reused when one is free.
+     * @throws BufferUnavailable at the buffer-memory cap or when the JVM has no direct memory left.
      */
     public ByteBuffer acquire()
     {
@@ -88,11 +115,33 @@ public final class BufferPool
         else
         {
             lowWater = 0;
-            allocated++;
-            buffer = ByteBuffer.allocateDirect(bufferSize);
+            buffer = allocate();
         }
         lent.put(BufferUtil.address(buffer), buffer);
         return buffer;
+    }
+
+    private ByteBuffer allocate()
+    {
+        if (!budget.take(bufferSize))
+        {
+            budget.warnRefused("max-buffer-memory reached");
+            throw BufferUnavailable.INSTANCE;
+        }
+        try
+        {
+            final ByteBuffer buffer = ByteBuffer.allocateDirect(bufferSize);
+            allocated++;
+            return buffer;
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            // the JVM's direct memory (-XX:MaxDirectMemorySize) ran out before the cap: the same refusal, contained
+            budget.giveBack(bufferSize);
+            budget.countRefusal();
+            budget.warnRefused("allocateDirect failed: " + ex.getMessage());
+            throw BufferUnavailable.INSTANCE;
+        }
     }
 
     /**
@@ -128,6 +177,17 @@ public final class BufferPool
             buffer.clear();
             free[freeCount++] = buffer;
         }
+        else
+        {
+            free(buffer);
+        }
+    }
+
+    private void free(final ByteBuffer buffer)
+    {
+        BufferUtil.free(buffer);
+        budget.giveBack(bufferSize);
+        freed++;
     }
 
     /**
@@ -145,10 +205,9 @@ public final class BufferPool
         {
             final ByteBuffer buffer = free[--freeCount];
             free[freeCount] = null;
-            BufferUtil.free(buffer);
+            free(buffer);
         }
         final int count = Math.max(unused, 0);
-        freed += count;
         lowWater = freeCount;
         return count;
     }
@@ -162,7 +221,7 @@ public final class BufferPool
     }
 
     /**
-     * @return buffers freed by {@link #trim(int)} over the pool's life.
+     * @return buffers freed over the pool's life (by {@link #trim(int)}, or given back to a full pool).
      */
     public long freed()
     {

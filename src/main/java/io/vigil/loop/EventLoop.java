@@ -390,8 +390,12 @@ public final class EventLoop implements Agent
         sessions.shutdownAll();
     }
 
-    void countHandlerFailure()
+    void countHandlerFailure(final Exception failure)
     {
+        if (failure == BufferUnavailable.INSTANCE)
+        {
+            return; // no bug: the buffer-memory cap, counted by the budget, and the session is closed for it
+        }
         handlerFailures++;
         counters.increment(GlobalCounters.HANDLER_FAILURES);
     }

@@ -55,7 +55,7 @@ final class LivenessChecks implements TimerTarget
             catch (final RuntimeException ex)
             {
                 // one failing check must not stop the others: each is a socket nobody else watches
-                loop.countHandlerFailure();
+                loop.countHandlerFailure(ex);
                 if (check instanceof SelectHandler)
                 {
                     ((SelectHandler)check).onFailure(ex);

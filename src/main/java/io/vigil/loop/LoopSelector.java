@@ -137,7 +137,7 @@ final class LoopSelector
         catch (final Exception ex)
         {
             // one failing session never stops the loop
-            loop.countHandlerFailure();
+            loop.countHandlerFailure(ex);
             handler.onFailure(ex);
         }
     }

@@ -58,7 +58,7 @@ final class LoopSessions implements TimerTarget
             catch (final RuntimeException ex)
             {
                 // one bad session must never stop the sweep: every timeout of this loop depends on it
-                loop.countHandlerFailure();
+                loop.countHandlerFailure(ex);
                 failed(session, ex);
             }
             session = next;

@@ -119,7 +119,7 @@ final class LoopTimers
             }
             catch (final RuntimeException ex)
             {
-                loop.countHandlerFailure();
+                loop.countHandlerFailure(ex);
                 if (target instanceof SelectHandler)
                 {
                     ((SelectHandler)target).onFailure(ex);

@@ -1,5 +1,6 @@
 package io.vigil.proxyproto;
 
+import io.vigil.loop.BufferUnavailable;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopSession;
 import io.vigil.loop.SelectHandler;
@@ -68,7 +69,17 @@ final class ProxyHeaderRead extends LoopSession implements SelectHandler, TimerT
 
     private void read()
     {
-        final ByteBuffer buffer = shard.buffers().acquire();
+        final ByteBuffer buffer;
+        try
+        {
+            buffer = shard.buffers().acquire();
+        }
+        catch (final BufferUnavailable ex)
+        {
+            shard.buffers().budget().rejectedConnection(shard.listener().name());
+            refuse(RejectReason.BUFFER_MEMORY); // thrown from here it would reach the acceptor, called from begin()
+            return;
+        }
         boolean closed = false;
         try
         {

@@ -3,6 +3,7 @@ package io.vigil.runtime;
 import io.vigil.config.UpstreamConfig;
 import io.vigil.log.AccessLog;
 import io.vigil.log.LogLine;
+import io.vigil.loop.BufferBudget;
 import io.vigil.loop.BufferPool;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.TimerTarget;
@@ -41,10 +42,12 @@ final class LoopContext
     private final Map<String, AtomicReference<ListenerShard>> newestShards = new ConcurrentHashMap<>();
     private final long trimPeriodNs = TimeUnit.MILLISECONDS.toNanos(Long.getLong(TRIM_PERIOD_PROPERTY, 10_000));
     private final TimerTarget trimTimer = this::onTrimTimer;
+    private final BufferBudget bufferBudget;
 
-    LoopContext(final EventLoop loop, final AccessLog accessLog)
+    LoopContext(final EventLoop loop, final AccessLog accessLog, final BufferBudget bufferBudget)
     {
         this.loop = loop;
+        this.bufferBudget = bufferBudget;
         this.logLine = accessLog.newLine();
     }
 
@@ -82,7 +85,8 @@ final class LoopContext
      */
     BufferPool buffers(final int size)
     {
-        return buffers.computeIfAbsent(size, s -> new BufferPool(s, MAX_RETAINED_BUFFERS, loop.counters()));
+        return buffers.computeIfAbsent(size, s -> new BufferPool(s, MAX_RETAINED_BUFFERS, loop.counters(),
+            bufferBudget));
     }
 
     /**

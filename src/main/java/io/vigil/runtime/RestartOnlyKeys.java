@@ -32,6 +32,10 @@ final class RestartOnlyKeys
         {
             changed.add("idle-strategy/idle-spin");
         }
+        if (running.maxBufferMemory() != next.maxBufferMemory())
+        {
+            changed.add("max-buffer-memory");
+        }
         if (running.watchConfig() != next.watchConfig())
         {
             changed.add("watch-config");

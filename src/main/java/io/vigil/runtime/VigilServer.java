@@ -4,6 +4,7 @@ import io.vigil.config.ListenerConfig;
 import io.vigil.config.VigilConfig;
 import io.vigil.log.AccessLog;
 import io.vigil.log.Log;
+import io.vigil.loop.BufferBudget;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopStalledException;
 import io.vigil.session.SessionInfo;
@@ -43,6 +44,7 @@ public final class VigilServer implements AutoCloseable
     private final StatsLayout layout = new StatsLayout();
     private final Resolver resolver = new Resolver();
     private final AtomicLong socketOptionFailures = new AtomicLong();
+    private final BufferBudget bufferBudget;
     private final Generations generations;
     private final AccessLog accessLog;
     private final SessionObserver observer;
@@ -60,10 +62,11 @@ public final class VigilServer implements AutoCloseable
         this.accessLog = new AccessLog(accessLogOut);
         this.loops = new EventLoop[config.eventLoops()];
         this.contexts = new LoopContext[loops.length];
+        this.bufferBudget = new BufferBudget(BufferBudget.capFor(config.maxBufferMemory()));
         for (int i = 0; i < loops.length; i++)
         {
             loops[i] = new EventLoop(i, COMMAND_CAPACITY);
-            contexts[i] = new LoopContext(loops[i], accessLog);
+            contexts[i] = new LoopContext(loops[i], accessLog, bufferBudget);
             contexts[i].trimBuffersPeriodically();
         }
         this.readOut = new ReadOut(loops, layout);
@@ -163,6 +166,14 @@ public final class VigilServer implements AutoCloseable
     public long socketOptionFailures()
     {
         return socketOptionFailures.get();
+    }
+
+    /**
+     * @return the loops' shared cap on buffer memory, with its live figures.
+     */
+    public BufferBudget bufferBudget()
+    {
+        return bufferBudget;
     }
 
     /**

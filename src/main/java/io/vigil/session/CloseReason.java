@@ -43,6 +43,8 @@ public enum CloseReason
     RELOAD("reload"),
     /** Vigil is shutting down and the grace period ended. */
     SHUTDOWN("shutdown"),
+    /** No buffer could be had for the session's bytes: vigil.max-buffer-memory or the JVM's direct memory ran out. */
+    BUFFER_MEMORY("buffer_memory"),
     /** Any other I/O failure. */
     ERROR("error");
 

@@ -23,6 +23,8 @@ public final class ListenerShard
     private final Listener listener;
     private final PeerPicker picker;
     private final BufferPool buffers;
+    /** Buffers a session borrows at most at once in tcp mode (one per direction): the room a new one needs. */
+    private static final int BUFFERS_PER_SESSION = 2;
     private final LogLine logLine;
     private final ConnectionPool pool;
     private final LoopCounters counters;
@@ -145,6 +147,13 @@ public final class ListenerShard
                 }
                 return;
             }
+        }
+        if (!buffers.canLend(BUFFERS_PER_SESSION))
+        {
+            // refused whole rather than started and starved: the sessions running keep the buffers they need
+            buffers.budget().rejectedConnection(listener.name());
+            reject(client, RejectReason.BUFFER_MEMORY);
+            return;
         }
         final RejectReason refused = limiter.admit(client, loop.index(), listener.config().limits());
         if (refused != null)

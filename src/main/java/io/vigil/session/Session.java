@@ -1,6 +1,7 @@
 package io.vigil.session;
 
 import io.vigil.log.Log;
+import io.vigil.loop.BufferUnavailable;
 import io.vigil.loop.EventLoop;
 import io.vigil.loop.LoopSession;
 import io.vigil.loop.SelectHandler;
@@ -173,6 +174,12 @@ public abstract class Session extends LoopSession implements SelectHandler, Time
     @Override
     public final void onFailure(final Exception failure)
     {
+        if (failure == BufferUnavailable.INSTANCE)
+        {
+            // the buffer-memory cap: only this session ends (logged and counted by the budget)
+            close(CloseReason.BUFFER_MEMORY, Side.PROXY);
+            return;
+        }
         if (!(failure instanceof IOException))
         {
             // a bug: say where, once per occurrence, and end only this session

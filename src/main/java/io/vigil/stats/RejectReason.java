@@ -18,7 +18,9 @@ public enum RejectReason
     /** proxy-protocol = on: the header was not complete within proxy-protocol-timeout. */
     PROXY_TIMEOUT("proxy_timeout"),
     /** proxy-protocol = on: the peer closed or reset the connection before its header was complete. */
-    PROXY_CLOSED("proxy_closed");
+    PROXY_CLOSED("proxy_closed"),
+    /** No buffer could be lent to it: the buffer memory (vigil.max-buffer-memory) was used up. */
+    BUFFER_MEMORY("buffer_memory");
 
     private final String label;
 

@@ -63,7 +63,7 @@ class BufferPoolTest
     void shouldCountEachRefusedReleaseInTheLoopsCounters()
     {
         final LoopCounters counters = new LoopCounters(GlobalCounters.SIZE);
-        final BufferPool pool = new BufferPool(SIZE, 16, counters);
+        final BufferPool pool = new BufferPool(SIZE, 16, counters, BufferBudget.unlimited());
         final ByteBuffer buffer = pool.acquire();
         pool.release(buffer);
         assertEquals(0, counters.get(GlobalCounters.BUFFER_POOL_REFUSED_RELEASES), "a release that was lent");

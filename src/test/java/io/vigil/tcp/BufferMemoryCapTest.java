@@ -22,7 +22,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -227,19 +229,30 @@ class BufferMemoryCapTest
     private static void assertIntactEcho(final InetSocketAddress listener, final int bytes, final int sessions)
         throws Exception
     {
-        final List<CompletableFuture<Void>> runs = new ArrayList<>();
-        for (int s = 0; s < sessions; s++)
+        // threads of its own: the common pool may have one worker on this 2-core machine, and a reader waiting
+        // there for its writer queued behind it would never see its bytes
+        final ExecutorService threads = Executors.newCachedThreadPool();
+        try
         {
-            final long seed = s;
-            runs.add(CompletableFuture.runAsync(() -> echoOnce(listener, bytes, seed)));
+            final List<Future<?>> runs = new ArrayList<>();
+            for (int s = 0; s < sessions; s++)
+            {
+                final long seed = s;
+                runs.add(threads.submit(() -> echoOnce(listener, bytes, seed, threads)));
+            }
+            for (final Future<?> run : runs)
+            {
+                run.get();
+            }
         }
-        for (final CompletableFuture<Void> run : runs)
+        finally
         {
-            run.get();
+            threads.shutdownNow();
         }
     }
 
-    private static void echoOnce(final InetSocketAddress listener, final int bytes, final long seed)
+    private static void echoOnce(final InetSocketAddress listener, final int bytes, final long seed,
+        final ExecutorService threads)
     {
         final byte[] data = new byte[bytes];
         new Random(seed).nextBytes(data);
@@ -247,7 +260,7 @@ class BufferMemoryCapTest
         {
             socket.connect(listener, 5_000);
             socket.setSoTimeout(30_000);
-            final CompletableFuture<Void> writer = CompletableFuture.runAsync(() ->
+            final Future<?> writer = threads.submit(() ->
             {
                 try
                 {

@@ -76,6 +76,15 @@ class BufferMemoryCapTest
             }
             assertEquals(1, Admin.metric(admin,
                 "vigil_listener_connections_rejected_total{listener=\"echo\",reason=\"buffer_memory\"}"));
+            // http mode is admitted by the same rule
+            try (Socket refused = new Socket())
+            {
+                refused.connect(new InetSocketAddress("127.0.0.1", vigil.port("web")), 5_000);
+                refused.setSoTimeout(20_000);
+                assertEquals(-1, readOrReset(refused.getInputStream()), "the new http connection is closed");
+            }
+            assertEquals(1, Admin.metric(admin,
+                "vigil_listener_connections_rejected_total{listener=\"web\",reason=\"buffer_memory\"}"));
             vigil.awaitOutput("buffer memory exhausted", Duration.ofSeconds(10));
 
             for (final SocketChannel client : stalled)
@@ -194,7 +203,9 @@ class BufferMemoryCapTest
         return TempFiles.write("vigil-buffer-cap", ".conf", "vigil { event-loops = 1, " + cap + ", " +
             "admin { listen = \"127.0.0.1:0\" }, listener-defaults { buffer-size = " + BUFFER + " }, listeners = [" +
             "{ name = hold, listen = \"127.0.0.1:0\", upstream = hold, access-log = false }, " +
-            "{ name = echo, listen = \"127.0.0.1:0\", upstream = echo, access-log = false }], upstreams { " +
+            "{ name = echo, listen = \"127.0.0.1:0\", upstream = echo, access-log = false }, " +
+            "{ name = web, listen = \"127.0.0.1:0\", mode = http, upstream = echo, access-log = false }], " +
+            "upstreams { " +
             "hold { servers = [\"127.0.0.1:" + holdPort + "\"] }, echo { servers = [\"" + echo.hostPort() +
             "\"] } } }").getPath();
     }

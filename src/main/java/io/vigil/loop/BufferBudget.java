@@ -18,7 +18,8 @@ public final class BufferBudget
     /** No cap (tests and tools that build pools alone). */
     public static final long UNLIMITED = Long.MAX_VALUE;
 
-    private final long maxBytes;
+    /** The cap; lowered once for good if the JVM's direct memory runs out below it ({@link #clampToAllocated}). */
+    private final AtomicLong maxBytes;
     private final AtomicLong allocatedBytes = new AtomicLong();
     private final AtomicLong refusals = new AtomicLong();
     private final AtomicLong rejectedConnections = new AtomicLong();
@@ -33,7 +34,7 @@ public final class BufferBudget
      */
     public BufferBudget(final long maxBytes)
     {
-        this.maxBytes = maxBytes;
+        this.maxBytes = new AtomicLong(maxBytes);
     }
 
     /**
@@ -85,7 +86,7 @@ public final class BufferBudget
         while (true)
         {
             final long now = allocatedBytes.get();
-            if (now + bytes > maxBytes)
+            if (now + bytes > maxBytes.get())
             {
                 refusals.incrementAndGet();
                 return false;
@@ -112,7 +113,7 @@ public final class BufferBudget
      */
     public boolean hasRoomFor(final long bytes)
     {
-        return allocatedBytes.get() + bytes <= maxBytes;
+        return allocatedBytes.get() + bytes <= maxBytes.get();
     }
 
     /**
@@ -128,7 +129,18 @@ public final class BufferBudget
      */
     public long maxBytes()
     {
-        return maxBytes;
+        return maxBytes.get();
+    }
+
+    /**
+     * allocateDirect failed below the cap: the JVM's direct memory (-XX:MaxDirectMemorySize, shared with the JDK
+     * and the access log) is smaller than the cap. Lower the cap to what the pools hold now, for good: each failed
+     * allocateDirect costs the loop a System.gc() and half a second of sleeps inside the JDK (Bits.reserveMemory),
+     * and a loop paying that per session would stall until its watchdog ends the process.
+     */
+    void clampToAllocated()
+    {
+        maxBytes.accumulateAndGet(allocatedBytes.get(), Math::min);
     }
 
     /**
@@ -175,7 +187,7 @@ public final class BufferBudget
         final long last = lastWarnNs.get();
         if (now - last >= LOG_PERIOD_NS && lastWarnNs.compareAndSet(last, now))
         {
-            Log.warn("buffer memory exhausted (" + what + "): " + allocatedBytes.get() + " of " + maxBytes +
+            Log.warn("buffer memory exhausted (" + what + "): " + allocatedBytes.get() + " of " + maxBytes.get() +
                 " bytes (max-buffer-memory) held by the loops' buffers, " + refusals.get() + " buffers refused and " +
                 rejectedConnections.get() + " new connections closed so far; sessions that cannot get a buffer are" +
                 " closed (reason=buffer_memory), new connections are closed at accept until buffers free");

@@ -138,6 +138,7 @@ public final class BufferPool
         {
             // the JVM's direct memory (-XX:MaxDirectMemorySize) ran out before the cap: the same refusal, contained
             budget.giveBack(bufferSize);
+            budget.clampToAllocated(); // never again: each failure costs the loop a GC and ~0.5 s of sleeps
             budget.countRefusal();
             budget.warnRefused("allocateDirect failed: " + ex.getMessage());
             throw BufferUnavailable.INSTANCE;

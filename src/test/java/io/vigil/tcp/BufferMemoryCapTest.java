@@ -130,6 +130,9 @@ class BufferMemoryCapTest
                     "vigil_sessions_closed_total{listener=\"hold\",reason=\"buffer_memory\",side=\"proxy\"}") >= 1,
                 Duration.ofSeconds(30), () -> "a session closed for want of a buffer:\n" + vigil.outputTail(4000));
             vigil.awaitOutput("allocateDirect failed", Duration.ofSeconds(10));
+            // the cap came down to what the JVM could give: no further allocateDirect pays the JDK's GC and sleeps
+            final double cap = Admin.metric(admin, "vigil_buffer_memory_max_bytes");
+            assertTrue(cap > 0 && cap < 3 << 20, "the cap after the JVM ran out: " + cap);
             assertTrue(vigil.process().isAlive(), "the JVM did not exit on the OutOfMemoryError");
 
             for (final SocketChannel client : stalled)

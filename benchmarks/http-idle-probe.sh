@@ -7,6 +7,7 @@
 #   JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 benchmarks/http-idle-probe.sh   (-Xlog:deoptimization: JDK 21+)
 #   IDLE=20 benchmarks/http-idle-probe.sh                  a wait shorter than the pool's timeout
 #   TIMEOUT_B=60s EXTRA_OPTS_B="-X..." benchmarks/http-idle-probe.sh   B differs by JVM flags instead
+#   TIMEOUT_B=60s LAUNCHER_A=bin/vigil-before ...           A started by another launcher (in bin/, for its home)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-benchmarks/out/http-idle-$(date +%Y%m%d-%H%M%S)}; mkdir -p "$out"; out=$(cd "$out" && pwd)
@@ -24,6 +25,7 @@ NGX
 taskset -c 0 nginx -c "$out/origin.conf" -p "$out" >/dev/null 2>&1 & pids+=($!)
 declare -A PORT=([A]=18591 [B]=18592) TIMEOUT=([A]=${TIMEOUT_A:-60s} [B]=${TIMEOUT_B:-10m})
 declare -A OPTS=([A]=${EXTRA_OPTS_A:-} [B]=${EXTRA_OPTS_B:-}) JVM=()
+declare -A LAUNCHER=([A]=${LAUNCHER_A:-bin/vigil} [B]=${LAUNCHER_B:-bin/vigil})
 for v in A B; do
   cat >"$out/vigil-$v.conf" <<CONF
 vigil { event-loops = 1
@@ -33,7 +35,7 @@ vigil { event-loops = 1
 CONF
   logs="-Xlog:gc:file=$out/gc-$v.log:uptimemillis -Xlog:jit+compilation=debug:file=$out/jit-$v.log:uptimemillis"
   logs+=" -Xlog:deoptimization=debug:file=$out/deopt-$v.log:uptimemillis"
-  JAVA_OPTS="${OPTS[$v]} $logs" taskset -c 1 bin/vigil run -c "$out/vigil-$v.conf" >"$out/vigil-$v.log" 2>&1 &
+  JAVA_OPTS="${OPTS[$v]} $logs" taskset -c 1 "${LAUNCHER[$v]}" run -c "$out/vigil-$v.conf" >"$out/vigil-$v.log" 2>&1 &
   pids+=($!)
 done
 for v in A B; do
@@ -78,13 +80,17 @@ def count(path, lo, hi, pred=lambda l: True):
         n += bool(m and lo <= int(m.group(1)) <= hi and pred(line))
     return n
 rows = [l.rstrip("\n").split("\t") for l in open(f"{out}/windows.tsv")][1:]
-print("window vigil pool_before rps p99 cpu_us/req | gc jit_events(1st s) made_not_entrant deopt_lines(io.vigil)")
+print("window vigil pool_before rps p99 cpu_us/req | gc jit_events(1st s) made_not_entrant deopt_lines(io.vigil)"
+      " | trapped_at_start")
 for w, v, pool, a, b, rps, p99, cpu in rows:
+    # uptime from /proc runs ~0.1 s behind the JVM's log clock: the first window's traps (the round's first
+    # requests) log just before "a", so the start's column reaches back 0.5 s
     a, b = int(a), int(b)
     jit = f"{out}/jit-{v}.log"
     nent = count(jit, a, b, lambda l: "made not entrant" in l)
     dl = f"{out}/deopt-{v}.log"
     print(w, v, pool, rps, p99, cpu, "|", count(f"{out}/gc-{v}.log", a, b, lambda l: "Pause" in l),
           count(jit, a, b), f"({count(jit, a, a + 1000)})", nent, count(dl, a, b),
-          f"({count(dl, a, b, lambda l: 'io.vigil' in l)})")
+          f"({count(dl, a, b, lambda l: 'io.vigil' in l)})", "|",
+          count(jit, a - 500, a + 1000, lambda l: "made not entrant: uncommon trap" in l and "io.vigil" in l))
 PY

@@ -38,7 +38,7 @@ for m in re.finditer(r"<uncommon_trap thread='\d+' reason='([^']+)' action='([^'
                      r"<jvms bci='(\d+)' method='([^']+)'", xml):
     reason, action, stamp, bci, method = m.groups()
     if flt in method.replace("/", "."):
-        traps[phase_of(float(stamp) * 1000)][f"{reason}/{action} {method.split(' ')[0]}@{bci}"] += 1
+        traps[phase_of(float(stamp) * 1000)][f"{reason}/{action} {'::'.join(method.split(' ')[:2])}@{bci}"] += 1
 for _, name in [(0, "start")] + phases:
     ev = events.get(name, [])
     c2 = sorted({meth for k, lv, meth in ev if k == "compile" and lv == "4"})

@@ -1,6 +1,15 @@
 package io.vigil.net;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -14,6 +23,9 @@ public final class KernelSelectorRaceCheck
     private static final long RACE_NS = TimeUnit.SECONDS.toNanos(3);
     private static final int MAX_PASSES = 2_000_000;
     private static final long QUIET_SELECT_MS = 300;
+    private static final int READY_KEYS = 3;
+    /** More than the selector's drain period (128 passes), several times over. */
+    private static final int DISPATCH_PASSES = 1_000;
 
     private KernelSelectorRaceCheck()
     {
@@ -27,6 +39,7 @@ public final class KernelSelectorRaceCheck
     {
         expect("kernel".equals(SocketLayer.name()), "the kernel layer is active: " + SocketLayer.describe());
         checkWakeupsDoNotLeaveTheSelectorSpinning();
+        checkEveryPassDispatchesEveryReadyKey();
         System.out.println("OK races");
     }
 
@@ -80,6 +93,70 @@ public final class KernelSelectorRaceCheck
             final long lateMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lateStartNs);
             late.join();
             expect(lateMs < 5_000, "a wakeup from another thread ends a blocked select: " + lateMs + " ms");
+        }
+    }
+
+    /**
+     * The selector drains its eventfd on its own every so many passes (an event added after epoll's): over more passes
+     * than that, three readable connections are each dispatched in every pass, none is overwritten by the added
+     * event, and afterwards, with nobody waking it, a select still waits its timeout.
+     */
+    private static void checkEveryPassDispatchesEveryReadyKey() throws Exception
+    {
+        final SelectorProvider provider = SocketLayer.provider();
+        final List<SocketChannel> sockets = new ArrayList<>();
+        final List<Socket> clients = new ArrayList<>();
+        try (ServerSocketChannel server = provider.openServerSocketChannel();
+            Selector selector = provider.openSelector())
+        {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            for (int i = 0; i < READY_KEYS; i++)
+            {
+                final Socket client = new Socket();
+                clients.add(client);
+                client.connect(server.getLocalAddress(), 10_000);
+                final SocketChannel accepted = server.accept();
+                sockets.add(accepted);
+                client.getOutputStream().write(1);
+                accepted.configureBlocking(false);
+                accepted.register(selector, SelectionKey.OP_READ);
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (selector.selectNow() < READY_KEYS)
+            {
+                expect(System.nanoTime() < deadline, "the bytes arrived on all " + READY_KEYS + " connections");
+                selector.selectedKeys().clear();
+            }
+            selector.selectedKeys().clear();
+            final int[] dispatched = new int[1];
+            for (int pass = 0; pass < DISPATCH_PASSES; pass++)
+            {
+                dispatched[0] = 0;
+                selector.selectNow(key -> dispatched[0]++);
+                expect(dispatched[0] == READY_KEYS,
+                    "pass " + pass + " dispatched every ready key: " + dispatched[0] + " of " + READY_KEYS);
+            }
+            for (final SocketChannel socket : sockets)
+            {
+                socket.close(); // nothing left to report
+            }
+            selector.selectNow();
+            final long startNs = System.nanoTime();
+            selector.select(QUIET_SELECT_MS);
+            final long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+            expect(waitedMs >= QUIET_SELECT_MS - 50,
+                "after the passes a select waits its timeout: " + waitedMs + " ms");
+        }
+        finally
+        {
+            for (final SocketChannel socket : sockets)
+            {
+                socket.close();
+            }
+            for (final Socket client : clients)
+            {
+                client.close();
+            }
         }
     }
 

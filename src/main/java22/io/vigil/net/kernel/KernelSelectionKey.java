@@ -14,6 +14,14 @@ import java.nio.channels.spi.AbstractSelectionKey;
 final class KernelSelectionKey extends AbstractSelectionKey
 {
     final SelectableChannel channel;
+    /**
+     * The channel's descriptor holder and kind, fixed at registration: the selector reads them as fields instead of
+     * through a cast or a call on the channel, whose type profile sees only connections until a listener's key
+     * changes or is cancelled, and the class check C2 compiled from it would then throw away the selector's code.
+     */
+    final KernelFd socket;
+    final boolean listening;
+    private final int validOps;
     final KernelSelector selector;
     final int slot;
     final int generation;
@@ -24,10 +32,13 @@ final class KernelSelectionKey extends AbstractSelectionKey
     private volatile int interest;
     private int ready;
 
-    KernelSelectionKey(final SelectableChannel channel, final KernelSelector selector, final int slot,
-        final int generation)
+    KernelSelectionKey(final SelectableChannel channel, final KernelFd socket, final boolean listening,
+        final KernelSelector selector, final int slot, final int generation)
     {
         this.channel = channel;
+        this.socket = socket;
+        this.listening = listening;
+        this.validOps = channel.validOps();
         this.selector = selector;
         this.slot = slot;
         this.generation = generation;
@@ -66,7 +77,7 @@ final class KernelSelectionKey extends AbstractSelectionKey
     public SelectionKey interestOps(final int ops)
     {
         ensureValid();
-        if ((ops & ~channel.validOps()) != 0)
+        if ((ops & ~validOps) != 0)
         {
             throw new IllegalArgumentException("Invalid interest ops: " + ops);
         }

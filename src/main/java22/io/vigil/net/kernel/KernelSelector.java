@@ -1,6 +1,5 @@
 package io.vigil.net.kernel;
 
-import io.vigil.net.NativeSocket;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -10,7 +9,6 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.IllegalSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.spi.AbstractSelectableChannel;
 import java.nio.channels.spi.AbstractSelector;
 import java.nio.channels.spi.SelectorProvider;
@@ -37,9 +35,19 @@ final class KernelSelector extends AbstractSelector
     private static final int MAX_EVENTS = 512;
     /** epoll_data of the wake-up eventfd: no key has slot -1. */
     private static final long WAKEUP = 0xffffffffL;
+    /**
+     * Every this many passes (a power of two), dispatch also drains the eventfd as if it had fired: one read,
+     * EAGAIN when no wake-up is pending. Wake-ups (another thread's command) are rare, and C2 compiles a branch its
+     * profile never saw taken as a trap: the first real wake-up after that threw away dispatch's compiled code and
+     * its callers' with it, on the loop's core (benchmarks/RESULTS.md, issue 15, branch s9-jit). With this the branch
+     * is taken in every profile; a pass costs one read in 128 (a request/response loop at saturation: ~0.005 syscalls
+     * per request).
+     */
+    private static final int DRAIN_EVERY = 128;
 
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment events = arena.allocate((long)Native.EPOLL_EVENT_BYTES * MAX_EVENTS, 8);
+    /** epoll's events, and one slot more for the drain that {@link #DRAIN_EVERY} asks for. */
+    private final MemorySegment events = arena.allocate((long)Native.EPOLL_EVENT_BYTES * (MAX_EVENTS + 1), 8);
     private final MemorySegment one = arena.allocate(8, 8);
     private final MemorySegment wakeState = arena.allocate(Native.CAPTURE);
     private final int epfd;
@@ -56,6 +64,7 @@ final class KernelSelector extends AbstractSelector
     private int[] freeSlots = new int[64];
     private int freeCount;
     private int nextSlot;
+    private int passes;
 
     KernelSelector(final SelectorProvider provider) throws IOException
     {
@@ -114,7 +123,17 @@ final class KernelSelector extends AbstractSelector
     @Override
     protected SelectionKey register(final AbstractSelectableChannel channel, final int ops, final Object attachment)
     {
-        if (!(channel instanceof NativeSocket))
+        final KernelFd socket;
+        final boolean listening = channel instanceof KernelServerSocketChannel;
+        if (channel instanceof KernelSocketChannel connection)
+        {
+            socket = connection.kernelFd();
+        }
+        else if (listening)
+        {
+            socket = ((KernelServerSocketChannel)channel).kernelFd();
+        }
+        else
         {
             throw new IllegalSelectorException();
         }
@@ -133,7 +152,7 @@ final class KernelSelector extends AbstractSelector
                 freeSlots = java.util.Arrays.copyOf(freeSlots, grown.length);
                 slots = grown;
             }
-            key = new KernelSelectionKey(channel, this, slot, generations[slot]);
+            key = new KernelSelectionKey(channel, socket, listening, this, slot, generations[slot]);
             slots[slot] = key;
         }
         key.attach(attachment);
@@ -162,7 +181,7 @@ final class KernelSelector extends AbstractSelector
             while ((key = updates.poll()) != null)
             {
                 key.updatePending = false;
-                final int fd = ((NativeSocket)key.channel).fd();
+                final int fd = key.socket.fd;
                 if (!key.isValid() || fd < 0)
                 {
                     continue; // cancelled, or closed: its descriptor number may be another socket's now
@@ -209,7 +228,7 @@ final class KernelSelector extends AbstractSelector
             for (final SelectionKey cancelledKey : cancelled)
             {
                 final KernelSelectionKey key = (KernelSelectionKey)cancelledKey;
-                final int fd = ((NativeSocket)key.channel).fd();
+                final int fd = key.socket.fd;
                 if (key.registeredEvents != 0 && fd >= 0 && key.channel.isOpen())
                 {
                     control(Native.EPOLL_CTL_DEL, fd, 0, 0);
@@ -270,7 +289,18 @@ final class KernelSelector extends AbstractSelector
             throw KernelFd.error(Native.errno(captured));
         }
         processCancelled();
-        return dispatch(action, ready);
+        return dispatch(action, appendDrain(Math.max(ready, 0)));
+    }
+
+    /** Every {@link #DRAIN_EVERY} passes, a wake-up event after epoll's: see there why. */
+    private int appendDrain(final int ready)
+    {
+        if ((++passes & (DRAIN_EVERY - 1)) != 0)
+        {
+            return ready;
+        }
+        events.set(ValueLayout.JAVA_LONG_UNALIGNED, (long)ready * Native.EPOLL_EVENT_BYTES + 4, WAKEUP);
+        return ready + 1;
     }
 
     private int dispatch(final Consumer<SelectionKey> action, final int ready)
@@ -335,7 +365,7 @@ final class KernelSelector extends AbstractSelector
 
     private void forget(final KernelSelectionKey key)
     {
-        final int fd = ((NativeSocket)key.channel).fd();
+        final int fd = key.socket.fd;
         if (key.registeredEvents != 0 && fd >= 0 && control(Native.EPOLL_CTL_DEL, fd, 0, 0) == 0)
         {
             key.registeredEvents = 0;
@@ -349,7 +379,7 @@ final class KernelSelector extends AbstractSelector
         {
             return interest;
         }
-        if (key.channel instanceof ServerSocketChannel)
+        if (key.listening)
         {
             return (mask & Native.EPOLLIN) != 0 ? interest & SelectionKey.OP_ACCEPT : 0;
         }

@@ -35,6 +35,12 @@ final class KernelServerSocketChannel extends ServerSocketChannel implements Nat
         this.socket = socket;
     }
 
+    /** The descriptor's holder, for the selector's key (read there as a field on every select). */
+    KernelFd kernelFd()
+    {
+        return socket;
+    }
+
     @Override
     public int fd()
     {

@@ -57,6 +57,12 @@ final class KernelSocketChannel extends SocketChannel implements NativeSocket
         return state;
     }
 
+    /** The descriptor's holder, for the selector's key (read there as a field on every select). */
+    KernelFd kernelFd()
+    {
+        return socket;
+    }
+
     @Override
     public int fd()
     {

@@ -212,11 +212,16 @@ public final class Flow
         final int capacity = pool.bufferSize();
         int result = IDLE;
         int moved;
-        do
+        // One handler for both sides' failures, the side named by a local: C2 compiles a handler no exception has
+        // reached yet as a trap, and a second handler would be a second such trap (a read's reset ends a request/
+        // response burst, a write's ends a bulk transfer: each first one threw the relay's compiled code away).
+        int failing = SRC_FAILED;
+        try
         {
-            moved = 0;
-            try
+            do
             {
+                moved = 0;
+                failing = SRC_FAILED;
                 if (wantsRead(capacity))
                 {
                     final boolean wasEmpty = head == tail;
@@ -226,27 +231,20 @@ public final class Flow
                         stallStartNs = nowNs;
                     }
                 }
-            }
-            catch (final IOException ex)
-            {
-                failure = ex;
-                return SRC_FAILED;
-            }
-            try
-            {
+                failing = DST_FAILED;
                 moved += write(nowNs);
+                if (moved != 0)
+                {
+                    result = MOVED;
+                }
             }
-            catch (final IOException ex)
-            {
-                failure = ex;
-                return DST_FAILED;
-            }
-            if (moved != 0)
-            {
-                result = MOVED;
-            }
+            while (moved != 0 && !finished());
         }
-        while (moved != 0 && !finished());
+        catch (final IOException ex)
+        {
+            failure = ex;
+            return failing;
+        }
         releaseIfEmpty(pool);
         return result;
     }

@@ -308,7 +308,9 @@ public final class Relay implements LivenessCheck
         {
             upstreamKey.interestOps(upstreamOps);
         }
-        if (!livenessWatched && !ended && (clientOps == 0 || upstreamOps == 0) && Liveness.available())
+        // "a side without interest" is one test (min, a conditional move), not one per side: an upload's and a
+        // download's backpressure each trapped once at its own branch
+        if (!livenessWatched && !ended && Math.min(clientOps, upstreamOps) == 0 && Liveness.available())
         {
             livenessWatched = true;
             loop.watchLiveness(this);

@@ -53,9 +53,10 @@ public final class ConfigLoader
         final Config user;
         try
         {
+            final MissingIncludes includes = new MissingIncludes(parsed.getPath(), null);
             user = ConfigFactory.parseFile(parsed, ConfigParseOptions.defaults()
-                .setSyntax(ConfigSyntax.CONF).setAllowMissing(false)
-                .setIncluder(new MissingIncludes(parsed.getPath(), null)));
+                .setSyntax(ConfigSyntax.CONF).setAllowMissing(false).setIncluder(includes));
+            includes.throwIfRefused();
         }
         catch (final MissingIncludes.Named ex)
         {
@@ -92,8 +93,10 @@ public final class ConfigLoader
         final Config user;
         try
         {
+            final MissingIncludes includes = new MissingIncludes(description, text);
             user = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setOriginDescription(description)
-                .setIncluder(new MissingIncludes(description, text)));
+                .setIncluder(includes));
+            includes.throwIfRefused();
         }
         catch (final MissingIncludes.Named ex)
         {

@@ -111,7 +111,11 @@ final class IncludedFiles
                 return "larger than any configuration (over " + (MAX_BYTES >> 20) + " MiB): " + file;
             }
             final Path real = realOrSelf(file);
-            if (reading.stream().anyMatch(level -> level.real.contains(real)))
+            // the innermost level's other files (name.json while name.conf is read) are not open yet: including one
+            // is no cycle, and a file that includes itself is caught one level down, where it is alone
+            final Level innermost = reading.peek();
+            if (reading.stream().anyMatch(level -> level.real.contains(real) &&
+                (level != innermost || level.real.size() == 1)))
             {
                 return "an include cycle: " + cycle(real);
             }

@@ -144,6 +144,21 @@ final class MissingIncludes implements ConfigIncluder, ConfigIncluderFile, Confi
         return !fileUrl.isEmpty() ? fileUrl : lineOf(source.toLowerCase(Locale.ROOT), written.toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Throws the first refusal raised in the parse, if any: the parser swallows an IO error from one of a name's
+     * .conf/.json/.properties when another exists, so a refusal from inside it would otherwise load the rest silently.
+     *
+     * @throws Named the refusal.
+     */
+    void throwIfRefused()
+    {
+        final Named refusal = firstRefusal.get();
+        if (refusal != null)
+        {
+            throw refusal;
+        }
+    }
+
     private Named raised(final Named refusal)
     {
         firstRefusal.compareAndSet(null, refusal);

@@ -113,9 +113,8 @@ class IncludeBypassTest
         final Path main = write("vigil.conf", VALID + "include \"limits\"\n");
         final ConfigError error = refusedWithoutBlocking(main, fifo);
         // named "limits" without a line: the includer cannot tell which of limits.conf/.json the parser is reading
-        assertTrue(error.getMessage().startsWith(dir.resolve("limits").toString()), error.getMessage());
-        assertTrue(error.getMessage().endsWith(": include \"pushed.conf\": refused: not a regular file: " + fifo +
-            " (a FIFO, a device or a socket would block or never end)"), error.getMessage());
+        assertTrue(error.getMessage().endsWith("limits: include \"pushed.conf\": refused: not a regular file: " +
+            fifo + " (a FIFO, a device or a socket would block or never end)"), error.getMessage());
         assertTrue(Files.readString(limits).contains("include \"pushed.conf\""));
     }
 

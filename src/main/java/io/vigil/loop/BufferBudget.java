@@ -2,7 +2,10 @@ package io.vigil.loop;
 
 import io.vigil.log.Log;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,6 +31,9 @@ public final class BufferBudget
     private static final long LOG_PERIOD_NS = TimeUnit.SECONDS.toNanos(10);
     /** Direct memory left to others than the pools, at least. */
     private static final long OTHER_DIRECT_BYTES = 2L << 20;
+
+    /** Each loop's way to free the buffers its pools hold idle; added as loops start. */
+    private final List<IdleBuffers> idleBuffers = new CopyOnWriteArrayList<>();
 
     /**
      * @param maxBytes the most bytes the pools may hold at once, lent or waiting for reuse.
@@ -75,6 +81,38 @@ public final class BufferBudget
     public static BufferBudget unlimited()
     {
         return new BufferBudget(UNLIMITED);
+    }
+
+    /**
+     * @param loop    a loop whose pools are charged to this budget.
+     * @param freeAll frees every buffer the loop's pools hold idle; run on that loop's thread only.
+     */
+    public void onShedIdle(final EventLoop loop, final Runnable freeAll)
+    {
+        idleBuffers.add(new IdleBuffers(loop, freeAll));
+    }
+
+    /**
+     * The cap was reached: buffers pooled for reuse count against it, so room one pool holds idle (another buffer
+     * size, another loop, its sessions ended) would refuse everyone else until a trim, which keeps some for good.
+     * Frees the caller's loop's idle buffers now, and asks every other loop to free its own (one command per loop
+     * at a time, however many refusals: no flood of its queue; a full queue is skipped, the next refusal asks again).
+     *
+     * @param caller the loop calling, on its thread, whose idle buffers are freed at once; null to ask every loop.
+     */
+    public void shedIdle(final EventLoop caller)
+    {
+        for (final IdleBuffers loopBuffers : idleBuffers)
+        {
+            if (loopBuffers.loop == caller)
+            {
+                loopBuffers.freeAll.run();
+            }
+            else if (loopBuffers.asked.compareAndSet(false, true) && !loopBuffers.loop.execute(loopBuffers.command))
+            {
+                loopBuffers.asked.set(false);
+            }
+        }
     }
 
     /**
@@ -191,6 +229,26 @@ public final class BufferBudget
                 " bytes (max-buffer-memory) held by the loops' buffers, " + refusals.get() + " buffers refused and " +
                 rejectedConnections.get() + " new connections closed so far; sessions that cannot get a buffer are" +
                 " closed (reason=buffer_memory), new connections are closed at accept until buffers free");
+        }
+    }
+
+    /** One loop's idle buffers: how to free them on its thread, and whether a command to do so is queued. */
+    private static final class IdleBuffers
+    {
+        final EventLoop loop;
+        final Runnable freeAll;
+        final AtomicBoolean asked = new AtomicBoolean();
+        final Runnable command;
+
+        IdleBuffers(final EventLoop loop, final Runnable freeAll)
+        {
+            this.loop = loop;
+            this.freeAll = freeAll;
+            this.command = () ->
+            {
+                asked.set(false);
+                freeAll.run();
+            };
         }
     }
 }

@@ -125,6 +125,7 @@ public final class BufferPool
     {
         if (!budget.take(bufferSize))
         {
+            budget.shedIdle(null); // too late for this buffer; the next ones find the room pools held idle
             budget.warnRefused("max-buffer-memory reached");
             throw BufferUnavailable.INSTANCE;
         }
@@ -189,6 +190,25 @@ public final class BufferPool
         BufferUtil.free(buffer);
         budget.giveBack(bufferSize);
         freed++;
+    }
+
+    /**
+     * Frees every buffer waiting in the pool for reuse: the buffer-memory cap was reached, and room held idle here
+     * is room another pool (another buffer size, another loop) cannot have.
+     *
+     * @return how many buffers were freed.
+     */
+    public int freeIdle()
+    {
+        final int idle = freeCount;
+        while (freeCount > 0)
+        {
+            final ByteBuffer buffer = free[--freeCount];
+            free[freeCount] = null;
+            free(buffer);
+        }
+        lowWater = 0;
+        return idle;
     }
 
     /**

@@ -58,6 +58,16 @@ final class LoopContext
     void trimBuffersPeriodically()
     {
         loop.executeControl(() -> loop.schedule(loop.nowNs() + trimPeriodNs, trimTimer));
+        bufferBudget.onShedIdle(loop, this::freeIdleBuffers);
+    }
+
+    /** At the buffer-memory cap: every buffer this loop's pools keep for reuse is room another pool may need. */
+    private void freeIdleBuffers()
+    {
+        for (final BufferPool pool : buffers.values())
+        {
+            pool.freeIdle();
+        }
     }
 
     private void onTrimTimer(final long timerId, final long nowNs)

@@ -150,6 +150,11 @@ public final class ListenerShard
         }
         if (!buffers.canLend(BUFFERS_PER_SESSION))
         {
+            // the room may be held idle by this loop's other pools (freed now) or other loops' (freed soon)
+            buffers.budget().shedIdle(loop);
+        }
+        if (!buffers.canLend(BUFFERS_PER_SESSION))
+        {
             // refused whole rather than started and starved: the sessions running keep the buffers they need
             buffers.budget().rejectedConnection(listener.name());
             reject(client, RejectReason.BUFFER_MEMORY);

@@ -26,6 +26,7 @@ VARIANTS=${VARIANTS-"bare default g1 parallel"}
 PROXIES=${PROXIES-"nginx haproxy"}
 java=${VIGIL_JAVA:-java}
 out=${OUT:-benchmarks/out/footprint-$(date +%Y%m%d-%H%M%S)}
+out=$(realpath -m --relative-to="$PWD" "$out")   # relative: nginx's paths below are "$PWD/$out"
 mkdir -p "$out"
 source benchmarks/lib.sh
 install_missing nginx:nginx-light haproxy:haproxy

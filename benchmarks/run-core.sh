@@ -63,6 +63,7 @@ if [ "${RUNS:-1}" -gt 1 ]; then
 fi
 echo "run-core.sh: ${targets[*]}, $ROUNDS round(s) of ${DURATION} s scenarios: ~$(( (run_seconds + 59) / 60 )) min"
 out="${OUT:-benchmarks/out/$(date +%Y%m%d-%H%M%S)}"
+out=$(realpath -m --relative-to="$PWD" "$out")   # relative: nginx's paths below are "$PWD/$out"
 mkdir -p "$out"
 ulimit -n 20000
 install_missing iperf3:iperf3 wrk:wrk nginx:nginx-light /usr/lib/nginx/modules/ngx_stream_module.so:libnginx-mod-stream \

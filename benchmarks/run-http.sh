@@ -45,6 +45,7 @@ if [ "${RUNS:-1}" -gt 1 ]; then
 fi
 echo "run-http.sh: ${targets[*]}, $ROUNDS round(s) of ${DURATION} s scenarios: ~$(( (run_seconds + 59) / 60 )) min"
 out="${OUT:-benchmarks/out/http-$(date +%Y%m%d-%H%M%S)}"
+out=$(realpath -m --relative-to="$PWD" "$out")   # relative: nginx's paths below are "$PWD/$out"
 mkdir -p "$out"
 ulimit -n 20000
 install_missing wrk:wrk nginx:nginx-light haproxy:haproxy

@@ -31,6 +31,9 @@ final class IncludedFiles
     /** A name ending in none of these is read as name.conf, name.json and name.properties (never the bare name). */
     private static final List<String> EXTENSIONS = List.of(".conf", ".json", ".properties");
 
+    /** Where the kernel's pseudo-files live: they stat as regular files of size 0 whatever they hold. */
+    private static final List<Path> PSEUDO_FILES = List.of(Paths.get("/proc"), Paths.get("/sys"));
+
     /** What each level reads: the files as the parser opens them, and their real paths (no file for text). */
     private final Deque<Level> reading = new ArrayDeque<>();
 
@@ -105,6 +108,11 @@ final class IncludedFiles
             if (!Files.isRegularFile(file))
             {
                 return "not a regular file: " + file + " (a FIFO, a device or a socket would block or never end)";
+            }
+            if (PSEUDO_FILES.stream().anyMatch(realOrSelf(file)::startsWith))
+            {
+                // "regular", size 0, and some block (/proc/kmsg) or never end: as a FIFO would
+                return "a kernel pseudo-file: " + file + " (under /proc or /sys; it may block or never end)";
             }
             if (size(file) > MAX_BYTES)
             {

@@ -76,6 +76,17 @@ class IncludeBypassTest
     }
 
     @Test
+    void shouldRefuseAKernelPseudoFileThatStatsAsRegular() throws IOException
+    {
+        // /proc/kmsg would block (as root) and /proc/self/... files have size 0 whatever they hold; a link to one too
+        final Path link = Files.createSymbolicLink(dir.resolve("status.conf"), Path.of("/proc/self/status"));
+        final Path main = write("vigil.conf", VALID + "include \"status.conf\"\n");
+        final ConfigError error = assertThrows(ConfigError.class, () -> ConfigLoader.load(main.toFile()));
+        assertEquals(main + ":5: include \"status.conf\": refused: a kernel pseudo-file: " + link +
+            " (under /proc or /sys; it may block or never end)", error.getMessage());
+    }
+
+    @Test
     void shouldRefuseACycleThroughAPlainFileUrl() throws IOException
     {
         final Path main = write("vigil.conf", VALID + "include \"b.conf\"\n");
